@@ -1,0 +1,109 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+/**
+ * Reusable rules for environment variables. Each one says, in its error message, what a
+ * valid value looks like, because that message is what an operator reads when a pod fails.
+ */
+const list = (raw: string): string[] =>
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+
+export const rules = {
+  port: (fallback: number) =>
+    z.coerce
+      .number({ error: 'must be a TCP port number (1-65535)' })
+      .int('must be a TCP port number (1-65535)')
+      .min(1, 'must be a TCP port number (1-65535)')
+      .max(65535, 'must be a TCP port number (1-65535)')
+      .default(fallback),
+
+  positiveInt: (fallback: number, what: string) =>
+    z.coerce.number({ error: `must be a positive whole number of ${what}` }).int(`must be a positive whole number of ${what}`).positive(`must be a positive whole number of ${what}`).default(fallback),
+
+  hostPortList: (fallback: string) =>
+    z
+      .string()
+      .default(fallback)
+      .transform(list)
+      .refine((items) => items.length > 0 && items.every((i) => HOST_PORT.test(i)), 'must be a comma-separated list of host:port'),
+
+  /** Like hostPortList, but empty by default (the caller has a fallback of its own). */
+  optionalHostPortList: () =>
+    z
+      .string()
+      .default('')
+      .transform(list)
+      .refine((items) => items.every((i) => HOST_PORT.test(i)), 'must be empty or a comma-separated list of host:port'),
+
+  /** A comma-separated list of CIDRs such as `10.0.0.0/8,fd00::/8`. */
+  cidrList: () =>
+    z
+      .string()
+      .default('')
+      .transform(list)
+      .refine(
+        (items) =>
+          items.every((i) => {
+            const [addr, bits, extra] = i.split('/');
+            const family = isIP(addr ?? '');
+            const max = family === 4 ? 32 : 128;
+            return family !== 0 && extra === undefined && bits !== undefined && /^\d+$/.test(bits) && Number(bits) <= max;
+          }),
+        'must be a comma-separated list of CIDRs (e.g. 10.0.0.0/8,fd00::/8)',
+      ),
+
+  portList: (fallback: string) =>
+    z
+      .string()
+      .default(fallback)
+      .transform(list)
+      .refine((items) => items.length > 0 && items.every((i) => /^\d{1,5}$/.test(i) && Number(i) >= 1 && Number(i) <= 65535), 'must be a comma-separated list of TCP ports')
+      .transform((items) => items.map(Number)),
+
+  fileList: () => z.string().default('').transform(list),
+
+  url: (protocols: string[]) =>
+    z
+      .string()
+      .refine((v) => URL.canParse(v) && protocols.includes(new URL(v).protocol), `must be a URL with scheme ${protocols.map((p) => p.replace(':', '')).join(' or ')}`),
+
+  optionalUrl: (protocols: string[]) =>
+    z
+      .string()
+      .optional()
+      .transform((v) => (v === '' ? undefined : v))
+      .refine((v) => v === undefined || (URL.canParse(v) && protocols.includes(new URL(v).protocol)), `must be empty or a URL with scheme ${protocols.map((p) => p.replace(':', '')).join(' or ')}`),
+
+  topicName: (fallback: string) => z.string().default(fallback).refine((v) => /^[A-Za-z0-9._-]{1,249}$/.test(v), 'must be a Kafka topic name: 1-249 of [A-Za-z0-9._-]'),
+
+  topicPrefix: () => z.string().default('').refine((v) => /^[A-Za-z0-9._-]{0,100}$/.test(v), 'must be empty or up to 100 of [A-Za-z0-9._-]'),
+
+  /** `keyId:base64key,...`, each key 32 bytes (AES-256). */
+  keyring: () =>
+    z
+      .string()
+      .transform(list)
+      .refine(
+        (entries) =>
+          entries.length > 0 &&
+          entries.every((e) => {
+            const [id, key, extra] = e.split(':');
+            return !!id && /^[A-Za-z0-9_-]+$/.test(id) && extra === undefined && !!key && Buffer.from(key, 'base64').length === 32;
+          }),
+        'must be a comma-separated list of keyId:base64key entries, each key 32 bytes (openssl rand -base64 32)',
+      )
+      .transform((entries) => entries.map((e) => ({ id: e.split(':')[0]!, key: Buffer.from(e.split(':')[1]!, 'base64') }))),
+
+  logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], { error: 'must be one of fatal, error, warn, info, debug, trace' }).default('info'),
+
+  boolean: (fallback: boolean) =>
+    z
+      .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+      .default(fallback ? 'true' : 'false')
+      .transform((v) => v === 'true' || v === '1'),
+};

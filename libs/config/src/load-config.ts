@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { ConfigError } from './config-error';
+
+export type Env = Record<string, string | undefined>;
+
+/**
+ * Validates the environment against a flat schema keyed by variable name and returns the
+ * parsed values. Every broken variable is reported at once, by name, with its rule.
+ * An empty string counts as unset, as it does in most deployment tools.
+ */
+export function parseEnv<S extends z.ZodRawShape>(shape: S, env: Env): z.output<z.ZodObject<S>> {
+  const present = Object.fromEntries(
+    Object.keys(shape)
+      .map((name) => [name, env[name]] as const)
+      .filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const result = z.object(shape).safeParse(present);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => ({
+      variable: String(issue.path[0] ?? '(environment)'),
+      rule: issue.code === 'invalid_type' && issue.input === undefined ? 'is required but not set' : issue.message,
+    })),
+  );
+}
+
+/**
+ * Runs a service's config loader; on a ConfigError prints the problems and exits with
+ * status 78 (EX_CONFIG), so an orchestrator shows a clear reason instead of a stack trace.
+ */
+export function loadConfigOrExit<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78);
+    }
+    throw error;
+  }
+}

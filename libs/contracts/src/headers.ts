@@ -1,0 +1,30 @@
+/** HTTP headers on the wire to customer endpoints and through the egress proxy. */
+export const HTTP_HEADERS = {
+  tailscaleSignature: 'tailscale-webhook-signature',
+  webhookId: 'webhook-id',
+  webhookTimestamp: 'webhook-timestamp',
+  webhookSignature: 'webhook-signature',
+  /** Client → egress: "originate TLS for this http:// request yourself". */
+  egressTls: 'x-tidings-tls',
+  /** Egress → client on refusals: a human reason and a stable code. */
+  egressReason: 'x-tidings-reason',
+  egressReasonCode: 'x-tidings-reason-code',
+} as const;
+
+/** Kafka record headers Tidings reads or writes. */
+export const KAFKA_HEADERS = {
+  /** W3C trace context, propagated across every hop. */
+  traceparent: 'traceparent',
+  tracestate: 'tracestate',
+  /** CloudEvents Kafka binding, binary mode: attributes as `ce_<name>`. */
+  cloudEventPrefix: 'ce_',
+  contentType: 'content-type',
+  /** On dead-lettered records: why, and where they came from. */
+  dlqReason: 'tidings-dlq-reason',
+  dlqReasonCode: 'tidings-dlq-reason-code',
+  dlqSourceTopic: 'tidings-dlq-source-topic',
+  dlqSourcePartition: 'tidings-dlq-source-partition',
+  dlqSourceOffset: 'tidings-dlq-source-offset',
+  /** Schema version of an internal record's value. */
+  schemaVersion: 'tidings-schema-version',
+} as const;

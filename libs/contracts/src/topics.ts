@@ -1,0 +1,72 @@
+/**
+ * Every Kafka topic Tidings uses, in one place. Services never spell a topic name.
+ *
+ * Internal topics carry a version suffix: a breaking change to a record schema gets a new
+ * topic (`.v2`) and a migration, never an in-place change. The domain-events topic is the
+ * control plane's, so its name is configuration (DOMAIN_EVENTS_TOPIC) and only its default
+ * lives here.
+ */
+export const DEFAULT_DOMAIN_EVENTS_TOPIC = 'tailnet.events';
+
+/** Unusable domain events go here unchanged, with reason headers (PRODUCT: `tailnet.events.dlq`). */
+export const domainEventsDlqTopic = (domainEventsTopic: string): string => `${domainEventsTopic}.dlq`;
+
+export const INTERNAL_TOPICS = {
+  /** Append-only endpoint configuration log (event-sourced); kept forever. Key: endpoint id. */
+  endpointConfig: 'tidings.endpoint-config.v1',
+  /** Webhook payloads ready for delivery, one record per (event, endpoint). Key: endpoint id. */
+  webhookEvents: 'tidings.webhook-events.v1',
+} as const;
+
+export type InternalTopicKey = keyof typeof INTERNAL_TOPICS;
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  /** Broker-side topic configs (retention, cleanup policy). */
+  config: Record<string, string>;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * What the provisioning script creates. Partition counts bound consumer parallelism; the
+ * payload topic is keyed by endpoint so per-endpoint order holds within a partition.
+ */
+export function topicSpecs(names: TopicNames): TopicSpec[] {
+  return [
+    { name: names.domainEvents, partitions: 6, config: { 'retention.ms': String(7 * DAY_MS) } },
+    { name: names.domainEventsDlq, partitions: 1, config: { 'retention.ms': String(30 * DAY_MS) } },
+    // The config event log is the source of truth for other services: never deleted.
+    { name: names.endpointConfig, partitions: 3, config: { 'retention.ms': '-1', 'retention.bytes': '-1', 'cleanup.policy': 'delete' } },
+    { name: names.webhookEvents, partitions: 6, config: { 'retention.ms': String(7 * DAY_MS) } },
+  ];
+}
+
+/** Resolved topic names for one deployment (prefix applied to internal topics). */
+export interface TopicNames {
+  domainEvents: string;
+  domainEventsDlq: string;
+  endpointConfig: string;
+  webhookEvents: string;
+}
+
+/**
+ * KAFKA_TOPIC_PREFIX lets several Tidings installations (or test runs) share one cluster;
+ * it applies to internal topics and consumer groups, never to the control plane's topic.
+ */
+export function resolveTopicNames(options: { domainEventsTopic: string; prefix: string }): TopicNames {
+  const internal = (name: string) => `${options.prefix}${name}`;
+  return {
+    domainEvents: options.domainEventsTopic,
+    domainEventsDlq: domainEventsDlqTopic(options.domainEventsTopic),
+    endpointConfig: internal(INTERNAL_TOPICS.endpointConfig),
+    webhookEvents: internal(INTERNAL_TOPICS.webhookEvents),
+  };
+}
+
+/** Consumer group ids, versioned with the topics they read. */
+export const CONSUMER_GROUPS = {
+  trigger: 'tidings.trigger.v1',
+  publisher: 'tidings.publisher.v1',
+} as const;

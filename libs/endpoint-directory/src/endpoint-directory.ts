@@ -1,0 +1,75 @@
+import { categoryOfType, endpointConfigEventSchema, type EventType } from '@tidings/contracts';
+import { TopicReplayer, type ConsumedRecord } from '@tidings/kafka';
+import type { Logger } from '@tidings/telemetry';
+import type { Kafka } from 'kafkajs';
+import { applyConfigEvent, type EndpointState } from './endpoint-state';
+
+/**
+ * An in-memory view of every endpoint, built by replaying the endpoint-config log on boot and
+ * kept current by following its tail. The trigger routes with it; the publisher signs with it.
+ */
+export class EndpointDirectory {
+  private readonly endpoints = new Map<string, EndpointState>();
+  private readonly byTailnet = new Map<string, Set<string>>();
+  private replayer: TopicReplayer | undefined;
+
+  constructor(private readonly logger: Logger) {}
+
+  /** Replays the log; resolves once the view includes every event that existed at the call. */
+  async start(kafka: Kafka, topic: string, groupIdPrefix: string): Promise<void> {
+    this.replayer = new TopicReplayer(kafka, { topic, groupIdPrefix, logger: this.logger, onRecord: (r) => this.ingest(r) });
+    await this.replayer.start();
+    this.logger.info({ endpoints: this.endpoints.size }, 'endpoint directory ready');
+  }
+
+  async stop(): Promise<void> {
+    await this.replayer?.stop();
+  }
+
+  get(endpointId: string): EndpointState | undefined {
+    return this.endpoints.get(endpointId);
+  }
+
+  get size(): number {
+    return this.endpoints.size;
+  }
+
+  /** Enabled endpoints of the tailnet subscribed to the type itself or to its category. */
+  subscribersOf(tailnet: string, type: EventType): EndpointState[] {
+    const category = categoryOfType(type);
+    const result: EndpointState[] = [];
+    for (const id of this.byTailnet.get(tailnet) ?? []) {
+      const e = this.endpoints.get(id)!;
+      if (e.enabled && (e.subscriptions.includes(type) || (category !== undefined && e.subscriptions.includes(category)))) result.push(e);
+    }
+    return result;
+  }
+
+  private ingest(record: ConsumedRecord): void {
+    let json: unknown;
+    try {
+      json = JSON.parse(record.value?.toString('utf8') ?? 'null');
+    } catch {
+      json = null;
+    }
+    const parsed = endpointConfigEventSchema.safeParse(json);
+    if (!parsed.success) {
+      this.logger.error({ partition: record.partition, offset: record.offset, issues: parsed.error.issues }, 'skipping unreadable endpoint config event');
+      return;
+    }
+    const event = parsed.data;
+    const { state, outcome } = applyConfigEvent(this.endpoints.get(event.endpointId), event);
+    if (outcome !== 'applied') {
+      if (outcome !== 'duplicate') this.logger.warn({ endpointId: event.endpointId, version: event.version, outcome }, 'config event not applied');
+      return;
+    }
+    if (state) {
+      this.endpoints.set(event.endpointId, state);
+      if (!this.byTailnet.has(state.tailnet)) this.byTailnet.set(state.tailnet, new Set());
+      this.byTailnet.get(state.tailnet)!.add(event.endpointId);
+    } else {
+      this.endpoints.delete(event.endpointId);
+      this.byTailnet.get(event.tailnet)?.delete(event.endpointId);
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import type { EndpointConfigEvent, SealedSecret } from '@tidings/contracts';
+
+/** What the trigger and the publisher know of one endpoint, folded from its config events. */
+export interface EndpointState {
+  endpointId: string;
+  tailnet: string;
+  endpointUrl: string;
+  subscriptions: string[];
+  enabled: boolean;
+  disabledReason: string | null;
+  secret: SealedSecret;
+  /** The secret before the last rotation, still signing until `validUntil`. */
+  previousSecret: { secret: SealedSecret; validUntil: string } | null;
+  /** The version of the last applied config event. */
+  version: number;
+}
+
+export type ApplyOutcome = 'applied' | 'duplicate' | 'out-of-order' | 'unknown-endpoint';
+
+/**
+ * Applies one config event to the endpoint's state. Events arrive in order per endpoint (one
+ * key, one partition); the outbox may redeliver one, which shows as a version already seen.
+ * Returns the next state (undefined once deleted) and what happened.
+ */
+export function applyConfigEvent(state: EndpointState | undefined, event: EndpointConfigEvent): { state: EndpointState | undefined; outcome: ApplyOutcome } {
+  if (event.type === 'endpointCreated') {
+    if (state) return { state, outcome: state.version >= event.version ? 'duplicate' : 'out-of-order' };
+    return {
+      outcome: 'applied',
+      state: {
+        endpointId: event.endpointId,
+        tailnet: event.tailnet,
+        endpointUrl: event.endpointUrl,
+        subscriptions: event.subscriptions,
+        enabled: true,
+        disabledReason: null,
+        secret: event.secret,
+        previousSecret: null,
+        version: event.version,
+      },
+    };
+  }
+  if (!state) return { state, outcome: 'unknown-endpoint' };
+  if (event.version <= state.version) return { state, outcome: 'duplicate' };
+  if (event.version !== state.version + 1) return { state, outcome: 'out-of-order' };
+
+  const next = { ...state, version: event.version };
+  switch (event.type) {
+    case 'endpointSubscriptionsChanged':
+      return { outcome: 'applied', state: { ...next, subscriptions: event.subscriptions } };
+    case 'endpointSecretRotated':
+      return {
+        outcome: 'applied',
+        state: {
+          ...next,
+          secret: event.secret,
+          previousSecret: event.previousSecretValidUntil ? { secret: state.secret, validUntil: event.previousSecretValidUntil } : null,
+        },
+      };
+    case 'endpointDisabled':
+      return { outcome: 'applied', state: { ...next, enabled: false, disabledReason: event.reason } };
+    case 'endpointEnabled':
+      return { outcome: 'applied', state: { ...next, enabled: true, disabledReason: null } };
+    case 'endpointDeleted':
+      return { outcome: 'applied', state: undefined };
+  }
+}

@@ -1,0 +1,2 @@
+export * from './endpoint-directory';
+export * from './endpoint-state';

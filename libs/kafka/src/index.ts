@@ -1,0 +1,6 @@
+export * from './kafka-client';
+export * from './managed-consumer';
+export * from './topic-provisioner';
+export * from './topic-replayer';
+export * from './trace-context';
+export * from './traced-producer';

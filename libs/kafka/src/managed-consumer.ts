@@ -1,0 +1,105 @@
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { Consumer, ConsumerConfig, IHeaders, Kafka } from 'kafkajs';
+import type { Logger } from '@tidings/telemetry';
+import { extractTraceContext } from './trace-context';
+
+const tracer = trace.getTracer('@tidings/kafka');
+
+/** A consumed record, decoupled from kafkajs' batch types. */
+export interface ConsumedRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: Buffer | null;
+  headers: IHeaders;
+  timestamp: string;
+}
+
+export type RecordHandler = (record: ConsumedRecord) => Promise<void>;
+
+export interface ManagedConsumerOptions {
+  groupId: string;
+  /** Exactly one handler per consumed topic (the startup check is structural). */
+  handlers: Record<string, RecordHandler>;
+  fromBeginning?: boolean;
+  logger: Logger;
+  consumerConfig?: Partial<ConsumerConfig>;
+}
+
+/**
+ * A consumer-group member with explicit semantics: a record's offset is committed only after
+ * its handler resolved (at least once); a handler that throws leaves the offset where it was,
+ * and kafkajs retries the record with backoff. Each record is handled inside a
+ * `process <topic>` CONSUMER span that continues the producer's trace.
+ */
+export class ManagedConsumer {
+  private readonly consumer: Consumer;
+  private running = false;
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: ManagedConsumerOptions,
+  ) {
+    this.consumer = kafka.consumer({ groupId: options.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, ...options.consumerConfig });
+  }
+
+  async start(): Promise<void> {
+    const topics = Object.keys(this.options.handlers);
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics, fromBeginning: this.options.fromBeginning ?? true });
+    this.running = true;
+    await this.consumer.run({
+      autoCommit: true,
+      autoCommitInterval: 1_000,
+      eachMessage: async ({ topic, partition, message }) => {
+        const handler = this.options.handlers[topic];
+        if (!handler) throw new Error(`no handler for topic ${topic}`);
+        const record: ConsumedRecord = {
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key?.toString() ?? null,
+          value: message.value,
+          headers: message.headers ?? {},
+          timestamp: message.timestamp,
+        };
+        await tracer.startActiveSpan(
+          `process ${topic}`,
+          {
+            kind: SpanKind.CONSUMER,
+            attributes: {
+              'messaging.system': 'kafka',
+              'messaging.operation.type': 'process',
+              'messaging.destination.name': topic,
+              'messaging.destination.partition.id': String(partition),
+              'messaging.kafka.offset': Number(message.offset),
+              'messaging.consumer.group.name': this.options.groupId,
+              ...(record.key === null ? {} : { 'messaging.kafka.message.key': record.key }),
+            },
+          },
+          extractTraceContext(record.headers),
+          async (span) => {
+            try {
+              await handler(record);
+            } catch (error) {
+              span.recordException(error as Error);
+              span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+              this.options.logger.error({ err: error, topic, partition, offset: message.offset }, 'record handler failed; it will be retried');
+              throw error;
+            } finally {
+              span.end();
+            }
+          },
+        );
+      },
+    });
+  }
+
+  /** Stops fetching, lets the in-flight record finish, commits, and leaves the group. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    await this.consumer.disconnect();
+  }
+}

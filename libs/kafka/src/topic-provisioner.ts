@@ -1,0 +1,77 @@
+import type { Admin, ITopicConfig } from 'kafkajs';
+import { ConfigResourceTypes } from 'kafkajs';
+import type { TopicSpec } from '@tidings/contracts';
+
+export interface ProvisionReport {
+  created: string[];
+  updated: string[];
+  unchanged: string[];
+}
+
+/**
+ * Makes the cluster match the topic specs: creates missing topics, raises partition counts
+ * that are too low (never lowers: Kafka cannot), and sets the spec's configs on existing
+ * topics. Idempotent and safe to run from several services at once.
+ */
+export async function provisionTopics(admin: Admin, specs: TopicSpec[]): Promise<ProvisionReport> {
+  const report: ProvisionReport = { created: [], updated: [], unchanged: [] };
+  const existing = new Set(await admin.listTopics());
+
+  const missing = specs.filter((s) => !existing.has(s.name));
+  if (missing.length > 0) {
+    const topics: ITopicConfig[] = missing.map((s) => ({
+      topic: s.name,
+      numPartitions: s.partitions,
+      replicationFactor: -1,
+      configEntries: Object.entries(s.config).map(([name, value]) => ({ name, value })),
+    }));
+    try {
+      await admin.createTopics({ topics, waitForLeaders: true });
+    } catch (error) {
+      // Another instance created it between our list and create: that is the goal anyway.
+      if (!String((error as Error).message).includes('already exists')) throw error;
+    }
+    report.created.push(...missing.map((s) => s.name));
+  }
+
+  const present = specs.filter((s) => existing.has(s.name));
+  if (present.length === 0) return report;
+
+  const metadata = await admin.fetchTopicMetadata({ topics: present.map((s) => s.name) });
+  const configs = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: present.map((s) => ({ type: ConfigResourceTypes.TOPIC, name: s.name, configNames: Object.keys(s.config) })),
+  });
+
+  for (const spec of present) {
+    let changed = false;
+    const partitions = metadata.topics.find((t) => t.name === spec.name)?.partitions.length ?? 0;
+    if (partitions < spec.partitions) {
+      await admin.createPartitions({ topicPartitions: [{ topic: spec.name, count: spec.partitions }] });
+      changed = true;
+    }
+    const current = configs.resources.find((r) => r.resourceName === spec.name)?.configEntries ?? [];
+    const drift = Object.entries(spec.config).some(([name, value]) => current.find((c) => c.configName === name)?.configValue !== value);
+    if (drift) {
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: spec.name, configEntries: Object.entries(spec.config).map(([name, value]) => ({ name, value })) }],
+      });
+      changed = true;
+    }
+    (changed ? report.updated : report.unchanged).push(spec.name);
+  }
+  return report;
+}
+
+/**
+ * The startup check: a service refuses to start when a topic it reads or writes is missing,
+ * and says which, rather than failing on the first record.
+ */
+export async function assertTopicsExist(admin: Admin, names: string[]): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = names.filter((n) => !existing.has(n));
+  if (missing.length > 0) {
+    throw new Error(`Kafka topics missing: ${missing.join(', ')}. Provision them with infra/kafka/provision.sh.`);
+  }
+}

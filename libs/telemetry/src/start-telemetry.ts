@@ -1,0 +1,52 @@
+import type { TelemetryConfig } from '@tidings/config';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { TIDINGS_VERSION } from './version';
+
+/**
+ * Keeps spans recording (so every log line and Kafka header carries a real trace id) when
+ * no collector is configured, without exporting them anywhere.
+ */
+const discardSpans: SpanProcessor = {
+  onStart: () => undefined,
+  onEnd: () => undefined,
+  forceFlush: async () => undefined,
+  shutdown: async () => undefined,
+};
+
+let sdk: NodeSDK | undefined;
+
+/**
+ * Starts OpenTelemetry for this process. Must run before NestJS, pg or undici are loaded, so
+ * each service's main.ts imports its `instrumentation.ts` first. Kafka spans are made by
+ * @tidings/kafka itself (explicit producer/consumer spans with W3C context in headers).
+ */
+export function startTelemetry(config: TelemetryConfig, extra: SpanProcessor[] = []): NodeSDK {
+  if (sdk) return sdk;
+  const exporting = config.otlpEndpoint
+    ? [new BatchSpanProcessor(new OTLPTraceExporter({ url: new URL('/v1/traces', config.otlpEndpoint).toString() }))]
+    : [];
+  sdk = new NodeSDK({
+    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: config.serviceName, [ATTR_SERVICE_VERSION]: TIDINGS_VERSION }),
+    spanProcessors: [...exporting, ...extra, ...(exporting.length + extra.length === 0 ? [discardSpans] : [])],
+    instrumentations: [
+      new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => req.url === '/metrics' || req.url?.startsWith('/health') === true }),
+      new UndiciInstrumentation(),
+      new PgInstrumentation(),
+    ],
+  });
+  sdk.start();
+  return sdk;
+}
+
+/** Flushes and stops the SDK; called from the service's shutdown path. */
+export async function stopTelemetry(): Promise<void> {
+  await sdk?.shutdown();
+  sdk = undefined;
+}

@@ -1,0 +1,93 @@
+import ipaddr from 'ipaddr.js';
+
+type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
+
+/** Why an address is refused; also the `X-Tidings-Reason` wording. */
+export interface Verdict {
+  allowed: boolean;
+  /** The named range that decided, e.g. `loopback`, `private`, `allow-list`. */
+  range: string;
+}
+
+const table = (entries: [string, string][]): { range: string; cidr: Cidr }[] =>
+  entries.map(([cidr, range]) => ({ range, cidr: ipaddr.parseCIDR(cidr) }));
+
+/**
+ * Every non-public range. IPv6 outside global unicast (2000::/3) is refused as a whole, and
+ * the special blocks inside it are listed by name, so a verdict says what the address is.
+ */
+const BUILTIN_DENY = table([
+  ['0.0.0.0/8', 'unspecified'],
+  ['10.0.0.0/8', 'private'],
+  ['100.64.0.0/10', 'cgnat'],
+  ['127.0.0.0/8', 'loopback'],
+  ['169.254.0.0/16', 'link-local'],
+  ['172.16.0.0/12', 'private'],
+  ['192.0.0.0/24', 'reserved'],
+  ['192.0.2.0/24', 'documentation'],
+  ['192.31.196.0/24', 'reserved'],
+  ['192.52.193.0/24', 'reserved'],
+  ['192.88.99.0/24', 'reserved'],
+  ['192.168.0.0/16', 'private'],
+  ['192.175.48.0/24', 'reserved'],
+  ['198.18.0.0/15', 'benchmarking'],
+  ['198.51.100.0/24', 'documentation'],
+  ['203.0.113.0/24', 'documentation'],
+  ['224.0.0.0/4', 'multicast'],
+  ['240.0.0.0/4', 'reserved'],
+  ['::/128', 'unspecified'],
+  ['::1/128', 'loopback'],
+  ['::ffff:0:0/96', 'ipv4-mapped'],
+  ['::/96', 'ipv4-compatible'],
+  ['64:ff9b::/96', 'nat64'],
+  ['64:ff9b:1::/48', 'nat64'],
+  ['100::/64', 'reserved'],
+  ['2001::/32', 'teredo'],
+  ['2001:2::/48', 'benchmarking'],
+  ['2001:10::/28', 'reserved'],
+  ['2001:20::/28', 'reserved'],
+  ['2001:db8::/32', 'documentation'],
+  ['2002::/16', '6to4'],
+  ['3fff::/20', 'documentation'],
+  ['5f00::/16', 'reserved'],
+  ['fc00::/7', 'private'],
+  ['fe80::/10', 'link-local'],
+  ['fec0::/10', 'link-local'],
+  ['ff00::/8', 'multicast'],
+]);
+
+const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3');
+
+const matches = (addr: ipaddr.IPv4 | ipaddr.IPv6, [net, bits]: Cidr) => addr.kind() === net.kind() && addr.match(net, bits);
+
+export interface AddressPolicyOptions {
+  /** EGRESS_ALLOW_CIDRS: allowed even inside a built-in denied range. */
+  allow: string[];
+  /** EGRESS_DENY_CIDRS: refused always; wins over the allow list. */
+  deny: string[];
+}
+
+/**
+ * Decides whether the proxy may dial an address. Order: operator deny, operator allow,
+ * built-in deny ranges, then IPv6 outside global unicast; everything else is public.
+ */
+export class AddressPolicy {
+  private readonly allow: Cidr[];
+  private readonly deny: Cidr[];
+
+  constructor(options: AddressPolicyOptions) {
+    this.allow = options.allow.map((c) => ipaddr.parseCIDR(c));
+    this.deny = options.deny.map((c) => ipaddr.parseCIDR(c));
+  }
+
+  judge(address: string): Verdict {
+    if (!ipaddr.isValid(address)) return { allowed: false, range: 'invalid' };
+    const addr = ipaddr.parse(address);
+    if (this.deny.some((c) => matches(addr, c))) return { allowed: false, range: 'deny-list' };
+    if (this.allow.some((c) => matches(addr, c))) return { allowed: true, range: 'allow-list' };
+    const builtin = BUILTIN_DENY.find((e) => matches(addr, e.cidr));
+    if (builtin) return { allowed: false, range: builtin.range };
+    if (addr.kind() === 'ipv6' && !matches(addr, GLOBAL_UNICAST_V6)) return { allowed: false, range: 'reserved' };
+    return { allowed: true, range: 'public' };
+  }
+}

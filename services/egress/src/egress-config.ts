@@ -1,0 +1,51 @@
+import { loadTelemetryConfig, parseEnv, rules, type Env, type TelemetryConfig } from '@tidings/config';
+
+const egressEnv = {
+  EGRESS_PORT: rules.port(9090),
+  EGRESS_ADMIN_PORT: rules.port(9091),
+  EGRESS_ALLOW_CIDRS: rules.cidrList(),
+  EGRESS_DENY_CIDRS: rules.cidrList(),
+  EGRESS_ALLOWED_PORTS: rules.portList('443,80'),
+  EGRESS_DNS_SERVERS: rules.optionalHostPortList(),
+  EGRESS_EXTRA_CA_FILE: rules.fileList(),
+  EGRESS_CLIENT_CERT_FILE: rules.fileList(),
+  EGRESS_CLIENT_KEY_FILE: rules.fileList(),
+  EGRESS_CONNECT_TIMEOUT_MS: rules.positiveInt(10_000, 'milliseconds'),
+  EGRESS_READ_TIMEOUT_MS: rules.positiveInt(10_000, 'milliseconds'),
+  EGRESS_LIFETIME_MS: rules.positiveInt(60_000, 'milliseconds'),
+  EGRESS_MAX_RESPONSE_BYTES: rules.positiveInt(1_048_576, 'bytes'),
+};
+
+export interface EgressConfig {
+  telemetry: TelemetryConfig;
+  port: number;
+  adminPort: number;
+  allowCidrs: string[];
+  denyCidrs: string[];
+  allowedPorts: number[];
+  /** host:port of DNS servers; empty: the system resolver (getaddrinfo). */
+  dnsServers: string[];
+  extraCaFiles: string[];
+  clientCertFile: string | undefined;
+  clientKeyFile: string | undefined;
+  timeouts: { connectMs: number; readMs: number; lifetimeMs: number };
+  maxResponseBytes: number;
+}
+
+export function loadEgressConfig(env: Env): EgressConfig {
+  const v = parseEnv(egressEnv, env);
+  return {
+    telemetry: loadTelemetryConfig(env, 'tidings-egress'),
+    port: v.EGRESS_PORT,
+    adminPort: v.EGRESS_ADMIN_PORT,
+    allowCidrs: v.EGRESS_ALLOW_CIDRS,
+    denyCidrs: v.EGRESS_DENY_CIDRS,
+    allowedPorts: v.EGRESS_ALLOWED_PORTS,
+    dnsServers: v.EGRESS_DNS_SERVERS,
+    extraCaFiles: v.EGRESS_EXTRA_CA_FILE,
+    clientCertFile: v.EGRESS_CLIENT_CERT_FILE[0],
+    clientKeyFile: v.EGRESS_CLIENT_KEY_FILE[0],
+    timeouts: { connectMs: v.EGRESS_CONNECT_TIMEOUT_MS, readMs: v.EGRESS_READ_TIMEOUT_MS, lifetimeMs: v.EGRESS_LIFETIME_MS },
+    maxResponseBytes: v.EGRESS_MAX_RESPONSE_BYTES,
+  };
+}
