@@ -25,6 +25,7 @@ pidfile="$dir/kafka.pid"
 
 if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
   log "Kafka already running on :$port (pid $(cat "$pidfile"))"
+  echo already-running   # callers that did not start it must not stop it
   exit 0
 fi
 port_in_use "$port" && die "port $port is taken by another process; stop it or pass --port"

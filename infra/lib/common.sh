@@ -46,3 +46,8 @@ stop_pidfile() {
   fi
   rm -f "$file"
 }
+
+# The project's Node 24, installed by npm from the `node` package (see package.json).
+TIDINGS_NODE="$TIDINGS_ROOT/node_modules/node/bin/node"
+export TIDINGS_NODE
+export PATH="$TIDINGS_ROOT/node_modules/.bin:$PATH"

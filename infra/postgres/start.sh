@@ -37,6 +37,7 @@ url="postgres://tidings:tidings@127.0.0.1:$port/tidings"
 
 if [ -f "$data/postmaster.pid" ] && as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
   log "PostgreSQL already running ($data)"
+  echo already-running   # callers that did not start it must not stop it
   echo "$url"; exit 0
 fi
 port_in_use "$port" && die "port $port is taken by another process; stop it or pass --port"

@@ -22,6 +22,11 @@ export class EndpointDirectory {
     this.logger.info({ endpoints: this.endpoints.size }, 'endpoint directory ready');
   }
 
+  /** Waits until the view includes every config event already in Kafka (read-your-writes). */
+  async sync(): Promise<void> {
+    await this.replayer?.sync();
+  }
+
   async stop(): Promise<void> {
     await this.replayer?.stop();
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { Logger } from '@tidings/telemetry';
 import type { ConsumedRecord } from './managed-consumer';
 
@@ -19,19 +19,23 @@ export interface TopicReplayerOptions {
  */
 export class TopicReplayer {
   private readonly consumer: Consumer;
+  /** Kept connected: sync() asks for end offsets on every call. */
+  private readonly admin: Admin;
+  /** Per partition, the offset of the next record to hand over. */
+  private readonly next = new Map<number, bigint>();
 
   constructor(
-    private readonly kafka: Kafka,
+    kafka: Kafka,
     private readonly options: TopicReplayerOptions,
   ) {
+    this.admin = kafka.admin();
     this.consumer = kafka.consumer({ groupId: `${options.groupIdPrefix}.${randomUUID()}`, sessionTimeout: 30_000 });
   }
 
   async start(): Promise<void> {
     const { topic, logger } = this.options;
-    const admin = this.kafka.admin();
-    await admin.connect();
-    const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+    await this.admin.connect();
+    const ends = await this.admin.fetchTopicOffsets(topic);
     // Partitions still to catch up: those whose end offset is past their first offset.
     const pending = new Map(ends.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]));
 
@@ -53,6 +57,7 @@ export class TopicReplayer {
           headers: message.headers ?? {},
           timestamp: message.timestamp,
         });
+        this.next.set(partition, BigInt(message.offset) + 1n);
         const end = pending.get(partition);
         if (end !== undefined && BigInt(message.offset) + 1n >= end) {
           pending.delete(partition);
@@ -64,7 +69,21 @@ export class TopicReplayer {
     logger.info({ topic }, 'replayed log topic; following its tail');
   }
 
+  /**
+   * Resolves once every record that is in the topic now has been handed over: a barrier that
+   * lets a caller act on "everything configured before this moment".
+   */
+  async sync(timeoutMs = 10_000): Promise<void> {
+    const ends = await this.admin.fetchTopicOffsets(this.options.topic);
+    const deadline = Date.now() + timeoutMs;
+    while (ends.some((p) => BigInt(p.high) > (this.next.get(p.partition) ?? BigInt(p.low)))) {
+      if (Date.now() > deadline) throw new Error(`${this.options.topic} not caught up within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
   async stop(): Promise<void> {
     await this.consumer.disconnect();
+    await this.admin.disconnect();
   }
 }

@@ -1,0 +1,3 @@
+export * from './kafka-producer.service';
+export * from './kafka.module';
+export * from './tokens';

@@ -1,0 +1,56 @@
+import { Global, Inject, Injectable, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
+import type { Kafka } from 'kafkajs';
+import { topicSpecs } from '@tidings/contracts';
+import type { KafkaConfig } from '@tidings/config';
+import { createKafkaClient, provisionTopics } from '@tidings/kafka';
+import type { Logger } from '@tidings/telemetry';
+import { KafkaProducerService } from './kafka-producer.service';
+import { KAFKA_CLIENT, KAFKA_CONFIG, SERVICE_LOGGER } from './tokens';
+
+/**
+ * Provisions Tidings' topics before anything produces or consumes: the same provisioning the
+ * operator script and the tests run, so a fresh cluster works and drift is corrected.
+ */
+@Injectable()
+class TopicProvisioning implements OnModuleInit {
+  constructor(
+    @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
+    @Inject(KAFKA_CONFIG) private readonly config: KafkaConfig,
+    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const report = await provisionTopics(admin, topicSpecs(this.config.topics));
+      if (report.created.length + report.updated.length > 0) this.logger.info(report, 'provisioned Kafka topics');
+    } finally {
+      await admin.disconnect();
+    }
+  }
+}
+
+export interface KafkaModuleOptions {
+  config: KafkaConfig;
+  logger: Logger;
+}
+
+/** The thin Nest adapter over @tidings/kafka: the client, topic provisioning, the producer. */
+@Global()
+@Module({})
+export class KafkaModule {
+  static forRoot(options: KafkaModuleOptions): DynamicModule {
+    return {
+      module: KafkaModule,
+      providers: [
+        { provide: KAFKA_CONFIG, useValue: options.config },
+        { provide: SERVICE_LOGGER, useValue: options.logger },
+        { provide: KAFKA_CLIENT, useFactory: () => createKafkaClient(options.config, options.logger) },
+        TopicProvisioning,
+        KafkaProducerService,
+      ],
+      exports: [KAFKA_CLIENT, KAFKA_CONFIG, SERVICE_LOGGER, KafkaProducerService],
+    };
+  }
+}

@@ -1,0 +1,66 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from './repo-root';
+import { waitFor } from './wait-for';
+
+export type ServiceName = 'subscriptions' | 'trigger' | 'publisher' | 'egress';
+
+export interface ServiceProcess {
+  name: ServiceName;
+  child: ChildProcess;
+  logFile: string;
+  /** SIGTERM, then wait for a clean exit (SIGKILL after 20 s). */
+  stop(): Promise<number | null>;
+  /** SIGKILL at once: a crash. */
+  kill(): Promise<void>;
+}
+
+/** The entrypoint a container runs: `node dist/services/<name>/src/main.js`. */
+export function serviceEntrypoint(name: ServiceName): string {
+  return join(repoRoot(), 'dist', 'services', name, 'src', 'main.js');
+}
+
+/**
+ * Runs a service as its own process, configured only by its environment, with its JSON log
+ * written to `logDir/<name>.log`; resolves once `healthUrl` answers 200.
+ */
+export async function startService(name: ServiceName, env: Record<string, string>, options: { healthUrl: string; logDir: string }): Promise<ServiceProcess> {
+  mkdirSync(options.logDir, { recursive: true });
+  const logFile = join(options.logDir, `${name}.log`);
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(process.execPath, ['--enable-source-maps', serviceEntrypoint(name)], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  let exitCode: number | null | undefined;
+  void exited.then((code) => (exitCode = code));
+  await waitFor(`${name} to answer ${options.healthUrl}`, async () => {
+    if (exitCode !== undefined) throw new Error(`${name} exited with ${exitCode}; see ${logFile}`);
+    const res = await fetch(options.healthUrl);
+    return res.ok;
+  }, 60_000, 200);
+
+  return {
+    name,
+    child,
+    logFile,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+    kill: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { HTTP_HEADERS } from '@tidings/contracts';
+import { Pool } from 'undici';
+
+export interface DeliveryResponse {
+  status: number;
+  /** Set when the egress proxy itself refused or failed the request. */
+  egressReasonCode: string | undefined;
+  egressReason: string | undefined;
+  latencyMs: number;
+}
+
+/**
+ * Sends requests through the egress proxy only, as absolute-form `http://` requests with
+ * `X-Tidings-TLS: true`, so the proxy checks the address and originates TLS itself. One
+ * keep-alive pool to the proxy serves every endpoint.
+ */
+export class EgressClient {
+  private readonly pool: Pool;
+
+  constructor(proxyUrl: string) {
+    this.pool = new Pool(proxyUrl, { connections: 64, keepAliveTimeout: 30_000, pipelining: 1 });
+  }
+
+  async post(endpointUrl: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<DeliveryResponse> {
+    const target = new URL(endpointUrl);
+    const tls = target.protocol === 'https:';
+    target.protocol = 'http:';
+    // The scheme switch would drop an implicit :443; keep the endpoint's real port explicit.
+    if (!target.port) target.port = tls ? '443' : '80';
+    const started = performance.now();
+    const response = await this.pool.request({
+      method: 'POST',
+      path: target.toString(),
+      headers: { ...headers, host: target.host, ...(tls ? { [HTTP_HEADERS.egressTls]: 'true' } : {}) },
+      body,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await response.body.dump({ limit: 64 * 1024 });
+    const header = (name: string) => {
+      const v = response.headers[name];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    return {
+      status: response.statusCode,
+      egressReasonCode: header(HTTP_HEADERS.egressReasonCode),
+      egressReason: header(HTTP_HEADERS.egressReason),
+      latencyMs: performance.now() - started,
+    };
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}

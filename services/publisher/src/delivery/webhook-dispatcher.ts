@@ -1,0 +1,59 @@
+import { SecretBox } from '@tidings/secret-box';
+import type { EndpointState } from '@tidings/endpoint-directory';
+import { TIDINGS_VERSION, type Logger } from '@tidings/telemetry';
+import type { WebhookEvent } from '@tidings/contracts';
+import { signatureHeaders } from '@tidings/webhook-signing';
+import { signingSecrets } from '../signing/endpoint-secrets';
+import type { DeliveryResponse, EgressClient } from './egress-client';
+
+/** A batch as it goes on the wire: its id and body never change across retries. */
+export interface Batch {
+  id: string;
+  endpoint: EndpointState;
+  events: WebhookEvent[];
+}
+
+export class DeliveryFailed extends Error {
+  constructor(
+    readonly batchId: string,
+    readonly response: DeliveryResponse | undefined,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/** Signs a batch with every valid secret of its endpoint and POSTs it through the egress. */
+export class WebhookDispatcher {
+  constructor(
+    private readonly egress: EgressClient,
+    private readonly secretBox: SecretBox,
+    private readonly timeoutMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  async dispatch(batch: Batch): Promise<DeliveryResponse> {
+    const body = JSON.stringify(batch.events);
+    const headers = {
+      'content-type': 'application/json',
+      'user-agent': `Tidings/${TIDINGS_VERSION}`,
+      ...signatureHeaders({ id: batch.id, timestamp: Math.floor(Date.now() / 1000), body, secrets: signingSecrets(batch.endpoint, this.secretBox) }),
+    };
+    let response: DeliveryResponse;
+    try {
+      response = await this.egress.post(batch.endpoint.endpointUrl, body, headers, this.timeoutMs);
+    } catch (error) {
+      throw new DeliveryFailed(batch.id, undefined, `request failed: ${(error as Error).message}`);
+    }
+    const log = { endpointId: batch.endpoint.endpointId, batchId: batch.id, events: batch.events.length, status: response.status, latencyMs: Math.round(response.latencyMs) };
+    if (response.status >= 200 && response.status < 300) {
+      this.logger.info(log, 'webhook delivered');
+      return response;
+    }
+    const reason = response.egressReasonCode
+      ? `egress refused (${response.egressReasonCode}): ${response.egressReason ?? ''}`
+      : `endpoint answered ${response.status}`;
+    this.logger.warn({ ...log, reason }, 'webhook delivery failed');
+    throw new DeliveryFailed(batch.id, response, reason);
+  }
+}

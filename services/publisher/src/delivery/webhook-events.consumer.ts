@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { CONSUMER_GROUPS, webhookEventRecordSchema } from '@tidings/contracts';
+import type { KafkaConfig } from '@tidings/config';
+import { EndpointDirectory } from '@tidings/endpoint-directory';
+import { ManagedConsumer, type ConsumedRecord } from '@tidings/kafka';
+import { KAFKA_CLIENT, KAFKA_CONFIG, SERVICE_LOGGER } from '@tidings/kafka-nest';
+import type { Logger } from '@tidings/telemetry';
+import type { Kafka } from 'kafkajs';
+import { WebhookDispatcher } from './webhook-dispatcher';
+
+/**
+ * A batch id derived from the record's place in the log, so a redelivery after a crash
+ * carries the same `webhook-id` and receivers can deduplicate.
+ */
+export function batchIdFor(record: Pick<ConsumedRecord, 'topic' | 'partition' | 'offset'>): string {
+  const digest = createHash('sha256').update(`${record.topic}/${record.partition}/${record.offset}`).digest('hex');
+  return `msg_${digest.slice(0, 32)}`;
+}
+
+/**
+ * Consumes webhook payloads and delivers each to its endpoint. A failed delivery throws, so
+ * the offset stays and the record is tried again: nothing is lost.
+ */
+@Injectable()
+export class WebhookEventsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private consumer: ManagedConsumer | undefined;
+
+  constructor(
+    @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
+    @Inject(KAFKA_CONFIG) private readonly config: KafkaConfig,
+    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
+    private readonly directory: EndpointDirectory,
+    private readonly dispatcher: WebhookDispatcher,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.directory.start(this.kafka, this.config.topics.endpointConfig, `${this.config.prefix}tidings.publisher.endpoint-view`);
+    this.consumer = new ManagedConsumer(this.kafka, {
+      groupId: `${this.config.prefix}${CONSUMER_GROUPS.publisher}`,
+      logger: this.logger,
+      handlers: { [this.config.topics.webhookEvents]: (record) => this.handle(record) },
+    });
+    await this.consumer.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.consumer?.stop();
+    await this.directory.stop();
+  }
+
+  private async handle(record: ConsumedRecord): Promise<void> {
+    let json: unknown = null;
+    try {
+      json = JSON.parse(record.value?.toString('utf8') ?? 'null');
+    } catch {
+      // reported below
+    }
+    const parsed = webhookEventRecordSchema.safeParse(json);
+    if (!parsed.success) {
+      this.logger.error({ partition: record.partition, offset: record.offset }, 'skipping unreadable webhook payload record');
+      return;
+    }
+    const endpoint = this.directory.get(parsed.data.endpointId);
+    if (!endpoint || !endpoint.enabled) {
+      this.logger.info({ endpointId: parsed.data.endpointId }, 'endpoint deleted or disabled; payload not delivered');
+      return;
+    }
+    await this.dispatcher.dispatch({ id: batchIdFor(record), endpoint, events: [parsed.data.event] });
+  }
+}

@@ -1,0 +1,39 @@
+import {
+  loadKafkaConfig,
+  loadSecretsConfig,
+  loadTelemetryConfig,
+  parseEnv,
+  rules,
+  type Env,
+  type KafkaConfig,
+  type SecretsConfig,
+  type TelemetryConfig,
+} from '@tidings/config';
+
+const publisherEnv = {
+  PUBLISHER_PORT: rules.port(8082),
+  /** Every delivery goes through this forward proxy; there is no direct path. */
+  EGRESS_PROXY_URL: rules.url(['http:']).default('http://localhost:9090'),
+  DELIVERY_TIMEOUT_MS: rules.positiveInt(15_000, 'milliseconds'),
+};
+
+export interface PublisherConfig {
+  port: number;
+  egressProxyUrl: string;
+  deliveryTimeoutMs: number;
+  kafka: KafkaConfig;
+  secrets: SecretsConfig;
+  telemetry: TelemetryConfig;
+}
+
+export function loadPublisherConfig(env: Env): PublisherConfig {
+  const v = parseEnv(publisherEnv, env);
+  return {
+    port: v.PUBLISHER_PORT,
+    egressProxyUrl: v.EGRESS_PROXY_URL,
+    deliveryTimeoutMs: v.DELIVERY_TIMEOUT_MS,
+    kafka: loadKafkaConfig(env, 'tidings-publisher'),
+    secrets: loadSecretsConfig(env),
+    telemetry: loadTelemetryConfig(env, 'tidings-publisher'),
+  };
+}

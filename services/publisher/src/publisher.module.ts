@@ -1,0 +1,39 @@
+import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { EndpointDirectory } from '@tidings/endpoint-directory';
+import { KafkaModule } from '@tidings/kafka-nest';
+import { SecretBox } from '@tidings/secret-box';
+import type { Logger } from '@tidings/telemetry';
+import { EgressClient } from './delivery/egress-client';
+import { WebhookDispatcher } from './delivery/webhook-dispatcher';
+import { WebhookEventsConsumer } from './delivery/webhook-events.consumer';
+import type { PublisherConfig } from './publisher-config';
+
+/** Closes the egress pool after the consumer stopped delivering. */
+@Injectable()
+class EgressClientLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(EgressClient) private readonly egress: EgressClient) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.egress.close();
+  }
+}
+
+@Module({})
+export class PublisherModule {
+  static forRoot(config: PublisherConfig, logger: Logger): DynamicModule {
+    return {
+      module: PublisherModule,
+      imports: [KafkaModule.forRoot({ config: config.kafka, logger })],
+      providers: [
+        { provide: EndpointDirectory, useFactory: () => new EndpointDirectory(logger.child({ component: 'endpoint-directory' })) },
+        { provide: EgressClient, useFactory: () => new EgressClient(config.egressProxyUrl) },
+        {
+          provide: WebhookDispatcher,
+          inject: [EgressClient],
+          useFactory: (egress: EgressClient) => new WebhookDispatcher(egress, new SecretBox(config.secrets.keys), config.deliveryTimeoutMs, logger),
+        },
+        EgressClientLifecycle,
+        WebhookEventsConsumer,
+      ],
+    };
+  }
+}

@@ -1,0 +1,47 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, type Repository } from 'typeorm';
+import { ApiKeyEntity } from './api-key.entity';
+
+/** Who a valid API key speaks for. */
+export interface Principal {
+  keyId: string;
+  tailnet: string;
+  loginName: string;
+}
+
+const KEY_PREFIX = 'tskey-api-';
+const hash = (key: string) => createHash('sha256').update(key, 'utf8').digest();
+
+/**
+ * Mints, lists, revokes and checks API keys. A key is `tskey-api-<id>-<32 random bytes>`;
+ * only its SHA-256 is stored (the key is random, so a slow hash buys nothing here).
+ */
+@Injectable()
+export class ApiKeysService {
+  constructor(@InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>) {}
+
+  async create(tailnet: string, loginName: string): Promise<{ id: string; key: string }> {
+    const id = `k${randomBytes(8).toString('hex')}`;
+    const key = `${KEY_PREFIX}${id}-${randomBytes(32).toString('base64url')}`;
+    await this.keys.insert({ id, tailnet, loginName, keyHash: hash(key), createdAt: new Date(), revokedAt: null });
+    return { id, key };
+  }
+
+  list(): Promise<ApiKeyEntity[]> {
+    return this.keys.find({ order: { createdAt: 'ASC' }, select: { id: true, tailnet: true, loginName: true, createdAt: true, revokedAt: true } });
+  }
+
+  /** Returns false when no active key has that id. */
+  async revoke(id: string): Promise<boolean> {
+    const result = await this.keys.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
+    return (result.affected ?? 0) > 0;
+  }
+
+  async authenticate(key: string): Promise<Principal | undefined> {
+    if (!key.startsWith(KEY_PREFIX)) return undefined;
+    const found = await this.keys.findOne({ where: { keyHash: hash(key), revokedAt: IsNull() } });
+    return found ? { keyId: found.id, tailnet: found.tailnet, loginName: found.loginName } : undefined;
+  }
+}

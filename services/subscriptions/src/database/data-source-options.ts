@@ -1,0 +1,25 @@
+import type { DataSourceOptions } from 'typeorm';
+import type { DatabaseConfig } from '@tidings/config';
+import { ApiKeyEntity } from '../api-keys/api-key.entity';
+import { EndpointEventEntity } from '../endpoints/endpoint-event.entity';
+import { EndpointEntity } from '../endpoints/endpoint.entity';
+import { OutboxEntity } from '../outbox/outbox.entity';
+import { InitialSchema1763805600000 } from './migrations/1763805600000-initial-schema';
+
+/** The schema changes only through these migrations; `synchronize` stays off. */
+export const MIGRATIONS = [InitialSchema1763805600000];
+export const ENTITIES = [ApiKeyEntity, EndpointEventEntity, EndpointEntity, OutboxEntity];
+
+export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: config.url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    migrationsTransactionMode: 'all',
+    synchronize: false,
+    logging: false,
+    extra: { max: 20, application_name: 'tidings-subscriptions' },
+  };
+}

@@ -1,0 +1,51 @@
+import { isEventCategory, isEventType } from '@tidings/contracts';
+import { toStandardWebhooksSecret } from '@tidings/webhook-signing';
+import { z } from 'zod';
+import { ValidationProblem } from '../http/problem-details.filter';
+import type { EndpointEntity } from './endpoint.entity';
+
+const subscription = z.string().refine((s) => (isEventType(s) && s !== 'test') || isEventCategory(s), { message: 'unknown event type or category' });
+
+export const createWebhookSchema = z.object({
+  endpointUrl: z.string({ error: 'is required' }),
+  providerType: z.string().max(64).default(''),
+  subscriptions: z.array(subscription, { error: 'must be an array of event types or categories' }).min(1, 'must not be empty'),
+});
+export type CreateWebhookRequest = z.infer<typeof createWebhookSchema>;
+
+/** Parses a request body with a schema, or answers 400 naming each bad field. */
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  const result = schema.safeParse(body ?? {});
+  if (result.success) return result.data;
+  throw new ValidationProblem(result.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', problem: i.message })));
+}
+
+/** The webhook object of the API (Tailscale's fields, then ours). */
+export interface WebhookView {
+  endpointId: string;
+  endpointUrl: string;
+  providerType: string;
+  creatorLoginName: string;
+  created: string;
+  lastModified: string;
+  subscriptions: string[];
+  status: string;
+  disabledReason: string | null;
+  secret?: string;
+  standardWebhooksSecret?: string;
+}
+
+export function toWebhookView(e: EndpointEntity, secret?: string): WebhookView {
+  return {
+    endpointId: e.endpointId,
+    endpointUrl: e.endpointUrl,
+    providerType: e.providerType,
+    creatorLoginName: e.creatorLoginName,
+    created: e.created.toISOString(),
+    lastModified: e.lastModified.toISOString(),
+    subscriptions: e.subscriptions,
+    status: e.status,
+    disabledReason: e.disabledReason,
+    ...(secret ? { secret, standardWebhooksSecret: toStandardWebhooksSecret(secret) } : {}),
+  };
+}

@@ -1,0 +1,116 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { KafkaConfig } from '@tidings/config';
+import { KAFKA_CONFIG, KafkaProducerService, SERVICE_LOGGER } from '@tidings/kafka-nest';
+import type { Logger } from '@tidings/telemetry';
+import type { DataSource } from 'typeorm';
+import { OutboxEntity } from './outbox.entity';
+import type { OutboxTopic } from './outbox-writer';
+
+/** Only one relay publishes at a time, so records leave in the order they were written. */
+const RELAY_LOCK = 7_117_002;
+const BATCH = 200;
+const IDLE_POLL_MS = 500;
+
+/**
+ * Publishes outbox rows to Kafka in id order and marks them published. A crash between the
+ * Kafka write and the mark republishes those rows: consumers recognise them by event id and
+ * per-endpoint version, so the duplicate is harmless.
+ */
+@Injectable()
+export class OutboxRelayService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly producer: KafkaProducerService,
+    @Inject(KAFKA_CONFIG) private readonly kafka: KafkaConfig,
+    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  /**
+   * Called after a commit that wrote to the outbox: publishes now, so that when the API answers
+   * the change is already in Kafka. A failure is left to the relay loop, which retries.
+   */
+  async publishNow(): Promise<void> {
+    try {
+      await this.publishBatch();
+    } catch (error) {
+      this.logger.warn({ err: error }, 'immediate outbox publish failed; the relay will retry');
+      this.wake?.();
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let published = 0;
+      try {
+        published = await this.publishBatch();
+      } catch (error) {
+        this.logger.error({ err: error }, 'outbox relay failed; retrying');
+      }
+      if (published < BATCH && this.running) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, IDLE_POLL_MS);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = undefined;
+      }
+    }
+  }
+
+  /** One transaction: take the relay lock, publish the oldest unpublished rows, mark them. */
+  async publishBatch(): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      const [{ locked }] = await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [RELAY_LOCK]);
+      if (!locked) return 0;
+      const rows = await manager
+        .createQueryBuilder(OutboxEntity, 'o')
+        .where('o.published_at IS NULL')
+        .orderBy('o.id', 'ASC')
+        .limit(BATCH)
+        .getMany();
+      if (rows.length === 0) return 0;
+      // Consecutive rows of one topic go in one send, keeping the overall order.
+      for (const group of consecutiveByTopic(rows)) {
+        await this.producer.send(
+          this.kafka.topics[group.topic],
+          group.rows.map((r) => ({ key: r.recordKey, value: r.recordValue, headers: r.recordHeaders })),
+        );
+      }
+      await manager
+        .createQueryBuilder()
+        .update(OutboxEntity)
+        .set({ publishedAt: () => 'now()' })
+        .whereInIds(rows.map((r) => r.id))
+        .execute();
+      return rows.length;
+    });
+  }
+}
+
+function consecutiveByTopic(rows: OutboxEntity[]): { topic: OutboxTopic; rows: OutboxEntity[] }[] {
+  const groups: { topic: OutboxTopic; rows: OutboxEntity[] }[] = [];
+  for (const row of rows) {
+    const last = groups.at(-1);
+    if (last && last.topic === row.topicKey) last.rows.push(row);
+    else groups.push({ topic: row.topicKey as OutboxTopic, rows: [row] });
+  }
+  return groups;
+}

@@ -1,0 +1,63 @@
+import { Inject, Injectable, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
+import { KafkaModule } from '@tidings/kafka-nest';
+import { SecretBox } from '@tidings/secret-box';
+import type { Logger } from '@tidings/telemetry';
+import type { DataSource } from 'typeorm';
+import { ApiKeyEntity } from './api-keys/api-key.entity';
+import { ApiKeyGuard } from './api-keys/api-key.guard';
+import { ApiKeysService } from './api-keys/api-keys.service';
+import { dataSourceOptions } from './database/data-source-options';
+import { runMigrations } from './database/run-migrations';
+import { EndpointCommandsService } from './endpoints/endpoint-commands.service';
+import { EndpointQueriesService } from './endpoints/endpoint-queries.service';
+import { EndpointUrlPolicy } from './endpoints/endpoint-url.policy';
+import { EndpointEntity } from './endpoints/endpoint.entity';
+import { WebhooksController } from './endpoints/webhooks.controller';
+import { ProblemDetailsFilter } from './http/problem-details.filter';
+import { OutboxRelayService } from './outbox/outbox-relay.service';
+import type { SubscriptionsConfig } from './subscriptions-config';
+
+const LOGGER = Symbol('LOGGER');
+
+/** Brings the schema up to date before anything reads or writes. */
+@Injectable()
+class Migrator implements OnModuleInit {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const applied = await runMigrations(this.dataSource);
+    if (applied.length > 0) this.logger.info({ applied }, 'applied database migrations');
+  }
+}
+
+@Module({})
+export class SubscriptionsModule {
+  static forRoot(config: SubscriptionsConfig, logger: Logger): DynamicModule {
+    return {
+      module: SubscriptionsModule,
+      imports: [
+        TypeOrmModule.forRoot(dataSourceOptions(config.database)),
+        TypeOrmModule.forFeature([ApiKeyEntity, EndpointEntity]),
+        KafkaModule.forRoot({ config: config.kafka, logger }),
+      ],
+      controllers: [WebhooksController],
+      providers: [
+        { provide: LOGGER, useValue: logger },
+        { provide: APP_FILTER, useFactory: () => new ProblemDetailsFilter(logger) },
+        { provide: SecretBox, useFactory: () => new SecretBox(config.secrets.keys) },
+        { provide: EndpointUrlPolicy, useFactory: () => new EndpointUrlPolicy(config.allowCidrs) },
+        Migrator,
+        ApiKeysService,
+        ApiKeyGuard,
+        EndpointCommandsService,
+        EndpointQueriesService,
+        OutboxRelayService,
+      ],
+    };
+  }
+}

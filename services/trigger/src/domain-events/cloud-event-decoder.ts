@@ -1,0 +1,55 @@
+import { cloudEventSchema, DOMAIN_EVENT_DATA_SCHEMAS, isEventType, KAFKA_HEADERS, type CloudEvent, type DomainEventType } from '@tidings/contracts';
+import { headerValue, type ConsumedRecord } from '@tidings/kafka';
+
+/** A usable domain event: its envelope, and data validated against its type's schema. */
+export interface DomainEvent extends CloudEvent {
+  type: DomainEventType;
+}
+
+/** Why a record cannot be used; the code is stable and goes into the DLQ headers. */
+export type RejectionCode = 'not-json' | 'invalid-envelope' | 'unknown-type' | 'invalid-data';
+
+export type Decoded = { ok: true; event: DomainEvent } | { ok: false; code: RejectionCode; reason: string };
+
+const BINARY_ATTRIBUTES = ['specversion', 'id', 'source', 'type', 'time', 'tailnet', 'subject', 'datacontenttype'] as const;
+
+/**
+ * Reads a record of the domain-events topic per the CloudEvents Kafka binding: binary mode
+ * when it has a `ce_specversion` header (attributes in `ce_*` headers, data as the value),
+ * structured mode otherwise (the whole envelope as JSON in the value).
+ */
+export function decodeCloudEvent(record: ConsumedRecord): Decoded {
+  const binary = headerValue(record.headers, `${KAFKA_HEADERS.cloudEventPrefix}specversion`) !== undefined;
+  let body: unknown;
+  try {
+    body = record.value === null || record.value.length === 0 ? (binary ? {} : null) : JSON.parse(record.value.toString('utf8'));
+  } catch {
+    return { ok: false, code: 'not-json', reason: binary ? 'the data of a binary-mode event is not JSON' : 'the record value is not JSON' };
+  }
+
+  let candidate: unknown = body;
+  if (binary) {
+    const attributes: Record<string, unknown> = {};
+    for (const name of BINARY_ATTRIBUTES) {
+      const value = headerValue(record.headers, `${KAFKA_HEADERS.cloudEventPrefix}${name}`);
+      if (value !== undefined) attributes[name] = value;
+    }
+    candidate = { ...attributes, data: body };
+  }
+
+  const envelope = cloudEventSchema.safeParse(candidate);
+  if (!envelope.success) {
+    const problems = envelope.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ');
+    return { ok: false, code: 'invalid-envelope', reason: `not a valid CloudEvent: ${problems}` };
+  }
+  const event = envelope.data;
+  if (!isEventType(event.type) || !(event.type in DOMAIN_EVENT_DATA_SCHEMAS)) {
+    return { ok: false, code: 'unknown-type', reason: `unknown event type ${JSON.stringify(event.type)}` };
+  }
+  const data = DOMAIN_EVENT_DATA_SCHEMAS[event.type as DomainEventType].loose().safeParse(event.data);
+  if (!data.success) {
+    const problems = data.error.issues.map((i) => `data.${i.path.join('.')}: ${i.message}`).join('; ');
+    return { ok: false, code: 'invalid-data', reason: `bad data for ${event.type}: ${problems}` };
+  }
+  return { ok: true, event: { ...event, type: event.type as DomainEventType, data: data.data } };
+}

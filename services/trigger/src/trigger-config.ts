@@ -1,0 +1,24 @@
+import { loadKafkaConfig, loadTelemetryConfig, parseEnv, rules, type Env, type KafkaConfig, type TelemetryConfig } from '@tidings/config';
+
+const triggerEnv = {
+  TRIGGER_PORT: rules.port(8081),
+  /** Base of the admin-console links put in events where someone must act. */
+  ADMIN_CONSOLE_URL: rules.url(['https:', 'http:']).default('https://login.tailscale.com/admin'),
+};
+
+export interface TriggerConfig {
+  port: number;
+  adminConsoleUrl: string;
+  kafka: KafkaConfig;
+  telemetry: TelemetryConfig;
+}
+
+export function loadTriggerConfig(env: Env): TriggerConfig {
+  const v = parseEnv(triggerEnv, env);
+  return {
+    port: v.TRIGGER_PORT,
+    adminConsoleUrl: v.ADMIN_CONSOLE_URL.replace(/\/+$/, ''),
+    kafka: loadKafkaConfig(env, 'tidings-trigger'),
+    telemetry: loadTelemetryConfig(env, 'tidings-trigger'),
+  };
+}
