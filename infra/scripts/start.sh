@@ -4,4 +4,4 @@
 set -euo pipefail
 source "$(dirname "$0")/../lib/common.sh"
 "$TIDINGS_ROOT/infra/scripts/setup.sh"
-exec "$TIDINGS_NODE" --enable-source-maps "$TIDINGS_ROOT/dist/infra/local/up.js"
+exec "$TIDINGS_NODE" --enable-source-maps --disable-warning=TimeoutNegativeWarning "$TIDINGS_ROOT/dist/infra/local/up.js"

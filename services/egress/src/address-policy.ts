@@ -81,13 +81,28 @@ export class AddressPolicy {
   }
 
   judge(address: string): Verdict {
-    if (!ipaddr.isValid(address)) return { allowed: false, range: 'invalid' };
-    const addr = ipaddr.parse(address);
+    const canonical = canonicalIp(address);
+    if (canonical === undefined) return { allowed: false, range: 'invalid' };
+    const addr = ipaddr.parse(canonical);
     if (this.deny.some((c) => matches(addr, c))) return { allowed: false, range: 'deny-list' };
     if (this.allow.some((c) => matches(addr, c))) return { allowed: true, range: 'allow-list' };
     const builtin = BUILTIN_DENY.find((e) => matches(addr, e.cidr));
     if (builtin) return { allowed: false, range: builtin.range };
     if (addr.kind() === 'ipv6' && !matches(addr, GLOBAL_UNICAST_V6)) return { allowed: false, range: 'reserved' };
     return { allowed: true, range: 'public' };
+  }
+}
+
+/**
+ * The WHATWG URL parser's canonical form of an IP literal. ipaddr.js reads a dotted IPv4 tail
+ * (`::127.0.0.1`) as IPv4-mapped; Node and the URL parser do not, and we judge what they dial.
+ */
+function canonicalIp(address: string): string | undefined {
+  if (!ipaddr.isValid(address)) return undefined;
+  if (!address.includes(':')) return ipaddr.IPv4.isValidFourPartDecimal(address) ? address : undefined;
+  try {
+    return new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  } catch {
+    return undefined;
   }
 }

@@ -1,4 +1,4 @@
-import { SecretBox } from '@tidings/secret-box';
+import { type SecretBox } from '@tidings/secret-box';
 import type { EndpointState } from '@tidings/endpoint-directory';
 import { TIDINGS_VERSION, type Logger } from '@tidings/telemetry';
 import type { WebhookEvent } from '@tidings/contracts';

@@ -21,6 +21,7 @@ export class WebhooksController {
   }
 
   @Post('tailnet/:tailnet/webhooks')
+  @HttpCode(200)
   async create(@Req() req: AuthenticatedRequest, @Param('tailnet') tailnet: string, @Body() body: unknown): Promise<WebhookView> {
     const principal = scoped(req, tailnet);
     const { endpoint, secret } = await this.commands.create(principal, parseBody(createWebhookSchema, body));

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# npm test: installs and builds what is missing, type-checks, lints (module boundaries
+# included), starts a private Kafka and PostgreSQL for this run, and runs every test tier
+# (unit specs beside the code, integration specs against the real broker and database, and
+# the end-to-end specs in test/) with Node's test runner.
+#
+#   npm test                 everything
+#   npm test -- <glob>...    only the spec files matching (paths under dist/, e.g. 'dist/test/**')
+set -euo pipefail
+source "$(dirname "$0")/../lib/common.sh"
+cd "$TIDINGS_ROOT"
+
+"$TIDINGS_ROOT/infra/scripts/setup.sh"
+log "type-checking"
+"$TIDINGS_NODE" node_modules/typescript/bin/tsc -p tsconfig.json --noEmit
+log "linting"
+"$TIDINGS_ROOT/infra/scripts/lint.sh"
+
+run_dir="$TIDINGS_LOCAL/test"
+kafka_port=${TIDINGS_TEST_KAFKA_PORT:-19092}
+pg_port=${TIDINGS_TEST_POSTGRES_PORT:-15432}
+
+cleanup() {
+  "$TIDINGS_ROOT/infra/kafka/stop.sh" --dir "$run_dir/kafka" || true
+  [ -n "${started_pg:-}" ] && { "$TIDINGS_ROOT/infra/postgres/stop.sh" --dir "$run_dir/postgres" || true; }
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log "starting Kafka (:$kafka_port) and PostgreSQL (:$pg_port) for the tests"
+"$TIDINGS_ROOT/infra/kafka/start.sh" --port "$kafka_port" --controller-port $((kafka_port + 1)) --dir "$run_dir/kafka" --fresh >/dev/null
+if [ -n "${DATABASE_URL:-}" ]; then
+  export TIDINGS_TEST_DATABASE_URL="$DATABASE_URL"
+else
+  started_pg=1
+  TIDINGS_TEST_DATABASE_URL=$("$TIDINGS_ROOT/infra/postgres/start.sh" --port "$pg_port" --dir "$run_dir/postgres" --fresh | tail -1)
+  export TIDINGS_TEST_DATABASE_URL
+fi
+export TIDINGS_TEST_KAFKA_BROKERS="localhost:$kafka_port"
+
+if [ $# -gt 0 ]; then specs=("$@"); else specs=('dist/**/*.spec.js'); fi
+# kafkajs schedules negative timeouts on Node >= 24; the warning is noise, not a fault.
+"$TIDINGS_NODE" --enable-source-maps --disable-warning=TimeoutNegativeWarning \
+  --test --test-concurrency=2 --test-timeout=300000 --test-reporter=spec "${specs[@]}"

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { ConfigError } from './config-error';
+import { rules } from './env-rules';
+import { parseEnv } from './load-config';
+import { loadKafkaConfig, loadSecretsConfig } from './shared-config';
+
+function problems(fn: () => unknown) {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return error.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('parseEnv', () => {
+  it('applies defaults and parses lists', () => {
+    const kafka = loadKafkaConfig({}, 'test');
+    assert.deepEqual(kafka.brokers, ['localhost:9092']);
+    assert.equal(kafka.topics.domainEvents, 'tailnet.events');
+    assert.equal(kafka.topics.domainEventsDlq, 'tailnet.events.dlq');
+    const prefixed = loadKafkaConfig({ KAFKA_BROKERS: 'a:1, b:2', KAFKA_TOPIC_PREFIX: 'x.', DOMAIN_EVENTS_TOPIC: 'cp.events' }, 'test');
+    assert.deepEqual(prefixed.brokers, ['a:1', 'b:2']);
+    assert.equal(prefixed.topics.webhookEvents, 'x.tidings.webhook-events.v1');
+    assert.equal(prefixed.topics.domainEvents, 'cp.events');
+  });
+
+  it('names every broken variable with its rule', () => {
+    const found = problems(() => parseEnv({ PORT: rules.port(1), BROKERS: rules.hostPortList('x:1'), CIDRS: rules.cidrList() }, { PORT: '70000', BROKERS: 'nohost', CIDRS: '10.0.0.0/33' }));
+    assert.deepEqual(found.map((p) => p.variable).sort(), ['BROKERS', 'CIDRS', 'PORT']);
+    assert.match(found.find((p) => p.variable === 'PORT')!.rule, /TCP port/);
+    assert.match(found.find((p) => p.variable === 'CIDRS')!.rule, /CIDRs/);
+  });
+
+  it('says when a required variable is missing', () => {
+    const [problem] = problems(() => loadSecretsConfig({}));
+    assert.deepEqual(problem, { variable: 'SECRETS_ENCRYPTION_KEYS', rule: 'is required but not set' });
+  });
+
+  it('parses and checks the encryption keyring', () => {
+    const k = randomBytes(32).toString('base64');
+    const { keys } = loadSecretsConfig({ SECRETS_ENCRYPTION_KEYS: `new:${k},old:${k}` });
+    assert.deepEqual(keys.map((x) => x.id), ['new', 'old']);
+    assert.equal(keys[0]!.key.length, 32);
+    const [problem] = problems(() => loadSecretsConfig({ SECRETS_ENCRYPTION_KEYS: `k:${randomBytes(16).toString('base64')}` }));
+    assert.match(problem!.rule, /32 bytes/);
+  });
+});
