@@ -41,7 +41,12 @@ describe('module boundaries', () => {
 
   it('refuses a shared lib depending on the test harness', async () => {
     const errors = await boundaryErrors('libs/kafka/src/__probe__.ts', "import { waitFor } from '@tidings/testing';\nexport const w = waitFor;\n");
-    assert.match(errors.join('\n'), /scope:testing/);
+    assert.match(errors.join('\n'), /scope:shared/);
+  });
+
+  it('refuses production service code depending on the test harness', async () => {
+    const errors = await boundaryErrors('services/publisher/src/__probe__.ts', "import { waitFor } from '@tidings/testing';\nexport const w = waitFor;\n");
+    assert.ok(errors.length > 0, 'expected a boundary error');
   });
 
   it('refuses a deep import past a lib barrel', async () => {

@@ -39,3 +39,22 @@ export function loadConfigOrExit<T>(load: () => T): T {
     throw error;
   }
 }
+
+/**
+ * Runs several section loaders and returns their results by name. Problems from every section
+ * are reported together, so one boot shows everything that is wrong, not the first thing.
+ */
+export function loadSections<T extends Record<string, () => unknown>>(sections: T): { [K in keyof T]: ReturnType<T[K]> } {
+  const result: Record<string, unknown> = {};
+  const problems: ConfigError['problems'] = [];
+  for (const [name, load] of Object.entries(sections)) {
+    try {
+      result[name] = load();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return result as { [K in keyof T]: ReturnType<T[K]> };
+}

@@ -41,7 +41,8 @@ export class ManagedConsumer {
     kafka: Kafka,
     private readonly options: ManagedConsumerOptions,
   ) {
-    this.consumer = kafka.consumer({ groupId: options.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, ...options.consumerConfig });
+    // A short fetch wait bounds how long a graceful stop waits for the in-flight fetch.
+    this.consumer = kafka.consumer({ groupId: options.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 1_000, ...options.consumerConfig });
   }
 
   async start(): Promise<void> {

@@ -29,7 +29,7 @@ export class TopicReplayer {
     private readonly options: TopicReplayerOptions,
   ) {
     this.admin = kafka.admin();
-    this.consumer = kafka.consumer({ groupId: `${options.groupIdPrefix}.${randomUUID()}`, sessionTimeout: 30_000 });
+    this.consumer = kafka.consumer({ groupId: `${options.groupIdPrefix}.${randomUUID()}`, sessionTimeout: 30_000, maxWaitTimeInMs: 1_000 });
   }
 
   async start(): Promise<void> {
@@ -83,7 +83,6 @@ export class TopicReplayer {
   }
 
   async stop(): Promise<void> {
-    await this.consumer.disconnect();
-    await this.admin.disconnect();
+    await Promise.all([this.consumer.disconnect(), this.admin.disconnect()]);
   }
 }

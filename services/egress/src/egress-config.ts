@@ -1,4 +1,4 @@
-import { loadTelemetryConfig, parseEnv, rules, type Env, type TelemetryConfig } from '@tidings/config';
+import { loadSections, loadTelemetryConfig, parseEnv, rules, type Env, type TelemetryConfig } from '@tidings/config';
 
 const egressEnv = {
   EGRESS_PORT: rules.port(9090),
@@ -33,9 +33,9 @@ export interface EgressConfig {
 }
 
 export function loadEgressConfig(env: Env): EgressConfig {
-  const v = parseEnv(egressEnv, env);
+  const { own: v, telemetry } = loadSections({ own: () => parseEnv(egressEnv, env), telemetry: () => loadTelemetryConfig(env, 'tidings-egress') });
   return {
-    telemetry: loadTelemetryConfig(env, 'tidings-egress'),
+    telemetry,
     port: v.EGRESS_PORT,
     adminPort: v.EGRESS_ADMIN_PORT,
     allowCidrs: v.EGRESS_ALLOW_CIDRS,

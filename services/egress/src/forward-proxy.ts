@@ -166,7 +166,7 @@ export class ForwardProxy {
 
     const declared = Number(upstream.headers['content-length'] ?? NaN);
     if (declared > this.config.maxResponseBytes) {
-      upstream.body.destroy();
+      discard(upstream.body);
       throw new Refusal('responseTooLarge', `response body of ${declared} bytes exceeds the ${this.config.maxResponseBytes}-byte cap`);
     }
     const chunks: Buffer[] = [];
@@ -175,7 +175,7 @@ export class ForwardProxy {
       for await (const chunk of upstream.body) {
         size += (chunk as Buffer).length;
         if (size > this.config.maxResponseBytes) {
-          upstream.body.destroy();
+          discard(upstream.body);
           throw new Refusal('responseTooLarge', `response body exceeds the ${this.config.maxResponseBytes}-byte cap`);
         }
         chunks.push(chunk as Buffer);
@@ -220,4 +220,10 @@ function upstreamRefusal(error: unknown): Refusal {
   if (TLS_CODES.test(code)) return new Refusal('tlsFailure', `TLS with the upstream failed: ${code}`);
   if (['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET'].includes(code)) return new Refusal('connectFailure', `upstream connection failed: ${code}`);
   return new Refusal('upstreamError', `upstream error: ${code || detail}`);
+}
+
+/** Drops an upstream body we refuse to pass on; its abort error is expected, not a fault. */
+function discard(body: NodeJS.ReadableStream & { destroy(): void }): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }

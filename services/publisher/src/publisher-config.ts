@@ -1,5 +1,6 @@
 import {
   loadKafkaConfig,
+  loadSections,
   loadSecretsConfig,
   loadTelemetryConfig,
   parseEnv,
@@ -27,13 +28,11 @@ export interface PublisherConfig {
 }
 
 export function loadPublisherConfig(env: Env): PublisherConfig {
-  const v = parseEnv(publisherEnv, env);
-  return {
-    port: v.PUBLISHER_PORT,
-    egressProxyUrl: v.EGRESS_PROXY_URL,
-    deliveryTimeoutMs: v.DELIVERY_TIMEOUT_MS,
-    kafka: loadKafkaConfig(env, 'tidings-publisher'),
-    secrets: loadSecretsConfig(env),
-    telemetry: loadTelemetryConfig(env, 'tidings-publisher'),
-  };
+  const { own, kafka, secrets, telemetry } = loadSections({
+    own: () => parseEnv(publisherEnv, env),
+    kafka: () => loadKafkaConfig(env, 'tidings-publisher'),
+    secrets: () => loadSecretsConfig(env),
+    telemetry: () => loadTelemetryConfig(env, 'tidings-publisher'),
+  });
+  return { port: own.PUBLISHER_PORT, egressProxyUrl: own.EGRESS_PROXY_URL, deliveryTimeoutMs: own.DELIVERY_TIMEOUT_MS, kafka, secrets, telemetry };
 }

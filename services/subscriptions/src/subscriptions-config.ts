@@ -1,6 +1,7 @@
 import {
   loadDatabaseConfig,
   loadKafkaConfig,
+  loadSections,
   loadSecretsConfig,
   loadTelemetryConfig,
   parseEnv,
@@ -28,13 +29,12 @@ export interface SubscriptionsConfig {
 }
 
 export function loadSubscriptionsConfig(env: Env): SubscriptionsConfig {
-  const v = parseEnv(subscriptionsEnv, env);
-  return {
-    port: v.SUBSCRIPTIONS_PORT,
-    allowCidrs: v.EGRESS_ALLOW_CIDRS,
-    database: loadDatabaseConfig(env),
-    kafka: loadKafkaConfig(env, 'tidings-subscriptions'),
-    secrets: loadSecretsConfig(env),
-    telemetry: loadTelemetryConfig(env, 'tidings-subscriptions'),
-  };
+  const { own, database, kafka, secrets, telemetry } = loadSections({
+    own: () => parseEnv(subscriptionsEnv, env),
+    database: () => loadDatabaseConfig(env),
+    kafka: () => loadKafkaConfig(env, 'tidings-subscriptions'),
+    secrets: () => loadSecretsConfig(env),
+    telemetry: () => loadTelemetryConfig(env, 'tidings-subscriptions'),
+  });
+  return { port: own.SUBSCRIPTIONS_PORT, allowCidrs: own.EGRESS_ALLOW_CIDRS, database, kafka, secrets, telemetry };
 }

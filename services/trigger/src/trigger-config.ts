@@ -1,4 +1,4 @@
-import { loadKafkaConfig, loadTelemetryConfig, parseEnv, rules, type Env, type KafkaConfig, type TelemetryConfig } from '@tidings/config';
+import { loadKafkaConfig, loadSections, loadTelemetryConfig, parseEnv, rules, type Env, type KafkaConfig, type TelemetryConfig } from '@tidings/config';
 
 const triggerEnv = {
   TRIGGER_PORT: rules.port(8081),
@@ -14,11 +14,10 @@ export interface TriggerConfig {
 }
 
 export function loadTriggerConfig(env: Env): TriggerConfig {
-  const v = parseEnv(triggerEnv, env);
-  return {
-    port: v.TRIGGER_PORT,
-    adminConsoleUrl: v.ADMIN_CONSOLE_URL.replace(/\/+$/, ''),
-    kafka: loadKafkaConfig(env, 'tidings-trigger'),
-    telemetry: loadTelemetryConfig(env, 'tidings-trigger'),
-  };
+  const { own, kafka, telemetry } = loadSections({
+    own: () => parseEnv(triggerEnv, env),
+    kafka: () => loadKafkaConfig(env, 'tidings-trigger'),
+    telemetry: () => loadTelemetryConfig(env, 'tidings-trigger'),
+  });
+  return { port: own.TRIGGER_PORT, adminConsoleUrl: own.ADMIN_CONSOLE_URL.replace(/\/+$/, ''), kafka, telemetry };
 }

@@ -45,8 +45,8 @@ export class WebhookEventsConsumer implements OnApplicationBootstrap, OnApplicat
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.consumer?.stop();
-    await this.directory.stop();
+    await Promise.all([this.consumer?.stop(), this.directory.stop()]);
+    this.logger.info('stopped consuming webhook events');
   }
 
   private async handle(record: ConsumedRecord): Promise<void> {

@@ -41,8 +41,8 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicati
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.consumer?.stop();
-    await this.directory.stop();
+    await Promise.all([this.consumer?.stop(), this.directory.stop()]);
+    this.logger.info('stopped consuming domain events');
   }
 
   private async handle(record: ConsumedRecord): Promise<void> {

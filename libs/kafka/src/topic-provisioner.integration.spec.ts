@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ConfigResourceTypes, Kafka, logLevel, type Admin } from 'kafkajs';
+import { resolveTopicNames, topicSpecs } from '@tidings/contracts';
+import { testInfra, uniqueName } from '@tidings/testing';
+import { assertTopicsExist, provisionTopics } from './topic-provisioner';
+
+describe('provisionTopics against the real broker', () => {
+  let admin: Admin;
+  const names = resolveTopicNames({ domainEventsTopic: `${uniqueName('prov')}.tailnet.events`, prefix: `${uniqueName('prov')}.` });
+  const specs = topicSpecs(names);
+
+  before(async () => {
+    admin = new Kafka({ clientId: 'test', brokers: testInfra().brokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+  });
+
+  after(async () => {
+    await admin.deleteTopics({ topics: specs.map((s) => s.name) }).catch(() => undefined);
+    await admin.disconnect();
+  });
+
+  async function configOf(topic: string, name: string): Promise<string | undefined> {
+    const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: [name] }] });
+    return resources[0]?.configEntries.find((c) => c.configName === name)?.configValue;
+  }
+
+  it('creates every topic with its partitions and retention, keeping the config log forever', async () => {
+    await assert.rejects(assertTopicsExist(admin, [names.webhookEvents]), /missing: .*webhook-events/);
+    const report = await provisionTopics(admin, specs);
+    assert.deepEqual(report.created.sort(), specs.map((s) => s.name).sort());
+    const metadata = await admin.fetchTopicMetadata({ topics: [names.webhookEvents, names.endpointConfig] });
+    assert.equal(metadata.topics.find((t) => t.name === names.webhookEvents)?.partitions.length, 6);
+    assert.equal(await configOf(names.endpointConfig, 'retention.ms'), '-1');
+    await assertTopicsExist(admin, specs.map((s) => s.name));
+  });
+
+  it('is idempotent, and corrects drifted configs and too few partitions', async () => {
+    assert.deepEqual((await provisionTopics(admin, specs)).unchanged.sort(), specs.map((s) => s.name).sort());
+    await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: names.endpointConfig, configEntries: [{ name: 'retention.ms', value: '1000' }] }] });
+    const grown = specs.map((s) => (s.name === names.domainEventsDlq ? { ...s, partitions: 2 } : s));
+    const report = await provisionTopics(admin, grown);
+    assert.deepEqual(report.updated.sort(), [names.domainEventsDlq, names.endpointConfig].sort());
+    assert.equal(await configOf(names.endpointConfig, 'retention.ms'), '-1');
+    const metadata = await admin.fetchTopicMetadata({ topics: [names.domainEventsDlq] });
+    assert.equal(metadata.topics[0]?.partitions.length, 2);
+  });
+});

@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import pino from 'pino';
+import { createTestCa, type TestCa } from '@tidings/testing';
+import { AddressPolicy } from './address-policy';
+import type { EgressConfig } from './egress-config';
+import { ForwardProxy } from './forward-proxy';
+import { HostResolver } from './host-resolver';
+import { UpstreamPools } from './upstream-pools';
+
+/** The proxy in-process against HTTPS servers on loopback; nothing here leaves the machine. */
+describe('ForwardProxy over real TLS', () => {
+  let ca: TestCa;
+  let upstream: Server;
+  let upstreamPort: number;
+  let otherNameServer: Server;
+  let otherNamePort: number;
+  const proxies: ForwardProxy[] = [];
+  let otherCa: string;
+
+  before(async () => {
+    ca = createTestCa(join(mkdtempSync(join(tmpdir(), 'egress-')), 'ca'), ['localhost', '127.0.0.1']);
+    upstream = createServer({ cert: readFileSync(ca.certFile), key: readFileSync(ca.keyFile) }, (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        switch (req.url) {
+          case '/redirect':
+            res.writeHead(302, { location: 'https://127.0.0.1/elsewhere' }).end();
+            return;
+          case '/big-declared':
+            res.writeHead(200, { 'content-length': '2048' }).end(Buffer.alloc(2048));
+            return;
+          case '/big-chunked':
+            res.writeHead(200);
+            res.write(Buffer.alloc(600));
+            res.end(Buffer.alloc(600));
+            return;
+          case '/stall':
+            res.writeHead(200);
+            res.write('partial');
+            return; // never ends
+          default:
+            res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ host: req.headers.host, body: Buffer.concat(chunks).toString(), tls: req.headers['x-tidings-tls'] ?? null }));
+        }
+      });
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    upstreamPort = (upstream.address() as AddressInfo).port;
+    // Same CA, but a certificate that names another host.
+    const other = createTestCa(join(mkdtempSync(join(tmpdir(), 'egress-other-')), 'ca'), ['other.invalid']);
+    otherNameServer = createServer({ cert: readFileSync(other.certFile), key: readFileSync(other.keyFile) }, (_req, res) => res.end('should not be reached'));
+    await new Promise<void>((resolve) => otherNameServer.listen(0, '127.0.0.1', resolve));
+    otherNamePort = (otherNameServer.address() as AddressInfo).port;
+    otherCa = other.caCertFile;
+  });
+
+  after(async () => {
+    await Promise.all(proxies.map((p) => p.close()));
+    otherNameServer.closeAllConnections();
+    otherNameServer.close();
+    upstream.closeAllConnections();
+    await new Promise<void>((resolve) => upstream.close(() => resolve()));
+  });
+
+  async function startProxy(overrides: Partial<EgressConfig> = {}): Promise<number> {
+    const config: EgressConfig = {
+      telemetry: { serviceName: 'test', otlpEndpoint: undefined, logLevel: 'error' },
+      port: 0,
+      adminPort: 0,
+      allowCidrs: ['127.0.0.0/8'],
+      denyCidrs: [],
+      allowedPorts: [upstreamPort],
+      dnsServers: [],
+      extraCaFiles: [ca.caCertFile],
+      clientCertFile: undefined,
+      clientKeyFile: undefined,
+      timeouts: { connectMs: 2_000, readMs: 1_000, lifetimeMs: 5_000 },
+      maxResponseBytes: 1_024,
+      ...overrides,
+    };
+    const proxy = new ForwardProxy(config, new AddressPolicy({ allow: config.allowCidrs, deny: config.denyCidrs }), new HostResolver([]), new UpstreamPools(config), pino({ level: 'silent' }));
+    proxies.push(proxy);
+    return proxy.listen(0, '127.0.0.1');
+  }
+
+  /** A raw proxy request: node:http sends the request line as given, whatever the scheme. */
+  function viaProxy(proxyPort: number, target: string, init: { tls?: boolean; body?: string } = {}) {
+    return new Promise<{ status: number; headers: IncomingHttpHeaders; text: string; code: unknown; reason: unknown }>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port: proxyPort, method: 'POST', path: target, headers: init.tls === false ? {} : { 'x-tidings-tls': 'true' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString(), code: res.headers['x-tidings-reason-code'], reason: res.headers['x-tidings-reason'] }),
+        );
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(init.body ?? 'hello');
+    });
+  }
+
+  it('originates TLS to a checked address, verifying the certificate against the hostname', async () => {
+    const proxy = await startProxy();
+    const res = await viaProxy(proxy, `http://localhost:${upstreamPort}/hook`, { body: '[{"id":1}]' });
+    assert.equal(res.status, 200, res.reason as string);
+    assert.deepEqual(JSON.parse(res.text), { host: `localhost:${upstreamPort}`, body: '[{"id":1}]', tls: null });
+  });
+
+  it('refuses loopback unless the allow list opens it', async () => {
+    const proxy = await startProxy({ allowCidrs: [] });
+    for (const host of ['localhost', '127.0.0.1', '[::1]', '2130706433', '0x7f.1']) {
+      const res = await viaProxy(proxy, `http://${host}:${upstreamPort}/hook`);
+      assert.equal(res.status, 403, host);
+      assert.equal(res.code, '1000', host);
+      assert.match(String(res.reason), /is blocked \(loopback\)/, host);
+    }
+  });
+
+  it('refuses ports, schemes and userinfo outside policy', async () => {
+    const proxy = await startProxy();
+    assert.equal((await viaProxy(proxy, `http://localhost:${upstreamPort + 1}/`)).code, '1001');
+    assert.equal((await viaProxy(proxy, `ftp://localhost:${upstreamPort}/`)).code, '1002');
+    assert.equal((await viaProxy(proxy, `http://user:pw@localhost:${upstreamPort}/`)).code, '1003');
+  });
+
+  it('fails TLS to an untrusted or wrongly named certificate with 502 and code 1102', async () => {
+    const untrusting = await startProxy({ extraCaFiles: [] });
+    const untrusted = await viaProxy(untrusting, `http://localhost:${upstreamPort}/hook`);
+    assert.equal(untrusted.status, 502);
+    assert.equal(untrusted.code, '1102');
+    const proxy = await startProxy({ extraCaFiles: [ca.caCertFile, otherCa], allowedPorts: [upstreamPort, otherNamePort] });
+    const wrongHost = await viaProxy(proxy, `http://localhost:${otherNamePort}/hook`);
+    assert.equal(wrongHost.status, 502);
+    assert.equal(wrongHost.code, '1102');
+    assert.match(String(wrongHost.reason), /ALTNAME/);
+  });
+
+  it('passes a redirect back instead of following it', async () => {
+    const proxy = await startProxy();
+    const res = await viaProxy(proxy, `http://localhost:${upstreamPort}/redirect`);
+    assert.equal(res.status, 302);
+    assert.equal(res.headers.location, 'https://127.0.0.1/elsewhere');
+  });
+
+  it('caps response bodies, declared or chunked, with an explicit 502', async () => {
+    const proxy = await startProxy();
+    for (const path of ['/big-declared', '/big-chunked']) {
+      const res = await viaProxy(proxy, `http://localhost:${upstreamPort}${path}`);
+      assert.equal(res.status, 502, path);
+      assert.equal(res.code, '1103', path);
+    }
+  });
+
+  it('answers 504 when the upstream stalls', async () => {
+    const proxy = await startProxy();
+    const res = await viaProxy(proxy, `http://localhost:${upstreamPort}/stall`);
+    assert.equal(res.status, 504);
+    assert.equal(res.code, '1201');
+  });
+});
