@@ -34,21 +34,26 @@ function demoEncryptionKeys(): string {
 }
 
 const cleanups: { name: string; stop: () => Promise<unknown> }[] = [];
-let stopping = false;
+let stopping: Promise<never> | undefined;
 
-async function shutdown(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
-    say('stopping…');
-    for (const { name, stop } of cleanups.reverse()) {
-      try {
-        await stop();
-      } catch (error) {
-        process.stderr.write(`failed to stop ${name}: ${(error as Error).message}\n`);
-      }
+/** Stops what was started, newest first. A second signal while stopping changes nothing. */
+function shutdown(code: number): Promise<never> {
+  stopping ??= stopEverything(code);
+  return stopping;
+}
+
+async function stopEverything(code: number): Promise<never> {
+  say('stopping…');
+  for (const { name, stop } of cleanups.reverse()) {
+    try {
+      const started = Date.now();
+      await stop();
+      say(`stopped ${name} (${Date.now() - started} ms)`);
+    } catch (error) {
+      process.stderr.write(`failed to stop ${name}: ${(error as Error).message}\n`);
     }
-    say('everything stopped');
   }
+  say('everything stopped');
   process.exit(code);
 }
 
@@ -77,7 +82,7 @@ async function main(): Promise<void> {
   const receiver = new WebhookReceiver(ca);
   await receiver.start(DEMO_RECEIVER_PORT);
   cleanups.push({ name: 'demo receiver', stop: () => receiver.stop() });
-  say(`demo HTTPS receiver on https://localhost:${DEMO_RECEIVER_PORT}/webhook (certificate from ${ca.caCertFile})`);
+  say(`demo HTTPS receiver on https://localhost:${DEMO_RECEIVER_PORT} (certificate from ${ca.caCertFile})`);
 
   // The caller's environment passes through; loopback, the demo port and the demo CA are added.
   const serviceEnv: Record<string, string> = {
@@ -108,14 +113,24 @@ async function main(): Promise<void> {
   });
   say(`minted an API key for tailnet ${DEMO_TAILNET}`);
 
-  const created = await fetch(`http://127.0.0.1:${PORTS.subscriptions}/api/v2/tailnet/${DEMO_TAILNET}/webhooks`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${apiKey.trim()}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ endpointUrl: `https://localhost:${DEMO_RECEIVER_PORT}/webhook`, subscriptions: ['categoryTailnetManagement'] }),
+  // Webhooks left by earlier demo runs would receive the demo event too: remove them first.
+  const api = (method: string, path: string, body?: unknown) =>
+    fetch(`http://127.0.0.1:${PORTS.subscriptions}/api/v2${path}`, {
+      method,
+      headers: { authorization: `Bearer ${apiKey.trim()}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+  const existing = (await (await api('GET', `/tailnet/${DEMO_TAILNET}/webhooks`)).json()) as { webhooks: { endpointId: string }[] };
+  for (const { endpointId } of existing.webhooks) await api('DELETE', `/webhooks/${endpointId}`);
+
+  const demoPath = `/webhook/${randomBytes(4).toString('hex')}`;
+  const created = await api('POST', `/tailnet/${DEMO_TAILNET}/webhooks`, {
+    endpointUrl: `https://localhost:${DEMO_RECEIVER_PORT}${demoPath}`,
+    subscriptions: ['categoryTailnetManagement', 'categoryWebhookManagement'],
   });
   const webhook = (await created.json()) as { endpointId: string; secret: string; standardWebhooksSecret: string };
   if (!created.ok) throw new Error(`creating the demo webhook failed: ${created.status} ${JSON.stringify(webhook)}`);
-  say(`registered webhook ${webhook.endpointId} → https://localhost:${DEMO_RECEIVER_PORT}/webhook`);
+  say(`registered webhook ${webhook.endpointId} → https://localhost:${DEMO_RECEIVER_PORT}${demoPath}`);
 
   const kafka = new Kafka({ clientId: 'tidings-demo', brokers: serviceEnv.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
   const producer = kafka.producer();
@@ -127,7 +142,7 @@ async function main(): Promise<void> {
     messages: [{ key: DEMO_TAILNET, value: JSON.stringify(event), headers: { 'content-type': STRUCTURED_CONTENT_TYPE } }],
   });
   say(`produced ${event.type} ${event.id} to tailnet.events`);
-  const delivered = await waitFor('the demo webhook to arrive', () => receiver.received.find((w, i) => i >= before && w.body.includes(event.id)), 60_000, 100);
+  const delivered = await waitFor('the demo webhook to arrive', () => receiver.received.find((w, i) => i >= before && w.path === demoPath && w.body.includes(event.id)), 60_000, 100);
   await producer.disconnect();
 
   const verified = verifyWebhook(delivered, webhook.secret, webhook.standardWebhooksSecret);

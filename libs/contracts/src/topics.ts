@@ -16,6 +16,11 @@ export const INTERNAL_TOPICS = {
   endpointConfig: 'tidings.endpoint-config.v1',
   /** Webhook payloads ready for delivery, one record per (event, endpoint). Key: endpoint id. */
   webhookEvents: 'tidings.webhook-events.v1',
+  /**
+   * Test events and `webhook*` notices: self-contained (target URL and sealed secrets inside),
+   * consumed apart from the payloads so they never wait behind a backlog. Key: endpoint id.
+   */
+  webhookNotices: 'tidings.webhook-notices.v1',
 } as const;
 
 export type InternalTopicKey = keyof typeof INTERNAL_TOPICS;
@@ -40,6 +45,7 @@ export function topicSpecs(names: TopicNames): TopicSpec[] {
     // The config event log is the source of truth for other services: never deleted.
     { name: names.endpointConfig, partitions: 3, config: { 'retention.ms': '-1', 'retention.bytes': '-1', 'cleanup.policy': 'delete' } },
     { name: names.webhookEvents, partitions: 6, config: { 'retention.ms': String(7 * DAY_MS) } },
+    { name: names.webhookNotices, partitions: 3, config: { 'retention.ms': String(7 * DAY_MS) } },
   ];
 }
 
@@ -49,6 +55,7 @@ export interface TopicNames {
   domainEventsDlq: string;
   endpointConfig: string;
   webhookEvents: string;
+  webhookNotices: string;
 }
 
 /**
@@ -62,6 +69,7 @@ export function resolveTopicNames(options: { domainEventsTopic: string; prefix: 
     domainEventsDlq: domainEventsDlqTopic(options.domainEventsTopic),
     endpointConfig: internal(INTERNAL_TOPICS.endpointConfig),
     webhookEvents: internal(INTERNAL_TOPICS.webhookEvents),
+    webhookNotices: internal(INTERNAL_TOPICS.webhookNotices),
   };
 }
 
@@ -69,4 +77,5 @@ export function resolveTopicNames(options: { domainEventsTopic: string; prefix: 
 export const CONSUMER_GROUPS = {
   trigger: 'tidings.trigger.v1',
   publisher: 'tidings.publisher.v1',
+  publisherNotices: 'tidings.publisher.notices.v1',
 } as const;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ConfigResourceTypes, Kafka, logLevel, type Admin } from 'kafkajs';
 import { resolveTopicNames, topicSpecs } from '@tidings/contracts';
-import { testInfra, uniqueName } from '@tidings/testing';
+import { testInfra, uniqueName, waitFor } from '@tidings/testing';
 import { assertTopicsExist, provisionTopics } from './topic-provisioner';
 
 describe('provisionTopics against the real broker', () => {
@@ -38,6 +38,8 @@ describe('provisionTopics against the real broker', () => {
   it('is idempotent, and corrects drifted configs and too few partitions', async () => {
     assert.deepEqual((await provisionTopics(admin, specs)).unchanged.sort(), specs.map((s) => s.name).sort());
     await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: names.endpointConfig, configEntries: [{ name: 'retention.ms', value: '1000' }] }] });
+    // The broker applies config changes through its metadata log: wait until it reports the drift.
+    await waitFor('the drifted retention to show', async () => (await configOf(names.endpointConfig, 'retention.ms')) === '1000');
     const grown = specs.map((s) => (s.name === names.domainEventsDlq ? { ...s, partitions: 2 } : s));
     const report = await provisionTopics(admin, grown);
     assert.deepEqual(report.updated.sort(), [names.domainEventsDlq, names.endpointConfig].sort());

@@ -35,6 +35,10 @@ export function startTelemetry(config: TelemetryConfig, extra: SpanProcessor[] =
   sdk = new NodeSDK({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: config.serviceName, [ATTR_SERVICE_VERSION]: TIDINGS_VERSION }),
     spanProcessors: [...exporting, ...extra, ...(exporting.length + extra.length === 0 ? [discardSpans] : [])],
+    // Explicitly none: left unset, the SDK builds OTLP metric and log exporters from env
+    // defaults that push to localhost:4318 and stall shutdown for seconds. Logs go to stdout.
+    metricReaders: [],
+    logRecordProcessors: [],
     instrumentations: [
       new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => req.url === '/metrics' || req.url?.startsWith('/health') === true }),
       new UndiciInstrumentation(),

@@ -6,6 +6,7 @@ import type { Logger } from '@tidings/telemetry';
 import { EgressClient } from './delivery/egress-client';
 import { WebhookDispatcher } from './delivery/webhook-dispatcher';
 import { WebhookEventsConsumer } from './delivery/webhook-events.consumer';
+import { WebhookNoticesConsumer } from './delivery/webhook-notices.consumer';
 import type { PublisherConfig } from './publisher-config';
 
 /** Closes the egress pool after the consumer stopped delivering. */
@@ -26,13 +27,15 @@ export class PublisherModule {
       providers: [
         { provide: EndpointDirectory, useFactory: () => new EndpointDirectory(logger.child({ component: 'endpoint-directory' })) },
         { provide: EgressClient, useFactory: () => new EgressClient(config.egressProxyUrl) },
+        { provide: SecretBox, useFactory: () => new SecretBox(config.secrets.keys) },
         {
           provide: WebhookDispatcher,
           inject: [EgressClient],
-          useFactory: (egress: EgressClient) => new WebhookDispatcher(egress, new SecretBox(config.secrets.keys), config.deliveryTimeoutMs, logger),
+          useFactory: (egress: EgressClient) => new WebhookDispatcher(egress, config.deliveryTimeoutMs, logger),
         },
         EgressClientLifecycle,
         WebhookEventsConsumer,
+        WebhookNoticesConsumer,
       ],
     };
   }

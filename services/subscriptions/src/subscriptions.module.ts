@@ -1,4 +1,4 @@
-import { Inject, Injectable, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Module, type DynamicModule, type MiddlewareConsumer, type NestModule, type OnModuleInit } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
 import { KafkaModule } from '@tidings/kafka-nest';
@@ -15,6 +15,8 @@ import { EndpointQueriesService } from './endpoints/endpoint-queries.service';
 import { EndpointUrlPolicy } from './endpoints/endpoint-url.policy';
 import { EndpointEntity } from './endpoints/endpoint.entity';
 import { WebhooksController } from './endpoints/webhooks.controller';
+import { JsonBodyMiddleware } from './http/json-body.middleware';
+import { OpenApiController } from './http/openapi.controller';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { OutboxRelayService } from './outbox/outbox-relay.service';
 import type { SubscriptionsConfig } from './subscriptions-config';
@@ -36,7 +38,11 @@ class Migrator implements OnModuleInit {
 }
 
 @Module({})
-export class SubscriptionsModule {
+export class SubscriptionsModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(JsonBodyMiddleware).forRoutes('*');
+  }
+
   static forRoot(config: SubscriptionsConfig, logger: Logger): DynamicModule {
     return {
       module: SubscriptionsModule,
@@ -45,7 +51,7 @@ export class SubscriptionsModule {
         TypeOrmModule.forFeature([ApiKeyEntity, EndpointEntity]),
         KafkaModule.forRoot({ config: config.kafka, logger }),
       ],
-      controllers: [WebhooksController],
+      controllers: [WebhooksController, OpenApiController],
       providers: [
         { provide: LOGGER, useValue: logger },
         { provide: APP_FILTER, useFactory: () => new ProblemDetailsFilter(logger) },

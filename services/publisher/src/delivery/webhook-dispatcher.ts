@@ -1,15 +1,19 @@
-import { type SecretBox } from '@tidings/secret-box';
-import type { EndpointState } from '@tidings/endpoint-directory';
 import { TIDINGS_VERSION, type Logger } from '@tidings/telemetry';
 import type { WebhookEvent } from '@tidings/contracts';
 import { signatureHeaders } from '@tidings/webhook-signing';
-import { signingSecrets } from '../signing/endpoint-secrets';
 import type { DeliveryResponse, EgressClient } from './egress-client';
+
+/** Where a batch goes and the secrets (in clear, in memory only) that sign it. */
+export interface DeliveryTarget {
+  endpointId: string;
+  endpointUrl: string;
+  secrets: string[];
+}
 
 /** A batch as it goes on the wire: its id and body never change across retries. */
 export interface Batch {
   id: string;
-  endpoint: EndpointState;
+  target: DeliveryTarget;
   events: WebhookEvent[];
 }
 
@@ -23,11 +27,10 @@ export class DeliveryFailed extends Error {
   }
 }
 
-/** Signs a batch with every valid secret of its endpoint and POSTs it through the egress. */
+/** Signs a batch with every secret of its target and POSTs it through the egress. */
 export class WebhookDispatcher {
   constructor(
     private readonly egress: EgressClient,
-    private readonly secretBox: SecretBox,
     private readonly timeoutMs: number,
     private readonly logger: Logger,
   ) {}
@@ -37,15 +40,15 @@ export class WebhookDispatcher {
     const headers = {
       'content-type': 'application/json',
       'user-agent': `Tidings/${TIDINGS_VERSION}`,
-      ...signatureHeaders({ id: batch.id, timestamp: Math.floor(Date.now() / 1000), body, secrets: signingSecrets(batch.endpoint, this.secretBox) }),
+      ...signatureHeaders({ id: batch.id, timestamp: Math.floor(Date.now() / 1000), body, secrets: batch.target.secrets }),
     };
     let response: DeliveryResponse;
     try {
-      response = await this.egress.post(batch.endpoint.endpointUrl, body, headers, this.timeoutMs);
+      response = await this.egress.post(batch.target.endpointUrl, body, headers, this.timeoutMs);
     } catch (error) {
       throw new DeliveryFailed(batch.id, undefined, `request failed: ${(error as Error).message}`);
     }
-    const log = { endpointId: batch.endpoint.endpointId, batchId: batch.id, events: batch.events.length, status: response.status, latencyMs: Math.round(response.latencyMs) };
+    const log = { endpointId: batch.target.endpointId, batchId: batch.id, events: batch.events.length, status: response.status, latencyMs: Math.round(response.latencyMs) };
     if (response.status >= 200 && response.status < 300) {
       this.logger.info(log, 'webhook delivered');
       return response;

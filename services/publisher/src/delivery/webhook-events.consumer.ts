@@ -7,6 +7,8 @@ import { ManagedConsumer, type ConsumedRecord } from '@tidings/kafka';
 import { KAFKA_CLIENT, KAFKA_CONFIG, SERVICE_LOGGER } from '@tidings/kafka-nest';
 import type { Logger } from '@tidings/telemetry';
 import type { Kafka } from 'kafkajs';
+import { SecretBox } from '@tidings/secret-box';
+import { signingSecrets } from '../signing/endpoint-secrets';
 import { WebhookDispatcher } from './webhook-dispatcher';
 
 /**
@@ -32,6 +34,7 @@ export class WebhookEventsConsumer implements OnApplicationBootstrap, OnApplicat
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
     private readonly directory: EndpointDirectory,
     private readonly dispatcher: WebhookDispatcher,
+    @Inject(SecretBox) private readonly secretBox: SecretBox,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -66,6 +69,7 @@ export class WebhookEventsConsumer implements OnApplicationBootstrap, OnApplicat
       this.logger.info({ endpointId: parsed.data.endpointId }, 'endpoint deleted or disabled; payload not delivered');
       return;
     }
-    await this.dispatcher.dispatch({ id: batchIdFor(record), endpoint, events: [parsed.data.event] });
+    const target = { endpointId: endpoint.endpointId, endpointUrl: endpoint.endpointUrl, secrets: signingSecrets(endpoint, this.secretBox) };
+    await this.dispatcher.dispatch({ id: batchIdFor(record), target, events: [parsed.data.event] });
   }
 }

@@ -1,28 +1,31 @@
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { loadConfigOrExit, loadDatabaseConfig } from '@tidings/config';
-import { DataSource, type Repository } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { ApiKeyEntity } from '../api-keys/api-key.entity';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { dataSourceOptions } from '../database/data-source-options';
 import { runMigrations } from '../database/run-migrations';
+import { rebuildProjection } from '../endpoints/projection-rebuilder';
 
 /**
  * `npm run tidings -- <command>`: operator commands against the subscriptions database
  * (DATABASE_URL). Results go to stdout and nothing else does, so `$(npm run -s tidings -- keys
  * create …)` captures just the key; progress and errors go to stderr.
  */
-async function withApiKeys<T>(action: (keys: ApiKeysService) => Promise<T>): Promise<T> {
+async function withDatabase<T>(action: (dataSource: DataSource) => Promise<T>): Promise<T> {
   const database = loadConfigOrExit(() => loadDatabaseConfig(process.env));
   const dataSource = await new DataSource(dataSourceOptions(database)).initialize();
   try {
     await runMigrations(dataSource);
-    const repository: Repository<ApiKeyEntity> = dataSource.getRepository(ApiKeyEntity);
-    return await action(new ApiKeysService(repository));
+    return await action(dataSource);
   } finally {
     await dataSource.destroy();
   }
 }
+
+const withApiKeys = <T>(action: (keys: ApiKeysService) => Promise<T>): Promise<T> =>
+  withDatabase((dataSource) => action(new ApiKeysService(dataSource.getRepository(ApiKeyEntity))));
 
 const program = new Command('tidings').description('Tidings operator CLI').showHelpAfterError();
 const keys = program.command('keys').description('API keys for the management API, each scoped to one tailnet');
@@ -59,6 +62,16 @@ keys
       return;
     }
     process.stdout.write(`${id}\n`);
+  });
+
+program
+  .command('projection')
+  .description('the endpoints read model')
+  .command('rebuild')
+  .description('rebuild the endpoints table from the event store')
+  .action(async () => {
+    const { events, endpoints } = await withDatabase(rebuildProjection);
+    process.stdout.write(`replayed ${events} events into ${endpoints} endpoints\n`);
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -13,6 +13,17 @@ export const createWebhookSchema = z.object({
 });
 export type CreateWebhookRequest = z.infer<typeof createWebhookSchema>;
 
+export const patchWebhookSchema = z.object({
+  subscriptions: z.array(subscription, { error: 'must be an array of event types or categories' }).min(1, 'must not be empty'),
+});
+
+/** Up to a week of overlap in which both the old and the new secret sign. */
+export const rotateSecretSchema = z
+  .object({ gracePeriodSeconds: z.number({ error: 'must be a number of seconds' }).int('must be a whole number of seconds').min(0, 'must not be negative').max(604_800, 'must be at most 604800 (7 days)').default(0) })
+  .default({ gracePeriodSeconds: 0 });
+
+export const disableWebhookSchema = z.object({ reason: z.string().max(500).default('disabled by hand') }).default({ reason: 'disabled by hand' });
+
 /** Parses a request body with a schema, or answers 400 naming each bad field. */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   const result = schema.safeParse(body ?? {});

@@ -1,11 +1,14 @@
-import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiKeyGuard, type AuthenticatedRequest } from '../api-keys/api-key.guard';
 import type { Principal } from '../api-keys/api-keys.service';
 import { EndpointCommandsService } from './endpoint-commands.service';
 import { EndpointQueriesService } from './endpoint-queries.service';
-import { createWebhookSchema, parseBody, toWebhookView, type WebhookView } from './webhook.dto';
+import { createWebhookSchema, disableWebhookSchema, parseBody, patchWebhookSchema, rotateSecretSchema, toWebhookView, type WebhookView } from './webhook.dto';
 
-/** Tailscale's webhook API paths (`-` names the key's own tailnet, as in Tailscale's API). */
+/**
+ * Tailscale's webhook API (same paths, fields and status codes; `-` names the key's own
+ * tailnet) plus ours: disable and enable. Every route needs an API key of the tailnet.
+ */
 @Controller('api/v2')
 @UseGuards(ApiKeyGuard)
 export class WebhooksController {
@@ -16,15 +19,13 @@ export class WebhooksController {
 
   @Get('tailnet/:tailnet/webhooks')
   async list(@Req() req: AuthenticatedRequest, @Param('tailnet') tailnet: string): Promise<{ webhooks: WebhookView[] }> {
-    const principal = scoped(req, tailnet);
-    return { webhooks: (await this.queries.list(principal)).map((e) => toWebhookView(e)) };
+    return { webhooks: (await this.queries.list(scoped(req, tailnet))).map((e) => toWebhookView(e)) };
   }
 
   @Post('tailnet/:tailnet/webhooks')
   @HttpCode(200)
   async create(@Req() req: AuthenticatedRequest, @Param('tailnet') tailnet: string, @Body() body: unknown): Promise<WebhookView> {
-    const principal = scoped(req, tailnet);
-    const { endpoint, secret } = await this.commands.create(principal, parseBody(createWebhookSchema, body));
+    const { endpoint, secret } = await this.commands.create(scoped(req, tailnet), parseBody(createWebhookSchema, body));
     return toWebhookView(endpoint, secret);
   }
 
@@ -33,11 +34,44 @@ export class WebhooksController {
     return toWebhookView(await this.queries.get(req.principal, endpointId));
   }
 
+  @Patch('webhooks/:endpointId')
+  async update(@Req() req: AuthenticatedRequest, @Param('endpointId') endpointId: string, @Body() body: unknown): Promise<WebhookView> {
+    const { subscriptions } = parseBody(patchWebhookSchema, body);
+    return toWebhookView(await this.commands.updateSubscriptions(req.principal, endpointId, subscriptions));
+  }
+
   @Delete('webhooks/:endpointId')
   @HttpCode(200)
   async delete(@Req() req: AuthenticatedRequest, @Param('endpointId') endpointId: string): Promise<Record<string, never>> {
     await this.commands.delete(req.principal, endpointId);
     return {};
+  }
+
+  @Post('webhooks/:endpointId/test')
+  @HttpCode(202)
+  async test(@Req() req: AuthenticatedRequest, @Param('endpointId') endpointId: string): Promise<{ eventId: string }> {
+    return { eventId: await this.commands.sendTest(req.principal, endpointId) };
+  }
+
+  @Post('webhooks/:endpointId/rotate')
+  @HttpCode(200)
+  async rotate(@Req() req: AuthenticatedRequest, @Param('endpointId') endpointId: string, @Body() body: unknown): Promise<WebhookView> {
+    const { gracePeriodSeconds } = parseBody(rotateSecretSchema, body);
+    const { endpoint, secret } = await this.commands.rotateSecret(req.principal, endpointId, gracePeriodSeconds);
+    return toWebhookView(endpoint, secret);
+  }
+
+  @Post('webhooks/:endpointId/disable')
+  @HttpCode(200)
+  async disable(@Req() req: AuthenticatedRequest, @Param('endpointId') endpointId: string, @Body() body: unknown): Promise<WebhookView> {
+    const { reason } = parseBody(disableWebhookSchema, body);
+    return toWebhookView(await this.commands.disable(req.principal, endpointId, reason));
+  }
+
+  @Post('webhooks/:endpointId/enable')
+  @HttpCode(200)
+  async enable(@Req() req: AuthenticatedRequest, @Param('endpointId') endpointId: string): Promise<WebhookView> {
+    return toWebhookView(await this.commands.enable(req.principal, endpointId));
   }
 }
 

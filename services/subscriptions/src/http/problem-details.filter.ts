@@ -36,9 +36,6 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const body = error.getResponse();
       detail = typeof body === 'string' ? body : ((body as { message?: string | string[] }).message?.toString() ?? error.message);
       if (error instanceof ValidationProblem) extra = { errors: error.problems };
-    } else if (isBodyParserError(error)) {
-      status = error.status;
-      detail = error.type === 'entity.too.large' ? 'request body too large' : 'malformed JSON body';
     } else {
       this.logger.error({ err: error, path: request.path }, 'unhandled error');
     }
@@ -56,8 +53,4 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         ...extra,
       });
   }
-}
-
-function isBodyParserError(error: unknown): error is { status: number; type: string } {
-  return typeof error === 'object' && error !== null && 'type' in error && 'status' in error && typeof (error as { status: unknown }).status === 'number';
 }

@@ -58,7 +58,7 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicati
     if (endpoints.length === 0) return;
     const webhookEvent = buildWebhookEvent(event, this.adminConsoleUrl);
     const records = endpoints.map((e) => {
-      const value: WebhookEventRecord = { schemaVersion: 1, endpointId: e.endpointId, tailnet: event.tailnet, urgent: false, event: webhookEvent };
+      const value: WebhookEventRecord = { schemaVersion: 1, endpointId: e.endpointId, tailnet: event.tailnet, event: webhookEvent };
       return { key: e.endpointId, value: JSON.stringify(value) };
     });
     await this.producer.send(this.config.topics.webhookEvents, records);
