@@ -93,6 +93,12 @@ describe('management API', () => {
       it(`refuses ${what} with 400 naming ${field}`, async () => assertProblem(await create(body), 400, field, pattern));
     }
 
+    it('names every bad field at once', async () => {
+      const res = await create({ endpointUrl: 'http://hooks.example.com/', subscriptions: [] });
+      assertProblem(res, 400, 'endpointUrl', /https/);
+      assertProblem(res, 400, 'subscriptions', /empty/);
+    });
+
     it('refuses malformed JSON, oversized bodies and non-JSON bodies', async () => {
       assertProblem(await create('{"endpointUrl": '), 400, '(body)');
       assertProblem(await create({ endpointUrl: url, subscriptions: ['nodeCreated'], providerType: 'x'.repeat(70_000) }), 413);

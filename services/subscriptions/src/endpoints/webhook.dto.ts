@@ -1,7 +1,7 @@
 import { isEventCategory, isEventType } from '@tidings/contracts';
 import { toStandardWebhooksSecret } from '@tidings/webhook-signing';
 import { z } from 'zod';
-import { ValidationProblem } from '../http/problem-details.filter';
+import { ValidationProblem, type FieldProblem } from '../http/problem-details.filter';
 import type { EndpointEntity } from './endpoint.entity';
 
 const subscription = z.string().refine((s) => (isEventType(s) && s !== 'test') || isEventCategory(s), { message: 'unknown event type or category' });
@@ -24,11 +24,15 @@ export const rotateSecretSchema = z
 
 export const disableWebhookSchema = z.object({ reason: z.string().max(500).default('disabled by hand') }).default({ reason: 'disabled by hand' });
 
-/** Parses a request body with a schema, or answers 400 naming each bad field. */
-export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+/**
+ * Parses a request body with a schema, or answers 400 naming each bad field, together with
+ * the problems of checks the schema cannot express (`also`).
+ */
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown, also: FieldProblem[] = []): z.output<S> {
   const result = schema.safeParse(body ?? {});
-  if (result.success) return result.data;
-  throw new ValidationProblem(result.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', problem: i.message })));
+  const problems = [...(result.success ? [] : result.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', problem: i.message }))), ...also];
+  if (problems.length > 0) throw new ValidationProblem(problems);
+  return (result as { data: z.output<S> }).data;
 }
 
 /** The webhook object of the API (Tailscale's fields, then ours). */

@@ -1,8 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Inject, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiKeyGuard, type AuthenticatedRequest } from '../api-keys/api-key.guard';
 import type { Principal } from '../api-keys/api-keys.service';
 import { EndpointCommandsService } from './endpoint-commands.service';
 import { EndpointQueriesService } from './endpoint-queries.service';
+import { EndpointUrlPolicy } from './endpoint-url.policy';
 import { createWebhookSchema, disableWebhookSchema, parseBody, patchWebhookSchema, rotateSecretSchema, toWebhookView, type WebhookView } from './webhook.dto';
 
 /**
@@ -15,6 +16,7 @@ export class WebhooksController {
   constructor(
     private readonly commands: EndpointCommandsService,
     private readonly queries: EndpointQueriesService,
+    @Inject(EndpointUrlPolicy) private readonly urlPolicy: EndpointUrlPolicy,
   ) {}
 
   @Get('tailnet/:tailnet/webhooks')
@@ -25,7 +27,10 @@ export class WebhooksController {
   @Post('tailnet/:tailnet/webhooks')
   @HttpCode(200)
   async create(@Req() req: AuthenticatedRequest, @Param('tailnet') tailnet: string, @Body() body: unknown): Promise<WebhookView> {
-    const { endpoint, secret } = await this.commands.create(scoped(req, tailnet), parseBody(createWebhookSchema, body));
+    const rawUrl = (body as { endpointUrl?: unknown } | undefined)?.endpointUrl;
+    const urlProblem = typeof rawUrl === 'string' ? this.urlPolicy.check(rawUrl) : undefined;
+    const request = parseBody(createWebhookSchema, body, urlProblem ? [{ field: 'endpointUrl', problem: urlProblem }] : []);
+    const { endpoint, secret } = await this.commands.create(scoped(req, tailnet), request);
     return toWebhookView(endpoint, secret);
   }
 
