@@ -1,5 +1,5 @@
 import { categoryOfType, endpointConfigEventSchema, type EventType } from '@tidings/contracts';
-import { TopicReplayer, type ConsumedRecord } from '@tidings/kafka';
+import { decodeJsonRecord, TopicReplayer, type ConsumedRecord } from '@tidings/kafka';
 import type { Logger } from '@tidings/telemetry';
 import type { Kafka } from 'kafkajs';
 import { applyConfigEvent, type EndpointState } from './endpoint-state';
@@ -51,18 +51,12 @@ export class EndpointDirectory {
   }
 
   private ingest(record: ConsumedRecord): void {
-    let json: unknown;
-    try {
-      json = JSON.parse(record.value?.toString('utf8') ?? 'null');
-    } catch {
-      json = null;
-    }
-    const parsed = endpointConfigEventSchema.safeParse(json);
-    if (!parsed.success) {
-      this.logger.error({ partition: record.partition, offset: record.offset, issues: parsed.error.issues }, 'skipping unreadable endpoint config event');
+    const decoded = decodeJsonRecord(record, endpointConfigEventSchema);
+    if (!decoded.ok) {
+      this.logger.error({ partition: record.partition, offset: record.offset, reason: decoded.reason }, 'skipping unreadable endpoint config event');
       return;
     }
-    const event = parsed.data;
+    const event = decoded.value;
     const { state, outcome } = applyConfigEvent(this.endpoints.get(event.endpointId), event);
     if (outcome !== 'applied') {
       if (outcome !== 'duplicate') this.logger.warn({ endpointId: event.endpointId, version: event.version, outcome }, 'config event not applied');

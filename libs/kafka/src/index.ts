@@ -1,3 +1,4 @@
+export * from './consumed-record';
 export * from './kafka-client';
 export * from './managed-consumer';
 export * from './topic-provisioner';

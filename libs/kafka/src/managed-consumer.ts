@@ -1,20 +1,10 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { Consumer, ConsumerConfig, IHeaders, Kafka } from 'kafkajs';
+import type { Consumer, ConsumerConfig, Kafka } from 'kafkajs';
 import type { Logger } from '@tidings/telemetry';
+import { toConsumedRecord, type ConsumedRecord } from './consumed-record';
 import { extractTraceContext } from './trace-context';
 
 const tracer = trace.getTracer('@tidings/kafka');
-
-/** A consumed record, decoupled from kafkajs' batch types. */
-export interface ConsumedRecord {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: string | null;
-  value: Buffer | null;
-  headers: IHeaders;
-  timestamp: string;
-}
 
 export type RecordHandler = (record: ConsumedRecord) => Promise<void>;
 
@@ -56,15 +46,7 @@ export class ManagedConsumer {
       eachMessage: async ({ topic, partition, message }) => {
         const handler = this.options.handlers[topic];
         if (!handler) throw new Error(`no handler for topic ${topic}`);
-        const record: ConsumedRecord = {
-          topic,
-          partition,
-          offset: message.offset,
-          key: message.key?.toString() ?? null,
-          value: message.value,
-          headers: message.headers ?? {},
-          timestamp: message.timestamp,
-        };
+        const record = toConsumedRecord(topic, partition, message);
         await tracer.startActiveSpan(
           `process ${topic}`,
           {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { Logger } from '@tidings/telemetry';
-import type { ConsumedRecord } from './managed-consumer';
+import { toConsumedRecord, type ConsumedRecord } from './consumed-record';
 
 export interface TopicReplayerOptions {
   topic: string;
@@ -48,15 +48,7 @@ export class TopicReplayer {
     await this.consumer.run({
       autoCommit: false,
       eachMessage: async ({ partition, message }) => {
-        this.options.onRecord({
-          topic,
-          partition,
-          offset: message.offset,
-          key: message.key?.toString() ?? null,
-          value: message.value,
-          headers: message.headers ?? {},
-          timestamp: message.timestamp,
-        });
+        this.options.onRecord(toConsumedRecord(topic, partition, message));
         this.next.set(partition, BigInt(message.offset) + 1n);
         const end = pending.get(partition);
         if (end !== undefined && BigInt(message.offset) + 1n >= end) {

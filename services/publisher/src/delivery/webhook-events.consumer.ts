@@ -3,7 +3,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { CONSUMER_GROUPS, webhookEventRecordSchema } from '@tidings/contracts';
 import type { KafkaConfig } from '@tidings/config';
 import { EndpointDirectory } from '@tidings/endpoint-directory';
-import { ManagedConsumer, type ConsumedRecord } from '@tidings/kafka';
+import { decodeJsonRecord, ManagedConsumer, type ConsumedRecord } from '@tidings/kafka';
 import { KAFKA_CLIENT, KAFKA_CONFIG, SERVICE_LOGGER } from '@tidings/kafka-nest';
 import type { Logger } from '@tidings/telemetry';
 import type { Kafka } from 'kafkajs';
@@ -53,23 +53,18 @@ export class WebhookEventsConsumer implements OnApplicationBootstrap, OnApplicat
   }
 
   private async handle(record: ConsumedRecord): Promise<void> {
-    let json: unknown = null;
-    try {
-      json = JSON.parse(record.value?.toString('utf8') ?? 'null');
-    } catch {
-      // reported below
-    }
-    const parsed = webhookEventRecordSchema.safeParse(json);
-    if (!parsed.success) {
-      this.logger.error({ partition: record.partition, offset: record.offset }, 'skipping unreadable webhook payload record');
+    const decoded = decodeJsonRecord(record, webhookEventRecordSchema);
+    if (!decoded.ok) {
+      this.logger.error({ partition: record.partition, offset: record.offset, reason: decoded.reason }, 'skipping unreadable webhook payload record');
       return;
     }
-    const endpoint = this.directory.get(parsed.data.endpointId);
+    const payload = decoded.value;
+    const endpoint = this.directory.get(payload.endpointId);
     if (!endpoint || !endpoint.enabled) {
-      this.logger.info({ endpointId: parsed.data.endpointId }, 'endpoint deleted or disabled; payload not delivered');
+      this.logger.info({ endpointId: payload.endpointId }, 'endpoint deleted or disabled; payload not delivered');
       return;
     }
     const target = { endpointId: endpoint.endpointId, endpointUrl: endpoint.endpointUrl, secrets: signingSecrets(endpoint, this.secretBox) };
-    await this.dispatcher.dispatch({ id: batchIdFor(record), target, events: [parsed.data.event] });
+    await this.dispatcher.dispatch({ id: batchIdFor(record), target, events: [payload.event] });
   }
 }

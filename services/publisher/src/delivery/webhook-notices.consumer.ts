@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { CONSUMER_GROUPS, webhookNoticeRecordSchema } from '@tidings/contracts';
 import type { KafkaConfig } from '@tidings/config';
-import { ManagedConsumer, type ConsumedRecord } from '@tidings/kafka';
+import { decodeJsonRecord, ManagedConsumer, type ConsumedRecord } from '@tidings/kafka';
 import { KAFKA_CLIENT, KAFKA_CONFIG, SERVICE_LOGGER } from '@tidings/kafka-nest';
 import { SecretBox } from '@tidings/secret-box';
 import type { Logger } from '@tidings/telemetry';
@@ -40,18 +40,12 @@ export class WebhookNoticesConsumer implements OnApplicationBootstrap, OnApplica
   }
 
   private async handle(record: ConsumedRecord): Promise<void> {
-    let json: unknown = null;
-    try {
-      json = JSON.parse(record.value?.toString('utf8') ?? 'null');
-    } catch {
-      // reported below
-    }
-    const parsed = webhookNoticeRecordSchema.safeParse(json);
-    if (!parsed.success) {
-      this.logger.error({ partition: record.partition, offset: record.offset }, 'skipping unreadable notice record');
+    const decoded = decodeJsonRecord(record, webhookNoticeRecordSchema);
+    if (!decoded.ok) {
+      this.logger.error({ partition: record.partition, offset: record.offset, reason: decoded.reason }, 'skipping unreadable notice record');
       return;
     }
-    const { target, event } = parsed.data;
+    const { target, event } = decoded.value;
     const secrets = target.secrets.map((s) => this.secretBox.open(s, target.endpointId));
     await this.dispatcher.dispatch({ id: batchIdFor(record), target: { endpointId: target.endpointId, endpointUrl: target.endpointUrl, secrets }, events: [event] });
   }
