@@ -20,3 +20,6 @@ export const cloudEventSchema = z.object({
 export type CloudEvent = z.infer<typeof cloudEventSchema>;
 
 export const STRUCTURED_CONTENT_TYPE = 'application/cloudevents+json';
+
+/** The identity of a domain event for duplicate suppression: `source` and `id` together. */
+export const domainEventKey = (event: Pick<CloudEvent, 'source' | 'id'>): string => `${event.source}\u0000${event.id}`;

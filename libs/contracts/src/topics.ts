@@ -21,6 +21,11 @@ export const INTERNAL_TOPICS = {
    * consumed apart from the payloads so they never wait behind a backlog. Key: endpoint id.
    */
   webhookNotices: 'tidings.webhook-notices.v1',
+  /**
+   * The trigger's duplicate-suppression log: one record per domain event routed, key
+   * `source` + NUL + `id`, written in the same Kafka transaction as the payloads.
+   */
+  triggerDedup: 'tidings.trigger-dedup.v1',
 } as const;
 
 export type InternalTopicKey = keyof typeof INTERNAL_TOPICS;
@@ -32,7 +37,11 @@ export interface TopicSpec {
   config: Record<string, string>;
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+const HOUR_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** A domain event with the same `source` and `id` within this window produces no second payload. */
+export const DEDUP_WINDOW_MS = DAY_MS;
 
 /**
  * What the provisioning script creates. Partition counts bound consumer parallelism; the
@@ -46,6 +55,8 @@ export function topicSpecs(names: TopicNames): TopicSpec[] {
     { name: names.endpointConfig, partitions: 3, config: { 'retention.ms': '-1', 'retention.bytes': '-1', 'cleanup.policy': 'delete' } },
     { name: names.webhookEvents, partitions: 6, config: { 'retention.ms': String(7 * DAY_MS) } },
     { name: names.webhookNotices, partitions: 3, config: { 'retention.ms': String(7 * DAY_MS) } },
+    // Compacted per event key, and whole segments dropped once older than the 24 h window.
+    { name: names.triggerDedup, partitions: 6, config: { 'cleanup.policy': 'compact,delete', 'retention.ms': String(DEDUP_WINDOW_MS + HOUR_MS), 'segment.ms': String(HOUR_MS) } },
   ];
 }
 
@@ -56,6 +67,7 @@ export interface TopicNames {
   endpointConfig: string;
   webhookEvents: string;
   webhookNotices: string;
+  triggerDedup: string;
 }
 
 /**
@@ -70,6 +82,7 @@ export function resolveTopicNames(options: { domainEventsTopic: string; prefix: 
     endpointConfig: internal(INTERNAL_TOPICS.endpointConfig),
     webhookEvents: internal(INTERNAL_TOPICS.webhookEvents),
     webhookNotices: internal(INTERNAL_TOPICS.webhookNotices),
+    triggerDedup: internal(INTERNAL_TOPICS.triggerDedup),
   };
 }
 

@@ -13,7 +13,22 @@ export interface ProvisionReport {
  * that are too low (never lowers: Kafka cannot), and sets the spec's configs on existing
  * topics. Idempotent and safe to run from several services at once.
  */
-export async function provisionTopics(admin: Admin, specs: TopicSpec[]): Promise<ProvisionReport> {
+export async function provisionTopics(admin: Admin, specs: TopicSpec[], attempts = 10): Promise<ProvisionReport> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await provisionOnce(admin, specs);
+    } catch (error) {
+      // Right after a create, KRaft brokers may not know the topic yet: provisioning is
+      // idempotent, so take it from the top.
+      if (attempt >= attempts || !isMetadataLag(error)) throw error;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
+}
+
+const isMetadataLag = (error: unknown) => /does not host this topic-partition|LEADER_NOT_AVAILABLE|leader|UNKNOWN_TOPIC/i.test(`${(error as Error).message} ${(error as { type?: string }).type ?? ''}`);
+
+async function provisionOnce(admin: Admin, specs: TopicSpec[]): Promise<ProvisionReport> {
   const report: ProvisionReport = { created: [], updated: [], unchanged: [] };
   const existing = new Set(await admin.listTopics());
 

@@ -35,43 +35,39 @@ export class TopicReplayer {
   async start(): Promise<void> {
     const { topic, logger } = this.options;
     await this.admin.connect();
-    const ends = await this.admin.fetchTopicOffsets(topic);
-    // Partitions still to catch up: those whose end offset is past their first offset.
-    const pending = new Map(ends.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]));
-
-    let caughtUp!: () => void;
-    const ready = new Promise<void>((resolve) => (caughtUp = resolve));
-    if (pending.size === 0) caughtUp();
-
     await this.consumer.connect();
+    // Batches holding only transaction markers or aborted records never reach eachMessage, but
+    // they move the position; kafkajs reports them (and every other batch) here.
+    this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) => this.advance(payload.partition, payload.lastOffset));
     await this.consumer.subscribe({ topic, fromBeginning: true });
     await this.consumer.run({
       autoCommit: false,
       eachMessage: async ({ partition, message }) => {
         this.options.onRecord(toConsumedRecord(topic, partition, message));
-        this.next.set(partition, BigInt(message.offset) + 1n);
-        const end = pending.get(partition);
-        if (end !== undefined && BigInt(message.offset) + 1n >= end) {
-          pending.delete(partition);
-          if (pending.size === 0) caughtUp();
-        }
+        this.advance(partition, message.offset);
       },
     });
-    await ready;
+    await this.sync(300_000);
     logger.info({ topic }, 'replayed log topic; following its tail');
   }
 
   /**
-   * Resolves once every record that is in the topic now has been handed over: a barrier that
-   * lets a caller act on "everything configured before this moment".
+   * Resolves once every record that is in the topic now (committed, for transactional
+   * writers) has been handed over: a barrier that lets a caller act on "everything written
+   * before this moment".
    */
   async sync(timeoutMs = 10_000): Promise<void> {
     const ends = await this.admin.fetchTopicOffsets(this.options.topic);
     const deadline = Date.now() + timeoutMs;
     while (ends.some((p) => BigInt(p.high) > (this.next.get(p.partition) ?? BigInt(p.low)))) {
       if (Date.now() > deadline) throw new Error(`${this.options.topic} not caught up within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 5));
     }
+  }
+
+  private advance(partition: number, offset: string): void {
+    const next = BigInt(offset) + 1n;
+    if (next > (this.next.get(partition) ?? 0n)) this.next.set(partition, next);
   }
 
   async stop(): Promise<void> {

@@ -1,13 +1,21 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
 import { loadKafkaConfig, loadSections, loadTelemetryConfig, parseEnv, rules, type Env, type KafkaConfig, type TelemetryConfig } from '@tidings/config';
 
 const triggerEnv = {
   TRIGGER_PORT: rules.port(8081),
   /** Base of the admin-console links put in events where someone must act. */
   ADMIN_CONSOLE_URL: rules.url(['https:', 'http:']).default('https://login.tailscale.com/admin'),
+  /**
+   * Names this instance's Kafka transactions; distinct per running instance, stable across its
+   * restarts (a pod name), so a restart fences the crashed predecessor's open transaction.
+   */
+  TRIGGER_INSTANCE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be 1-100 of [A-Za-z0-9._-]').default(hostname()),
 };
 
 export interface TriggerConfig {
   port: number;
+  instanceId: string;
   adminConsoleUrl: string;
   kafka: KafkaConfig;
   telemetry: TelemetryConfig;
@@ -19,5 +27,5 @@ export function loadTriggerConfig(env: Env): TriggerConfig {
     kafka: () => loadKafkaConfig(env, 'tidings-trigger'),
     telemetry: () => loadTelemetryConfig(env, 'tidings-trigger'),
   });
-  return { port: own.TRIGGER_PORT, adminConsoleUrl: own.ADMIN_CONSOLE_URL.replace(/\/+$/, ''), kafka, telemetry };
+  return { port: own.TRIGGER_PORT, instanceId: own.TRIGGER_INSTANCE_ID, adminConsoleUrl: own.ADMIN_CONSOLE_URL.replace(/\/+$/, ''), kafka, telemetry };
 }

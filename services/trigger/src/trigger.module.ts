@@ -2,7 +2,8 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { EndpointDirectory } from '@tidings/endpoint-directory';
 import { KafkaModule } from '@tidings/kafka-nest';
 import type { Logger } from '@tidings/telemetry';
-import { ADMIN_CONSOLE_URL, DomainEventsConsumer } from './domain-events/domain-events.consumer';
+import { DuplicateFilter } from './dedup/duplicate-filter';
+import { DomainEventsConsumer, TRIGGER_OPTIONS } from './domain-events/domain-events.consumer';
 import type { TriggerConfig } from './trigger-config';
 
 @Module({})
@@ -12,7 +13,8 @@ export class TriggerModule {
       module: TriggerModule,
       imports: [KafkaModule.forRoot({ config: config.kafka, logger })],
       providers: [
-        { provide: ADMIN_CONSOLE_URL, useValue: config.adminConsoleUrl },
+        { provide: TRIGGER_OPTIONS, useValue: { adminConsoleUrl: config.adminConsoleUrl, instanceId: config.instanceId } },
+        { provide: DuplicateFilter, useFactory: () => new DuplicateFilter(logger.child({ component: 'duplicate-filter' })) },
         { provide: EndpointDirectory, useFactory: () => new EndpointDirectory(logger.child({ component: 'endpoint-directory' })) },
         DomainEventsConsumer,
       ],

@@ -1,85 +1,120 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { CONSUMER_GROUPS, KAFKA_HEADERS, type WebhookEventRecord } from '@tidings/contracts';
+import { context, SpanKind, trace } from '@opentelemetry/api';
+import { CONSUMER_GROUPS, domainEventKey, KAFKA_HEADERS, type WebhookEventRecord } from '@tidings/contracts';
 import type { KafkaConfig } from '@tidings/config';
 import { EndpointDirectory } from '@tidings/endpoint-directory';
-import { ManagedConsumer, type ConsumedRecord } from '@tidings/kafka';
-import { KAFKA_CLIENT, KAFKA_CONFIG, KafkaProducerService, SERVICE_LOGGER } from '@tidings/kafka-nest';
+import { extractTraceContext, injectTraceContext, TransactionalPipe, type BatchResult, type ConsumedRecord, type OutputRecord } from '@tidings/kafka';
+import { KAFKA_CLIENT, KAFKA_CONFIG, SERVICE_LOGGER } from '@tidings/kafka-nest';
 import type { Logger } from '@tidings/telemetry';
 import type { Kafka } from 'kafkajs';
+import { DuplicateFilter } from '../dedup/duplicate-filter';
 import { buildWebhookEvent } from '../routing/payload-builder';
 import { decodeCloudEvent, type RejectionCode } from './cloud-event-decoder';
 
-export const ADMIN_CONSOLE_URL = Symbol('ADMIN_CONSOLE_URL');
+export const TRIGGER_OPTIONS = Symbol('TRIGGER_OPTIONS');
+export interface TriggerOptions {
+  adminConsoleUrl: string;
+  instanceId: string;
+}
+
+const tracer = trace.getTracer('tidings-trigger');
 
 /**
- * Consumes domain events: decode and validate, route to subscribed endpoints, produce one
- * payload per endpoint keyed by endpoint id. Unusable records go to the DLQ with a reason;
- * the handler only returns (and the offset only advances) once that write succeeded.
+ * Turns domain events into webhook payloads, exactly once: every batch's payloads, dead
+ * letters and dedup marks are committed with its consumer offsets in one Kafka transaction.
+ * Unusable records go to the DLQ with the reason in headers and never hold up their partition.
  */
 @Injectable()
 export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
-  private consumer: ManagedConsumer | undefined;
+  private pipe: TransactionalPipe | undefined;
 
   constructor(
     @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
     @Inject(KAFKA_CONFIG) private readonly config: KafkaConfig,
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
-    @Inject(ADMIN_CONSOLE_URL) private readonly adminConsoleUrl: string,
-    private readonly producer: KafkaProducerService,
+    @Inject(TRIGGER_OPTIONS) private readonly options: TriggerOptions,
     private readonly directory: EndpointDirectory,
+    private readonly duplicates: DuplicateFilter,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    // Route only once the view of the endpoints includes everything configured so far.
-    await this.directory.start(this.kafka, this.config.topics.endpointConfig, `${this.config.prefix}tidings.trigger.endpoint-view`);
-    this.consumer = new ManagedConsumer(this.kafka, {
-      groupId: `${this.config.prefix}${CONSUMER_GROUPS.trigger}`,
+    const { topics, prefix } = this.config;
+    // Route only once both views include everything written so far.
+    await Promise.all([
+      this.directory.start(this.kafka, topics.endpointConfig, `${prefix}tidings.trigger.endpoint-view`),
+      this.duplicates.start(this.kafka, topics.triggerDedup, `${prefix}tidings.trigger.dedup-view`),
+    ]);
+    this.pipe = new TransactionalPipe(this.kafka, {
+      inputTopic: topics.domainEvents,
+      groupId: `${prefix}${CONSUMER_GROUPS.trigger}`,
+      transactionalId: `${prefix}tidings.trigger.${this.options.instanceId}`,
       logger: this.logger,
-      handlers: { [this.config.topics.domainEvents]: (record) => this.handle(record) },
+      // An endpoint created (or deleted) before this batch was fetched must count for it.
+      beforeBatch: () => Promise.all([this.directory.sync(), this.duplicates.sync()]).then(() => undefined),
+      processBatch: async (records) => this.route(records),
     });
-    await this.consumer.start();
+    await this.pipe.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all([this.consumer?.stop(), this.directory.stop()]);
+    await this.pipe?.stop();
+    await Promise.all([this.directory.stop(), this.duplicates.stop()]);
     this.logger.info('stopped consuming domain events');
   }
 
-  private async handle(record: ConsumedRecord): Promise<void> {
-    const decoded = decodeCloudEvent(record);
-    if (!decoded.ok) {
-      await this.deadLetter(record, decoded.code, decoded.reason);
-      return;
+  /** The outputs of one batch. Pure apart from reading the two views. */
+  private route(records: ConsumedRecord[]): BatchResult {
+    const outputs: OutputRecord[] = [];
+    const marked = new Map<string, number>();
+    for (const record of records) {
+      const parent = extractTraceContext(record.headers);
+      const span = tracer.startSpan(`process ${record.topic}`, { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': record.topic, 'messaging.kafka.offset': Number(record.offset) } }, parent);
+      const headers = injectTraceContext({}, trace.setSpan(context.active(), span));
+      try {
+        const decoded = decodeCloudEvent(record);
+        if (!decoded.ok) {
+          outputs.push(this.deadLetter(record, decoded.code, decoded.reason));
+          span.setAttribute('tidings.outcome', 'dead-lettered');
+          continue;
+        }
+        const { event } = decoded;
+        const key = domainEventKey(event);
+        if (this.duplicates.isDuplicate(key) || marked.has(key)) {
+          span.setAttribute('tidings.outcome', 'duplicate');
+          continue;
+        }
+        const seenAt = Date.now();
+        marked.set(key, seenAt);
+        outputs.push({ topic: this.config.topics.triggerDedup, key, value: JSON.stringify({ seenAt }) });
+        const endpoints = this.directory.subscribersOf(event.tailnet, event.type);
+        const webhookEvent = buildWebhookEvent(event, this.options.adminConsoleUrl);
+        for (const endpoint of endpoints) {
+          const value: WebhookEventRecord = { schemaVersion: 1, endpointId: endpoint.endpointId, tailnet: event.tailnet, event: webhookEvent };
+          outputs.push({ topic: this.config.topics.webhookEvents, key: endpoint.endpointId, value: JSON.stringify(value), headers: { ...headers } });
+        }
+        span.setAttributes({ 'tidings.outcome': 'routed', 'tidings.endpoints': endpoints.length, 'tidings.event.type': event.type });
+      } finally {
+        span.end();
+      }
     }
-    const { event } = decoded;
-    // An endpoint whose config event reached Kafka before this event must see it.
-    await this.directory.sync();
-    const endpoints = this.directory.subscribersOf(event.tailnet, event.type);
-    if (endpoints.length === 0) return;
-    const webhookEvent = buildWebhookEvent(event, this.adminConsoleUrl);
-    const records = endpoints.map((e) => {
-      const value: WebhookEventRecord = { schemaVersion: 1, endpointId: e.endpointId, tailnet: event.tailnet, event: webhookEvent };
-      return { key: e.endpointId, value: JSON.stringify(value) };
-    });
-    await this.producer.send(this.config.topics.webhookEvents, records);
-    this.logger.debug({ eventId: event.id, type: event.type, endpoints: endpoints.length }, 'routed domain event');
+    return { outputs, onCommitted: () => marked.forEach((at, key) => this.duplicates.remember(key, at)) };
   }
 
-  private async deadLetter(record: ConsumedRecord, code: RejectionCode, reason: string): Promise<void> {
+  /** The record unchanged, with headers saying why and where it came from. */
+  private deadLetter(record: ConsumedRecord, code: RejectionCode, reason: string): OutputRecord {
     this.logger.warn({ partition: record.partition, offset: record.offset, code, reason }, 'dead-lettering unusable domain event');
-    await this.producer.send(this.config.topics.domainEventsDlq, [
-      {
-        key: record.key,
-        value: record.value,
-        headers: {
-          ...record.headers,
-          [KAFKA_HEADERS.dlqReason]: reason,
-          [KAFKA_HEADERS.dlqReasonCode]: code,
-          [KAFKA_HEADERS.dlqSourceTopic]: record.topic,
-          [KAFKA_HEADERS.dlqSourcePartition]: String(record.partition),
-          [KAFKA_HEADERS.dlqSourceOffset]: record.offset,
-        },
+    return {
+      topic: this.config.topics.domainEventsDlq,
+      key: record.key,
+      value: record.value,
+      headers: {
+        ...record.headers,
+        [KAFKA_HEADERS.dlqReason]: reason,
+        [KAFKA_HEADERS.dlqReasonCode]: code,
+        [KAFKA_HEADERS.dlqSourceTopic]: record.topic,
+        [KAFKA_HEADERS.dlqSourcePartition]: String(record.partition),
+        [KAFKA_HEADERS.dlqSourceOffset]: record.offset,
       },
-    ]);
+    };
   }
 }

@@ -1,0 +1,130 @@
+import type { Consumer, IHeaders, Kafka, Producer } from 'kafkajs';
+import type { Logger } from '@tidings/telemetry';
+import { toConsumedRecord, type ConsumedRecord } from './consumed-record';
+
+/** A record to produce as part of a batch's transaction. */
+export interface OutputRecord {
+  topic: string;
+  key: string | null;
+  value: string | Buffer | null;
+  headers?: IHeaders;
+  /** Set to pin the partition (otherwise the key decides). */
+  partition?: number;
+}
+
+export interface BatchResult {
+  outputs: OutputRecord[];
+  /** Runs once the transaction committed (e.g. to remember what it recorded). */
+  onCommitted?: () => void;
+}
+
+export interface TransactionalPipeOptions {
+  inputTopic: string;
+  groupId: string;
+  /**
+   * Stable per instance (a pod name): a restarted instance with the same id fences its
+   * predecessor's open transaction at once instead of waiting for it to time out.
+   */
+  transactionalId: string;
+  logger: Logger;
+  /** A barrier before each batch (e.g. "my view of the endpoints is current"). */
+  beforeBatch?: () => Promise<void>;
+  processBatch: (records: ConsumedRecord[]) => Promise<BatchResult>;
+}
+
+/** Under the broker's default 1 MiB message.max.bytes, with room for framing. */
+const MAX_REQUEST_BYTES = 512 * 1024;
+
+const sizeOf = (o: OutputRecord) =>
+  (o.key?.length ?? 0) + (o.value?.length ?? 0) + Object.entries(o.headers ?? {}).reduce((n, [k, v]) => n + k.length + String(v ?? '').length, 0) + 64;
+
+/** Splits outputs, in order, into sends of at most `maxBytes` (a larger single record goes alone). */
+export function chunked(outputs: OutputRecord[], maxBytes: number): OutputRecord[][] {
+  const chunks: OutputRecord[][] = [];
+  let current: OutputRecord[] = [];
+  let bytes = 0;
+  for (const o of outputs) {
+    const size = sizeOf(o);
+    if (current.length > 0 && bytes + size > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(o);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/**
+ * Exactly-once consume-transform-produce: each fetched batch is transformed, and its outputs
+ * and its consumer offsets are committed in one Kafka transaction. A crash at any point either
+ * commits both or neither; the batch is then re-read from the last committed offset, and
+ * read_committed consumers downstream never see the aborted outputs.
+ */
+export class TransactionalPipe {
+  private readonly consumer: Consumer;
+  private readonly producer: Producer;
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: TransactionalPipeOptions,
+  ) {
+    this.consumer = kafka.consumer({ groupId: options.groupId, readUncommitted: false, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 1_000 });
+    this.producer = kafka.producer({
+      transactionalId: options.transactionalId,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      // Bounds how long an orphaned transaction (a crash without a restart under the same id)
+      // holds back read_committed consumers.
+      transactionTimeout: 10_000,
+      allowAutoTopicCreation: false,
+    });
+  }
+
+  async start(): Promise<void> {
+    const { inputTopic, groupId, logger } = this.options;
+    await this.producer.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: inputTopic, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+        if (!isRunning() || isStale() || batch.messages.length === 0) return;
+        await this.options.beforeBatch?.();
+        const records = batch.messages.map((m) => toConsumedRecord(batch.topic, batch.partition, m));
+        const { outputs, onCommitted } = await this.options.processBatch(records);
+        const transaction = await this.producer.transaction();
+        try {
+          for (const chunk of chunked(outputs, MAX_REQUEST_BYTES)) {
+            const byTopic = new Map<string, OutputRecord[]>();
+            for (const o of chunk) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), o]);
+            await transaction.sendBatch({
+              topicMessages: [...byTopic].map(([topic, messages]) => ({
+                topic,
+                messages: messages.map(({ key, value, headers, partition }) => ({ key, value, headers, partition })),
+              })),
+            });
+          }
+          const next = (BigInt(batch.lastOffset()) + 1n).toString();
+          await transaction.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] });
+          if (isStale()) throw new Error('partition revoked during the batch; its new owner re-reads it');
+          await transaction.commit();
+        } catch (error) {
+          await transaction.abort().catch((abortError: unknown) => logger.warn({ err: abortError }, 'aborting the transaction failed'));
+          logger.error({ err: error, partition: batch.partition, firstOffset: batch.firstOffset() }, 'batch transaction aborted; the batch will be re-read');
+          throw error;
+        }
+        onCommitted?.();
+        await heartbeat();
+      },
+    });
+  }
+
+  /** Stops fetching, lets the in-flight batch finish or abort, and leaves the group. */
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+    await this.producer.disconnect();
+  }
+}
