@@ -65,6 +65,8 @@ describe('outbox: a crash between commit and publish', () => {
       ),
     );
     const ids = created.map((r) => (r.body as { endpointId: string }).endpointId);
+    const pendingAfterAnswers = Number((await db.query('SELECT count(*) FROM outbox WHERE published_at IS NULL')).rows[0].count);
+    assert.equal(pendingAfterAnswers, 0, 'when the API answers, its change is already in Kafka');
 
     // A burst of writes, and a SIGKILL while it is in flight.
     const types = ['nodeDeleted', 'userCreated', 'policyUpdate', 'nodeApproved', 'userDeleted'];

@@ -47,7 +47,9 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
    */
   async publishNow(): Promise<void> {
     try {
-      await this.publishBatch();
+      // Waits for the relay lock (whoever holds it may have started before our commit), and
+      // drains: the caller's rows may sit behind a backlog.
+      while ((await this.publishBatch('wait')) === BATCH);
     } catch (error) {
       this.logger.warn({ err: error }, 'immediate outbox publish failed; the relay will retry');
       this.wake?.();
@@ -58,7 +60,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     while (this.running) {
       let published = 0;
       try {
-        published = await this.publishBatch();
+        published = await this.publishBatch('skip');
       } catch (error) {
         this.logger.error({ err: error }, 'outbox relay failed; retrying');
       }
@@ -75,11 +77,18 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     }
   }
 
-  /** One transaction: take the relay lock, publish the oldest unpublished rows, mark them. */
-  async publishBatch(): Promise<number> {
+  /**
+   * One transaction: take the relay lock (or give up if another relay holds it, with 'skip'),
+   * publish the oldest unpublished rows, mark them.
+   */
+  async publishBatch(lock: 'wait' | 'skip'): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
-      const [{ locked }] = await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [RELAY_LOCK]);
-      if (!locked) return 0;
+      if (lock === 'wait') {
+        await manager.query('SELECT pg_advisory_xact_lock($1)', [RELAY_LOCK]);
+      } else {
+        const [{ locked }] = await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [RELAY_LOCK]);
+        if (!locked) return 0;
+      }
       const rows = await manager
         .createQueryBuilder(OutboxEntity, 'o')
         .where('o.published_at IS NULL')
