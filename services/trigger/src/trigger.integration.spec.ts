@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { AssignerProtocol, Kafka, logLevel, type Producer } from 'kafkajs';
 import pino from 'pino';
 import { EVENT_CATEGORIES, resolveTopicNames, type EndpointConfigEvent, type TopicNames, type WebhookEventRecord } from '@tidings/contracts';
 import { TopicReplayer, type ConsumedRecord } from '@tidings/kafka';
-import { TidingsStack, waitFor } from '@tidings/testing';
+import { freePort, startService, TidingsStack, waitFor } from '@tidings/testing';
 
 const NODE = { nodeID: 'n1', deviceName: 'laptop', managedBy: 'a@x', actor: 'a@x' };
 const USER = { user: 'u@x', userID: 'u1', actor: 'a@x' };
@@ -194,6 +195,31 @@ describe('trigger', () => {
     await admin.disconnect();
     await waitFor('the batch to go through once the DLQ exists', () => payloadsFor(before).length === 1 && payloadsFor(afterBad).length === 1, 60_000);
     await waitFor('the poison record in the DLQ', () => deadLetters.some((r) => r.key === tailnet && r.value?.toString() === 'poison'), 30_000);
+  });
+
+  it('shares the work between two instances, each payload once', async () => {
+    const tailnet = `pair-${randomUUID()}.example.com`;
+    const endpoint = randomUUID();
+    await configure(endpoint, tailnet, { type: 'endpointCreated', subscriptions: ['categoryTailnetManagement'] });
+    const port = await freePort();
+    const second = await startService('trigger', { ...stack.env, TRIGGER_PORT: String(port), TRIGGER_INSTANCE_ID: 'trigger-test-1' }, { healthUrl: `http://127.0.0.1:${port}/health`, logDir: join(stack.logDir, 'second') });
+    try {
+      // Many tailnets as keys, so the six partitions are spread over both members.
+      const ids = Array.from({ length: 600 }, () => randomUUID());
+      await send(...ids.map((id, i) => ({ ...structured(tailnet, 'nodeCreated', NODE, id), key: `${tailnet}#${i % 24}` })));
+      await waitFor('every payload', () => ids.every((id) => payloadsFor(id).length >= 1), 60_000);
+      await Promise.all(readers.map((r) => r.sync()));
+      assert.ok(ids.every((id) => payloadsFor(id).length === 1), 'exactly one payload per event');
+      const admin = kafka.admin();
+      await admin.connect();
+      const { groups } = await admin.describeGroups([`${stack.env.KAFKA_TOPIC_PREFIX}tidings.trigger.v1`]);
+      await admin.disconnect();
+      const assigned = groups[0]!.members.map((m) => AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment[topics.domainEvents] ?? []);
+      assert.equal(assigned.length, 2, 'two members in the group');
+      assert.ok(assigned.every((partitions) => partitions.length > 0), `both members own partitions: ${JSON.stringify(assigned)}`);
+    } finally {
+      await second.stop();
+    }
   });
 
   it('neither loses nor duplicates payloads when killed mid-stream', async () => {
