@@ -10,11 +10,26 @@ set -euo pipefail
 source "$(dirname "$0")/../lib/common.sh"
 cd "$TIDINGS_ROOT"
 
-"$TIDINGS_ROOT/infra/scripts/setup.sh"
-log "type-checking"
-"$TIDINGS_NODE" node_modules/typescript/bin/tsc -p tsconfig.json --noEmit
-log "linting"
-"$TIDINGS_ROOT/infra/scripts/lint.sh"
+if [ "${TIDINGS_IN_TEST_NETNS:-}" != 1 ]; then
+  "$TIDINGS_ROOT/infra/scripts/setup.sh"
+  log "type-checking"
+  "$TIDINGS_NODE" node_modules/typescript/bin/tsc -p tsconfig.json --noEmit
+  log "linting"
+  "$TIDINGS_ROOT/infra/scripts/lint.sh"
+
+  # The tests run in a network namespace that has only loopback: whatever the code under test
+  # does wrong, no packet can leave this machine. The SSRF and DNS tests refuse to run outside it.
+  if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null; then
+    netns="tidings-test-$$"
+    ip netns add "$netns"
+    trap 'ip netns del "$netns" 2>/dev/null || true' EXIT
+    ip netns exec "$netns" ip link set lo up
+    log "running the tests in network namespace $netns (loopback only)"
+    TIDINGS_IN_TEST_NETNS=1 ip netns exec "$netns" "$0" "$@"
+    exit $?
+  fi
+  log "not root: the tests run in this network namespace, and the isolation-only tests will fail"
+fi
 
 run_dir="$TIDINGS_LOCAL/test"
 kafka_port=${TIDINGS_TEST_KAFKA_PORT:-19092}

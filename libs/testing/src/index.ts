@@ -4,6 +4,7 @@ export * from './repo-root';
 export * from './service-process';
 export * from './test-ca';
 export * from './tidings-stack';
+export * from './test-dns-server';
 export * from './test-env';
 export * from './wait-for';
 export * from './webhook-receiver';

@@ -1,4 +1,5 @@
-import { loadSections, loadTelemetryConfig, parseEnv, rules, type Env, type TelemetryConfig } from '@tidings/config';
+import { basename } from 'node:path';
+import { ConfigError, loadSections, loadTelemetryConfig, parseEnv, rules, type Env, type TelemetryConfig } from '@tidings/config';
 
 const egressEnv = {
   EGRESS_PORT: rules.port(9090),
@@ -26,14 +27,17 @@ export interface EgressConfig {
   /** host:port of DNS servers; empty: the system resolver (getaddrinfo). */
   dnsServers: string[];
   extraCaFiles: string[];
-  clientCertFile: string | undefined;
-  clientKeyFile: string | undefined;
+  /** mTLS identities, named by their certificate file's base name; the first is the default. */
+  clientCerts: { name: string; certFile: string; keyFile: string }[];
   timeouts: { connectMs: number; readMs: number; lifetimeMs: number };
   maxResponseBytes: number;
 }
 
 export function loadEgressConfig(env: Env): EgressConfig {
   const { own: v, telemetry } = loadSections({ own: () => parseEnv(egressEnv, env), telemetry: () => loadTelemetryConfig(env, 'tidings-egress') });
+  if (v.EGRESS_CLIENT_CERT_FILE.length !== v.EGRESS_CLIENT_KEY_FILE.length) {
+    throw new ConfigError([{ variable: 'EGRESS_CLIENT_KEY_FILE', rule: 'must list one key file per file in EGRESS_CLIENT_CERT_FILE, in the same order' }]);
+  }
   return {
     telemetry,
     port: v.EGRESS_PORT,
@@ -43,8 +47,7 @@ export function loadEgressConfig(env: Env): EgressConfig {
     allowedPorts: v.EGRESS_ALLOWED_PORTS,
     dnsServers: v.EGRESS_DNS_SERVERS,
     extraCaFiles: v.EGRESS_EXTRA_CA_FILE,
-    clientCertFile: v.EGRESS_CLIENT_CERT_FILE[0],
-    clientKeyFile: v.EGRESS_CLIENT_KEY_FILE[0],
+    clientCerts: v.EGRESS_CLIENT_CERT_FILE.map((certFile, i) => ({ name: basename(certFile).replace(/\.[^.]*$/, ''), certFile, keyFile: v.EGRESS_CLIENT_KEY_FILE[i]! })),
     timeouts: { connectMs: v.EGRESS_CONNECT_TIMEOUT_MS, readMs: v.EGRESS_READ_TIMEOUT_MS, lifetimeMs: v.EGRESS_LIFETIME_MS },
     maxResponseBytes: v.EGRESS_MAX_RESPONSE_BYTES,
   };

@@ -3,7 +3,10 @@ import type { Logger } from '@tidings/telemetry';
 import { AddressPolicy } from './address-policy';
 import type { EgressConfig } from './egress-config';
 import { ForwardProxy } from './forward-proxy';
+import { DestinationGuard } from './destination-guard';
+import { EgressMetrics } from './egress-metrics';
 import { HostResolver } from './host-resolver';
+import { MetricsController } from './metrics.controller';
 import { UpstreamPools } from './upstream-pools';
 
 export const EGRESS_CONFIG = Symbol('EGRESS_CONFIG');
@@ -30,23 +33,27 @@ class ProxyLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
 
 /**
  * The egress service: the forward proxy on EGRESS_PORT; this Nest app itself serves /health
- * (and, later, /metrics) on EGRESS_ADMIN_PORT.
+ * and /metrics on EGRESS_ADMIN_PORT.
  */
 @Module({})
 export class EgressModule {
   static forRoot(config: EgressConfig, logger: Logger): DynamicModule {
     return {
       module: EgressModule,
+      controllers: [MetricsController],
       providers: [
         { provide: EGRESS_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
-        { provide: AddressPolicy, useFactory: () => new AddressPolicy({ allow: config.allowCidrs, deny: config.denyCidrs }) },
-        { provide: HostResolver, useFactory: () => new HostResolver(config.dnsServers) },
+        { provide: EgressMetrics, useFactory: () => new EgressMetrics() },
+        {
+          provide: DestinationGuard,
+          useFactory: () => new DestinationGuard(new AddressPolicy({ allow: config.allowCidrs, deny: config.denyCidrs }), new HostResolver(config.dnsServers), config.allowedPorts),
+        },
         { provide: UpstreamPools, useFactory: () => new UpstreamPools(config) },
         {
           provide: ForwardProxy,
-          inject: [AddressPolicy, HostResolver, UpstreamPools],
-          useFactory: (policy: AddressPolicy, resolver: HostResolver, pools: UpstreamPools) => new ForwardProxy(config, policy, resolver, pools, logger),
+          inject: [DestinationGuard, UpstreamPools, EgressMetrics],
+          useFactory: (guard: DestinationGuard, pools: UpstreamPools, metrics: EgressMetrics) => new ForwardProxy(config, guard, pools, metrics, logger),
         },
         ProxyLifecycle,
       ],

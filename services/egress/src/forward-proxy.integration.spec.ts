@@ -10,6 +10,8 @@ import pino from 'pino';
 import { createTestCa, type TestCa } from '@tidings/testing';
 import { AddressPolicy } from './address-policy';
 import type { EgressConfig } from './egress-config';
+import { DestinationGuard } from './destination-guard';
+import { EgressMetrics } from './egress-metrics';
 import { ForwardProxy } from './forward-proxy';
 import { HostResolver } from './host-resolver';
 import { UpstreamPools } from './upstream-pools';
@@ -79,13 +81,13 @@ describe('ForwardProxy over real TLS', () => {
       allowedPorts: [upstreamPort],
       dnsServers: [],
       extraCaFiles: [ca.caCertFile],
-      clientCertFile: undefined,
-      clientKeyFile: undefined,
+      clientCerts: [],
       timeouts: { connectMs: 2_000, readMs: 1_000, lifetimeMs: 5_000 },
       maxResponseBytes: 1_024,
       ...overrides,
     };
-    const proxy = new ForwardProxy(config, new AddressPolicy({ allow: config.allowCidrs, deny: config.denyCidrs }), new HostResolver([]), new UpstreamPools(config), pino({ level: 'silent' }));
+    const guard = new DestinationGuard(new AddressPolicy({ allow: config.allowCidrs, deny: config.denyCidrs }), new HostResolver([]), config.allowedPorts);
+    const proxy = new ForwardProxy(config, guard, new UpstreamPools(config), new EgressMetrics(), pino({ level: 'silent' }));
     proxies.push(proxy);
     return proxy.listen(0, '127.0.0.1');
   }

@@ -1,10 +1,11 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { HTTP_HEADERS } from '@tidings/contracts';
 import type { Logger } from '@tidings/telemetry';
-import type { AddressPolicy } from './address-policy';
+import type { DestinationGuard } from './destination-guard';
 import type { EgressConfig } from './egress-config';
-import type { HostResolver } from './host-resolver';
+import type { EgressMetrics } from './egress-metrics';
 import { Refusal } from './refusal';
 import type { UpstreamPools } from './upstream-pools';
 
@@ -21,6 +22,7 @@ const HOP_BY_HOP = new Set([
   'upgrade',
   'host',
   HTTP_HEADERS.egressTls,
+  HTTP_HEADERS.egressClientCert,
 ]);
 
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
@@ -31,6 +33,7 @@ interface Target {
   port: number;
 }
 
+
 interface Outcome {
   status: number;
   reasonCode?: number;
@@ -40,23 +43,30 @@ interface Outcome {
 
 /**
  * The forward proxy: absolute-form HTTP requests, optionally upgraded to TLS by the proxy
- * itself (`X-Tidings-TLS: true`). It resolves the host once, refuses if any resolved address
- * is outside policy, dials only a checked address, never follows redirects, and buffers the
- * response up to the cap so that an oversized body becomes an explicit 502, never a cut.
+ * itself (`X-Tidings-TLS: true`), and CONNECT tunnels under the same checks. It resolves the
+ * host once, refuses if any resolved address is outside policy, dials only a checked address,
+ * never follows redirects, and buffers the response up to the cap so that an oversized body
+ * becomes an explicit 502, never a cut.
  */
 export class ForwardProxy {
   private server: Server | undefined;
+  private readonly tunnels = new Set<Socket>();
 
   constructor(
     private readonly config: EgressConfig,
-    private readonly policy: AddressPolicy,
-    private readonly resolver: HostResolver,
+    private readonly guard: DestinationGuard,
     private readonly pools: UpstreamPools,
+    private readonly metrics: EgressMetrics,
     private readonly logger: Logger,
   ) {}
 
   async listen(port: number, host = '0.0.0.0'): Promise<number> {
     this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => void this.tunnel(req, socket, head));
+    this.server.on('connection', (socket: Socket) => {
+      this.metrics.openConnections.inc();
+      socket.once('close', () => this.metrics.openConnections.dec());
+    });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(port, host, () => resolve());
@@ -68,6 +78,7 @@ export class ForwardProxy {
     if (!this.server) return;
     const server = this.server;
     this.server = undefined;
+    for (const socket of this.tunnels) socket.destroy();
     server.closeIdleConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await this.pools.close();
@@ -79,10 +90,11 @@ export class ForwardProxy {
     let target: Target | undefined;
     try {
       target = this.parseTarget(req);
-      const address = await this.checkedAddress(target);
-      outcome = { ...(await this.forward(req, res, target, address)), address };
+      const clientCert = this.clientCertFor(req);
+      const address = await this.guard.check(target.url.hostname, target.port);
+      outcome = { ...(await this.forward(req, res, target, address, clientCert)), address };
     } catch (error) {
-      const refusal = error instanceof Refusal ? error : new Refusal('upstreamError', `proxy error: ${(error as Error).message}`);
+      const refusal = asRefusal(error);
       outcome = { status: refusal.status, reasonCode: refusal.code };
       if (!res.headersSent) {
         res.writeHead(refusal.status, {
@@ -93,24 +105,57 @@ export class ForwardProxy {
       }
       res.end(refusal.message);
     } finally {
-      // One JSON line per request; never bodies, headers or query strings (they may hold secrets).
-      this.logger.info(
-        {
-          access: true,
-          method: req.method,
-          host: target?.url.hostname,
-          port: target?.port,
-          path: target?.url.pathname,
-          tls: target?.tls,
-          address: outcome.address,
-          status: outcome.status,
-          reasonCode: outcome.reasonCode,
-          bytes: outcome.bytes,
-          durationMs: Math.round(performance.now() - started),
-        },
-        'egress request',
-      );
+      this.finish('http', started, outcome, { method: req.method, host: target?.url.hostname, port: target?.port, path: target?.url.pathname, tls: target?.tls });
     }
+  }
+
+  /** CONNECT host:port: the same guard, then bytes both ways; TLS is the client's business. */
+  private async tunnel(req: IncomingMessage, client: Socket, head: Buffer): Promise<void> {
+    const started = performance.now();
+    let outcome: Outcome = { status: 500 };
+    let hostname: string | undefined;
+    let port: number | undefined;
+    client.on('error', () => undefined);
+    try {
+      ({ hostname, port } = parseAuthority(req.url ?? ''));
+      const address = await this.guard.check(hostname, port);
+      const upstream = await dial(address, port, this.config.timeouts.connectMs);
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length > 0) upstream.write(head);
+      this.tunnels.add(client);
+      // Idle and lifetime limits hold for tunnels too.
+      upstream.setTimeout(this.config.timeouts.readMs, () => upstream.destroy());
+      const lifetime = setTimeout(() => upstream.destroy(), this.config.timeouts.lifetimeMs).unref();
+      upstream.on('error', () => client.destroy());
+      upstream.once('close', () => {
+        clearTimeout(lifetime);
+        client.destroy();
+        this.tunnels.delete(client);
+      });
+      client.once('close', () => upstream.destroy());
+      client.pipe(upstream).pipe(client);
+      outcome = { status: 200, address };
+    } catch (error) {
+      const refusal = asRefusal(error);
+      outcome = { status: refusal.status, reasonCode: refusal.code };
+      client.end(
+        `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\ncontent-type: text/plain; charset=utf-8\r\n` +
+          `${HTTP_HEADERS.egressReason}: ${refusal.message}\r\n${HTTP_HEADERS.egressReasonCode}: ${refusal.code}\r\nconnection: close\r\n\r\n${refusal.message}`,
+      );
+    } finally {
+      this.finish('connect', started, outcome, { method: 'CONNECT', host: hostname, port });
+    }
+  }
+
+  /** One JSON access line and the metrics; never bodies, headers or query strings. */
+  private finish(kind: 'http' | 'connect', started: number, outcome: Outcome, request: Record<string, unknown>): void {
+    const seconds = (performance.now() - started) / 1000;
+    const result = outcome.reasonCode === undefined ? 'ok' : outcome.status === 403 || outcome.status === 400 ? 'refused' : 'failed';
+    this.metrics.record(kind, result, seconds, outcome.reasonCode);
+    this.logger.info(
+      { access: true, ...request, address: outcome.address, status: outcome.status, reasonCode: outcome.reasonCode, bytes: outcome.bytes, durationMs: Math.round(seconds * 1000) },
+      'egress request',
+    );
   }
 
   /** Judges the URL the parser produced, never the raw request line. */
@@ -127,21 +172,20 @@ export class ForwardProxy {
     if (url.username || url.password) throw new Refusal('userinfo', 'URLs with userinfo are not allowed');
     const tls = url.protocol === 'https:' || req.headers[HTTP_HEADERS.egressTls] === 'true';
     const port = url.port ? Number(url.port) : tls ? 443 : 80;
-    if (!this.config.allowedPorts.includes(port)) throw new Refusal('blockedPort', `port ${port} is not allowed`);
     return { url, tls, port };
   }
 
-  private async checkedAddress(target: Target): Promise<string> {
-    const addresses = await this.resolver.resolve(target.url.hostname);
-    // One bad answer condemns the name: a mixed answer is how rebinding attacks start.
-    for (const address of addresses) {
-      const verdict = this.policy.judge(address);
-      if (!verdict.allowed) throw new Refusal('blockedAddress', `IP ${address} is blocked (${verdict.range})`);
-    }
-    return addresses[0]!;
+  /** `X-Tidings-Client-Cert: <name>` picks an mTLS identity; without it, the first configured. */
+  private clientCertFor(req: IncomingMessage): string | undefined {
+    const asked = req.headers[HTTP_HEADERS.egressClientCert];
+    const names = this.pools.clientCertNames;
+    if (asked === undefined) return names[0];
+    const name = Array.isArray(asked) ? asked[0] : asked;
+    if (!name || !names.includes(name)) throw new Refusal('unknownClientCert', `no client certificate named ${JSON.stringify(name)}`);
+    return name;
   }
 
-  private async forward(req: IncomingMessage, res: ServerResponse, target: Target, address: string): Promise<Outcome> {
+  private async forward(req: IncomingMessage, res: ServerResponse, target: Target, address: string, clientCert: string | undefined): Promise<Outcome> {
     const body = await readRequestBody(req);
     const headers: Record<string, string | string[]> = {};
     for (const [name, value] of Object.entries(req.headers)) {
@@ -150,7 +194,7 @@ export class ForwardProxy {
     const defaultPort = target.tls ? 443 : 80;
     headers.host = target.port === defaultPort ? target.url.hostname : `${target.url.hostname}:${target.port}`;
 
-    const pool = this.pools.get({ address, port: target.port, tls: target.tls, hostname: target.url.hostname });
+    const pool = this.pools.get({ address, port: target.port, tls: target.tls, hostname: target.url.hostname, clientCert });
     let upstream;
     try {
       upstream = await pool.request({
@@ -226,4 +270,40 @@ function upstreamRefusal(error: unknown): Refusal {
 function discard(body: NodeJS.ReadableStream & { destroy(): void }): void {
   body.on('error', () => undefined);
   body.destroy();
+}
+
+function asRefusal(error: unknown): Refusal {
+  return error instanceof Refusal ? error : new Refusal('upstreamError', `proxy error: ${(error as Error).message}`);
+}
+
+/** `host:port` of a CONNECT request, with the host normalised by the URL parser. */
+function parseAuthority(authority: string): { hostname: string; port: number } {
+  if (!/^[^/?#@\s]+:\d{1,5}$/.test(authority)) throw new Refusal('notAbsoluteForm', 'CONNECT takes host:port');
+  let url: URL;
+  try {
+    url = new URL(`http://${authority}`);
+  } catch {
+    throw new Refusal('notAbsoluteForm', 'CONNECT takes host:port');
+  }
+  const port = Number(url.port || 80);
+  return { hostname: url.hostname, port };
+}
+
+/** A TCP connection to a checked address, or a refusal that says why not. */
+function dial(address: string, port: number, timeoutMs: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = netConnect({ host: address, port, family: isIP(address) });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Refusal('connectTimeout', 'connecting to the upstream timed out'));
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      resolve(socket);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(new Refusal('connectFailure', `upstream connection failed: ${error.code ?? error.message}`));
+    });
+  });
 }

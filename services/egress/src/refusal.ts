@@ -8,6 +8,7 @@ export const REFUSALS = {
   badScheme: { status: 403, code: 1002 },
   userinfo: { status: 403, code: 1003 },
   notAbsoluteForm: { status: 400, code: 1004 },
+  unknownClientCert: { status: 400, code: 1005 },
   dnsFailure: { status: 502, code: 1100 },
   connectFailure: { status: 502, code: 1101 },
   tlsFailure: { status: 502, code: 1102 },

@@ -10,6 +10,8 @@ export interface UpstreamKey {
   tls: boolean;
   /** The hostname the URL named: SNI and the certificate check use it. */
   hostname: string;
+  /** The client certificate to present (mTLS), by name. */
+  clientCert: string | undefined;
 }
 
 /**
@@ -20,16 +22,15 @@ export interface UpstreamKey {
 export class UpstreamPools {
   private readonly pools = new Map<string, Pool>();
   private readonly ca: string[];
-  private readonly clientCert: { cert: Buffer; key: Buffer } | undefined;
+  private readonly clientCerts: Map<string, { cert: Buffer; key: Buffer }>;
 
   constructor(private readonly config: EgressConfig) {
     this.ca = [...rootCertificates, ...config.extraCaFiles.map((f) => readFileSync(f, 'utf8'))];
-    this.clientCert =
-      config.clientCertFile && config.clientKeyFile ? { cert: readFileSync(config.clientCertFile), key: readFileSync(config.clientKeyFile) } : undefined;
+    this.clientCerts = new Map(config.clientCerts.map((c) => [c.name, { cert: readFileSync(c.certFile), key: readFileSync(c.keyFile) }]));
   }
 
   get(key: UpstreamKey): Pool {
-    const id = `${key.tls ? 'https' : 'http'}|${key.address}|${key.port}|${key.hostname}`;
+    const id = `${key.tls ? 'https' : 'http'}|${key.address}|${key.port}|${key.hostname}|${key.clientCert ?? ''}`;
     let pool = this.pools.get(id);
     if (!pool) {
       const host = key.address.includes(':') ? `[${key.address}]` : key.address;
@@ -47,12 +48,17 @@ export class UpstreamPools {
           minVersion: 'TLSv1.2',
           // SNI and certificate identity come from the URL's hostname, not the dialled address.
           ...(isLiteral ? {} : { servername: bareHostname }),
-          ...(this.clientCert ?? {}),
+          ...(key.clientCert ? this.clientCerts.get(key.clientCert) : {}),
         },
       });
       this.pools.set(id, pool);
     }
     return pool;
+  }
+
+  /** The configured client certificate names, the default first. */
+  get clientCertNames(): string[] {
+    return [...this.clientCerts.keys()];
   }
 
   async close(): Promise<void> {
