@@ -6,5 +6,6 @@ export * from './test-ca';
 export * from './tidings-stack';
 export * from './test-dns-server';
 export * from './test-env';
+export * from './test-socks5-server';
 export * from './wait-for';
 export * from './webhook-receiver';

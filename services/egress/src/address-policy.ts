@@ -63,6 +63,8 @@ const matches = (addr: ipaddr.IPv4 | ipaddr.IPv6, [net, bits]: Cidr) => addr.kin
 export interface AddressPolicyOptions {
   /** EGRESS_ALLOW_CIDRS: allowed even inside a built-in denied range. */
   allow: string[];
+  /** EGRESS_SOCKS5_CIDRS: allowed, but only through the SOCKS5 route. */
+  socks5?: string[];
   /** EGRESS_DENY_CIDRS: refused always; wins over the allow list. */
   deny: string[];
 }
@@ -74,10 +76,12 @@ export interface AddressPolicyOptions {
 export class AddressPolicy {
   private readonly allow: Cidr[];
   private readonly deny: Cidr[];
+  private readonly socks5: Cidr[];
 
   constructor(options: AddressPolicyOptions) {
     this.allow = options.allow.map((c) => ipaddr.parseCIDR(c));
     this.deny = options.deny.map((c) => ipaddr.parseCIDR(c));
+    this.socks5 = (options.socks5 ?? []).map((c) => ipaddr.parseCIDR(c));
   }
 
   judge(address: string): Verdict {
@@ -85,6 +89,7 @@ export class AddressPolicy {
     if (canonical === undefined) return { allowed: false, range: 'invalid' };
     const addr = ipaddr.parse(canonical);
     if (this.deny.some((c) => matches(addr, c))) return { allowed: false, range: 'deny-list' };
+    if (this.socks5.some((c) => matches(addr, c))) return { allowed: true, range: 'socks5-route' };
     if (this.allow.some((c) => matches(addr, c))) return { allowed: true, range: 'allow-list' };
     const builtin = BUILTIN_DENY.find((e) => matches(addr, e.cidr));
     if (builtin) return { allowed: false, range: builtin.range };

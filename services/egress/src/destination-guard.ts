@@ -2,6 +2,13 @@ import type { AddressPolicy } from './address-policy';
 import type { HostResolver } from './host-resolver';
 import { Refusal } from './refusal';
 
+export interface CheckedDestination {
+  /** The address to dial: one that passed the policy. */
+  address: string;
+  /** Reached through the operator's SOCKS5 route, never directly. */
+  viaSocks5: boolean;
+}
+
 /**
  * The one check every outbound connection passes, whether proxied HTTP or a CONNECT tunnel:
  * the port is allowed, the hostname (as the URL parser produced it) resolves, and every
@@ -14,14 +21,12 @@ export class DestinationGuard {
     private readonly allowedPorts: number[],
   ) {}
 
-  async check(hostname: string, port: number): Promise<string> {
+  async check(hostname: string, port: number): Promise<CheckedDestination> {
     if (!this.allowedPorts.includes(port)) throw new Refusal('blockedPort', `port ${port} is not allowed`);
     const addresses = await this.resolver.resolve(hostname);
     // One bad answer condemns the name: a mixed answer is how rebinding attacks start.
-    for (const address of addresses) {
-      const verdict = this.policy.judge(address);
-      if (!verdict.allowed) throw new Refusal('blockedAddress', `IP ${address} is blocked (${verdict.range})`);
-    }
-    return addresses[0]!;
+    const verdicts = addresses.map((address) => ({ address, ...this.policy.judge(address) }));
+    for (const v of verdicts) if (!v.allowed) throw new Refusal('blockedAddress', `IP ${v.address} is blocked (${v.range})`);
+    return { address: verdicts[0]!.address, viaSocks5: verdicts[0]!.range === 'socks5-route' };
   }
 }

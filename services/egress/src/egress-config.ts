@@ -11,6 +11,9 @@ const egressEnv = {
   EGRESS_EXTRA_CA_FILE: rules.fileList(),
   EGRESS_CLIENT_CERT_FILE: rules.fileList(),
   EGRESS_CLIENT_KEY_FILE: rules.fileList(),
+  /** Optional upstream SOCKS5 proxy (host:port), only for the ranges in EGRESS_SOCKS5_CIDRS. */
+  EGRESS_SOCKS5_PROXY: rules.optionalHostPortList(),
+  EGRESS_SOCKS5_CIDRS: rules.cidrList(),
   EGRESS_CONNECT_TIMEOUT_MS: rules.positiveInt(10_000, 'milliseconds'),
   EGRESS_READ_TIMEOUT_MS: rules.positiveInt(10_000, 'milliseconds'),
   EGRESS_LIFETIME_MS: rules.positiveInt(60_000, 'milliseconds'),
@@ -29,6 +32,11 @@ export interface EgressConfig {
   extraCaFiles: string[];
   /** mTLS identities, named by their certificate file's base name; the first is the default. */
   clientCerts: { name: string; certFile: string; keyFile: string }[];
+  /**
+   * Destinations an operator explicitly routes through a SOCKS5 proxy (a tailnet range behind
+   * a Tailscale userspace proxy, say): allowed, and dialled only through it. Off when unset.
+   */
+  socks5: { proxy: { host: string; port: number }; cidrs: string[] } | undefined;
   timeouts: { connectMs: number; readMs: number; lifetimeMs: number };
   maxResponseBytes: number;
 }
@@ -48,7 +56,17 @@ export function loadEgressConfig(env: Env): EgressConfig {
     dnsServers: v.EGRESS_DNS_SERVERS,
     extraCaFiles: v.EGRESS_EXTRA_CA_FILE,
     clientCerts: v.EGRESS_CLIENT_CERT_FILE.map((certFile, i) => ({ name: basename(certFile).replace(/\.[^.]*$/, ''), certFile, keyFile: v.EGRESS_CLIENT_KEY_FILE[i]! })),
+    socks5: socks5Route(v.EGRESS_SOCKS5_PROXY, v.EGRESS_SOCKS5_CIDRS),
     timeouts: { connectMs: v.EGRESS_CONNECT_TIMEOUT_MS, readMs: v.EGRESS_READ_TIMEOUT_MS, lifetimeMs: v.EGRESS_LIFETIME_MS },
     maxResponseBytes: v.EGRESS_MAX_RESPONSE_BYTES,
   };
+}
+
+function socks5Route(proxies: string[], cidrs: string[]): EgressConfig['socks5'] {
+  if (proxies.length === 0 && cidrs.length === 0) return undefined;
+  if (proxies.length !== 1 || cidrs.length === 0) {
+    throw new ConfigError([{ variable: 'EGRESS_SOCKS5_PROXY', rule: 'must be one host:port, set together with EGRESS_SOCKS5_CIDRS' }]);
+  }
+  const [, host = '', port = ''] = /^\[?(.+?)\]?:(\d+)$/.exec(proxies[0]!) ?? [];
+  return { proxy: { host, port: Number(port) }, cidrs };
 }

@@ -7,7 +7,7 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
-import { createClientCert, createTestCa, freePort, startService, TestDnsServer, type ServiceProcess, type TestCa } from '@tidings/testing';
+import { createClientCert, createTestCa, freePort, startService, TestDnsServer, TestSocks5Server, type ServiceProcess, type TestCa } from '@tidings/testing';
 
 /**
  * The egress service as a process, with its own DNS server, against upstreams on loopback
@@ -19,6 +19,8 @@ import { createClientCert, createTestCa, freePort, startService, TestDnsServer, 
  */
 const PUBLIC = '127.0.0.2';
 const INTERNAL = '127.0.0.3';
+/** Reachable only through the SOCKS5 route (EGRESS_SOCKS5_CIDRS), like a tailnet range. */
+const TAILNET = '127.0.0.4';
 
 describe('egress isolation', () => {
   let dns: TestDnsServer;
@@ -29,7 +31,8 @@ describe('egress isolation', () => {
   let proxyPort: number;
   let adminPort: number;
   const servers: (Server | TcpServer)[] = [];
-  const hits: Record<string, { path: string; clientCn?: string }[]> = { [PUBLIC]: [], [INTERNAL]: [] };
+  const hits: Record<string, { path: string; clientCn?: string }[]> = { [PUBLIC]: [], [INTERNAL]: [], [TAILNET]: [] };
+  let socks: TestSocks5Server;
   let stallPort: number;
   const stalled: import('node:net').Socket[] = [];
   let expiredPort: number;
@@ -39,13 +42,13 @@ describe('egress isolation', () => {
     assert.deepEqual(interfaces, ['lo'], `these tests must run in a network namespace with only loopback (npm test does this as root); found ${interfaces.join(', ')}`);
 
     const dir = mkdtempSync(join(tmpdir(), 'egress-iso-'));
-    ca = createTestCa(join(dir, 'ca'), ['public.test', 'rebind.test', 'mixed.test', 'mtls.test', PUBLIC]);
+    ca = createTestCa(join(dir, 'ca'), ['public.test', 'rebind.test', 'mixed.test', 'mtls.test', 'node.tailnet.test', PUBLIC]);
     expired = createTestCa(join(dir, 'expired'), ['expired.test'], { days: -1 });
     const client = createClientCert(join(dir, 'ca'), 'tidings-client');
     port = await freePort();
 
     // The same HTTPS upstream on both addresses; it asks for (but does not require) a client certificate.
-    for (const address of [PUBLIC, INTERNAL]) {
+    for (const address of [PUBLIC, INTERNAL, TAILNET]) {
       const server = createHttpsServer({ cert: readFileSync(ca.certFile), key: readFileSync(ca.keyFile), ca: [ca.caPem], requestCert: true, rejectUnauthorized: false }, (req, res) => {
         const peer = (req.socket as import('node:tls').TLSSocket).getPeerCertificate();
         const cn = peer?.subject?.CN;
@@ -69,6 +72,9 @@ describe('egress isolation', () => {
     dns = new TestDnsServer();
     const dnsAddress = await dns.start();
     for (const name of ['public.test', 'mtls.test', 'expired.test']) dns.set(name, { A: [PUBLIC] });
+    dns.set('node.tailnet.test', { A: [TAILNET] });
+    socks = new TestSocks5Server();
+    const socksPort = await socks.start();
 
     proxyPort = await freePort();
     adminPort = await freePort();
@@ -83,6 +89,8 @@ describe('egress isolation', () => {
         EGRESS_EXTRA_CA_FILE: `${ca.caCertFile},${expired.caCertFile}`,
         EGRESS_CLIENT_CERT_FILE: client.certFile,
         EGRESS_CLIENT_KEY_FILE: client.keyFile,
+        EGRESS_SOCKS5_PROXY: `127.0.0.1:${socksPort}`,
+        EGRESS_SOCKS5_CIDRS: `${TAILNET}/32`,
         EGRESS_CONNECT_TIMEOUT_MS: '1000',
         EGRESS_READ_TIMEOUT_MS: '1000',
       },
@@ -93,6 +101,7 @@ describe('egress isolation', () => {
   after(async () => {
     await egress?.stop();
     await dns?.stop();
+    await socks?.stop();
     for (const socket of stalled) socket.destroy();
     for (const server of servers) if ('closeAllConnections' in server) server.closeAllConnections();
     await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
@@ -241,6 +250,20 @@ describe('egress isolation', () => {
     assert.match(badPort.head, /"x-tidings-reason-code":"1001"/);
     badPort.socket.destroy();
     ok.socket.destroy();
+  });
+
+  it('reaches an operator-routed range only through the SOCKS5 route', async () => {
+    const res = await viaProxy(`http://node.tailnet.test:${port}/via-socks`);
+    assert.equal(res.status, 200, String(res.headers['x-tidings-reason']));
+    assert.equal(res.body, `hello from ${TAILNET}`);
+    assert.deepEqual(socks.destinations, [`${TAILNET}:${port}`], 'dialled through SOCKS5, by the checked address');
+    const tunnel = await connectVia(`node.tailnet.test:${port}`);
+    assert.equal(tunnel.status, 200);
+    tunnel.socket.destroy();
+    assert.equal(socks.destinations.length, 2);
+    const direct = await viaProxy(`http://public.test:${port}/not-via-socks`);
+    assert.equal(direct.status, 200);
+    assert.equal(socks.destinations.length, 2, 'other destinations do not use the route');
   });
 
   it('counts requests by outcome and reason code in its Prometheus metrics', async () => {

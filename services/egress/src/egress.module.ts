@@ -47,7 +47,7 @@ export class EgressModule {
         { provide: EgressMetrics, useFactory: () => new EgressMetrics() },
         {
           provide: DestinationGuard,
-          useFactory: () => new DestinationGuard(new AddressPolicy({ allow: config.allowCidrs, deny: config.denyCidrs }), new HostResolver(config.dnsServers), config.allowedPorts),
+          useFactory: () => new DestinationGuard(new AddressPolicy({ allow: config.allowCidrs, deny: config.denyCidrs, socks5: config.socks5?.cidrs }), new HostResolver(config.dnsServers), config.allowedPorts),
         },
         { provide: UpstreamPools, useFactory: () => new UpstreamPools(config) },
         {

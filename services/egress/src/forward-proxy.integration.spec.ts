@@ -82,6 +82,7 @@ describe('ForwardProxy over real TLS', () => {
       dnsServers: [],
       extraCaFiles: [ca.caCertFile],
       clientCerts: [],
+      socks5: undefined,
       timeouts: { connectMs: 2_000, readMs: 1_000, lifetimeMs: 5_000 },
       maxResponseBytes: 1_024,
       ...overrides,

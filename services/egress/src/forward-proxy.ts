@@ -1,12 +1,13 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect as netConnect, isIP, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { HTTP_HEADERS } from '@tidings/contracts';
 import type { Logger } from '@tidings/telemetry';
-import type { DestinationGuard } from './destination-guard';
+import type { CheckedDestination, DestinationGuard } from './destination-guard';
 import type { EgressConfig } from './egress-config';
 import type { EgressMetrics } from './egress-metrics';
 import { Refusal } from './refusal';
+import { dialTcp } from './upstream-dialer';
 import type { UpstreamPools } from './upstream-pools';
 
 /** Connection-scoped headers (RFC 9110 §7.6.1) and ours: never forwarded. */
@@ -91,8 +92,8 @@ export class ForwardProxy {
     try {
       target = this.parseTarget(req);
       const clientCert = this.clientCertFor(req);
-      const address = await this.guard.check(target.url.hostname, target.port);
-      outcome = { ...(await this.forward(req, res, target, address, clientCert)), address };
+      const destination = await this.guard.check(target.url.hostname, target.port);
+      outcome = { ...(await this.forward(req, res, target, destination, clientCert)), address: destination.address };
     } catch (error) {
       const refusal = asRefusal(error);
       outcome = { status: refusal.status, reasonCode: refusal.code };
@@ -118,8 +119,8 @@ export class ForwardProxy {
     client.on('error', () => undefined);
     try {
       ({ hostname, port } = parseAuthority(req.url ?? ''));
-      const address = await this.guard.check(hostname, port);
-      const upstream = await dial(address, port, this.config.timeouts.connectMs);
+      const { address, viaSocks5 } = await this.guard.check(hostname, port);
+      const upstream = await dialTcp(address, port, this.config.timeouts.connectMs, viaSocks5 ? this.config.socks5?.proxy : undefined);
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (head.length > 0) upstream.write(head);
       this.tunnels.add(client);
@@ -185,7 +186,7 @@ export class ForwardProxy {
     return name;
   }
 
-  private async forward(req: IncomingMessage, res: ServerResponse, target: Target, address: string, clientCert: string | undefined): Promise<Outcome> {
+  private async forward(req: IncomingMessage, res: ServerResponse, target: Target, destination: CheckedDestination, clientCert: string | undefined): Promise<Outcome> {
     const body = await readRequestBody(req);
     const headers: Record<string, string | string[]> = {};
     for (const [name, value] of Object.entries(req.headers)) {
@@ -194,7 +195,7 @@ export class ForwardProxy {
     const defaultPort = target.tls ? 443 : 80;
     headers.host = target.port === defaultPort ? target.url.hostname : `${target.url.hostname}:${target.port}`;
 
-    const pool = this.pools.get({ address, port: target.port, tls: target.tls, hostname: target.url.hostname, clientCert });
+    const pool = this.pools.get({ ...destination, port: target.port, tls: target.tls, hostname: target.url.hostname, clientCert });
     let upstream;
     try {
       upstream = await pool.request({
@@ -287,23 +288,4 @@ function parseAuthority(authority: string): { hostname: string; port: number } {
   }
   const port = Number(url.port || 80);
   return { hostname: url.hostname, port };
-}
-
-/** A TCP connection to a checked address, or a refusal that says why not. */
-function dial(address: string, port: number, timeoutMs: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = netConnect({ host: address, port, family: isIP(address) });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Refusal('connectTimeout', 'connecting to the upstream timed out'));
-    }, timeoutMs);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      resolve(socket);
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(new Refusal('connectFailure', `upstream connection failed: ${error.code ?? error.message}`));
-    });
-  });
 }
