@@ -266,6 +266,16 @@ describe('egress isolation', () => {
     assert.equal(socks.destinations.length, 2, 'other destinations do not use the route');
   });
 
+  it('writes one JSON access line per request, without bodies or headers', async () => {
+    const lines = readFileSync(egress.logFile, 'utf8').split('\n').filter((l) => l.includes('"access":true'));
+    assert.ok(lines.length >= 40, `${lines.length} access lines`);
+    for (const line of lines) {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      assert.ok(typeof entry.status === 'number' && typeof entry.durationMs === 'number' && typeof entry.method === 'string');
+      assert.doesNotMatch(line, /hello from|x-tidings-client-cert|tidings-client/);
+    }
+  });
+
   it('counts requests by outcome and reason code in its Prometheus metrics', async () => {
     const text = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
     assert.match(text, /tidings_egress_requests_total\{kind="http",outcome="ok",reason_code=""\} [1-9]/);

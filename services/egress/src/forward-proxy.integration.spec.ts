@@ -44,6 +44,13 @@ describe('ForwardProxy over real TLS', () => {
             res.write(Buffer.alloc(600));
             res.end(Buffer.alloc(600));
             return;
+          case '/trickle': {
+            // Never idle for long, but never done: only the lifetime limit ends it.
+            res.writeHead(200);
+            const timer = setInterval(() => res.write('.'), 200);
+            res.on('close', () => clearInterval(timer));
+            return;
+          }
           case '/stall':
             res.writeHead(200);
             res.write('partial');
@@ -158,6 +165,29 @@ describe('ForwardProxy over real TLS', () => {
       const res = await viaProxy(proxy, `http://localhost:${upstreamPort}${path}`);
       assert.equal(res.status, 502, path);
       assert.equal(res.code, '1103', path);
+    }
+  });
+
+  it('answers 504 with 1202 when an upstream outlives the lifetime limit', async () => {
+    const proxy = await startProxy({ timeouts: { connectMs: 2_000, readMs: 1_000, lifetimeMs: 1_500 }, maxResponseBytes: 1_000_000 });
+    const res = await viaProxy(proxy, `http://localhost:${upstreamPort}/trickle`);
+    assert.equal(res.status, 504);
+    assert.equal(res.code, '1202');
+  });
+
+  it('refuses a self-signed certificate', async () => {
+    const selfSigned = createServer({ cert: readFileSync(ca.caCertFile), key: readFileSync(join(ca.caCertFile, '..', 'ca-key.pem')) }, (_req, res) => res.end('self-signed'));
+    await new Promise<void>((resolve) => selfSigned.listen(0, '127.0.0.1', resolve));
+    const port = (selfSigned.address() as AddressInfo).port;
+    try {
+      const proxy = await startProxy({ extraCaFiles: [], allowedPorts: [port] });
+      const res = await viaProxy(proxy, `http://127.0.0.1:${port}/`);
+      assert.equal(res.status, 502);
+      assert.equal(res.code, '1102');
+      assert.match(String(res.reason), /SELF_SIGNED/);
+    } finally {
+      selfSigned.closeAllConnections();
+      selfSigned.close();
     }
   });
 
