@@ -43,8 +43,8 @@ describe('provisionTopics against the real broker', () => {
     const grown = specs.map((s) => (s.name === names.domainEventsDlq ? { ...s, partitions: 2 } : s));
     const report = await provisionTopics(admin, grown);
     assert.deepEqual(report.updated.sort(), [names.domainEventsDlq, names.endpointConfig].sort());
-    assert.equal(await configOf(names.endpointConfig, 'retention.ms'), '-1');
-    const metadata = await admin.fetchTopicMetadata({ topics: [names.domainEventsDlq] });
-    assert.equal(metadata.topics[0]?.partitions.length, 2);
+    // Applied through the broker's metadata log: visible a moment later.
+    await waitFor('retention back to forever', async () => (await configOf(names.endpointConfig, 'retention.ms')) === '-1', 10_000);
+    await waitFor('two DLQ partitions', async () => (await admin.fetchTopicMetadata({ topics: [names.domainEventsDlq] })).topics[0]?.partitions.length === 2, 10_000);
   });
 });
