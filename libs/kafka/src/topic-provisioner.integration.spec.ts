@@ -29,9 +29,8 @@ describe('provisionTopics against the real broker', () => {
     await assert.rejects(assertTopicsExist(admin, [names.webhookEvents]), /missing: .*webhook-events/);
     const report = await provisionTopics(admin, specs);
     assert.deepEqual(report.created.sort(), specs.map((s) => s.name).sort());
-    const metadata = await admin.fetchTopicMetadata({ topics: [names.webhookEvents, names.endpointConfig] });
-    assert.equal(metadata.topics.find((t) => t.name === names.webhookEvents)?.partitions.length, 6);
-    assert.equal(await configOf(names.endpointConfig, 'retention.ms'), '-1');
+    await waitFor('six payload partitions', async () => (await admin.fetchTopicMetadata({ topics: [names.webhookEvents] })).topics[0]?.partitions.length === 6, 10_000);
+    await waitFor('the config log kept forever', async () => (await configOf(names.endpointConfig, 'retention.ms')) === '-1', 10_000);
     await assertTopicsExist(admin, specs.map((s) => s.name));
   });
 
