@@ -31,7 +31,7 @@ describe('egress isolation', () => {
   let proxyPort: number;
   let adminPort: number;
   const servers: (Server | TcpServer)[] = [];
-  const hits: Record<string, { path: string; clientCn?: string }[]> = { [PUBLIC]: [], [INTERNAL]: [], [TAILNET]: [] };
+  const hits: Record<string, { path: string; clientCn?: string; protocol?: string | null }[]> = { [PUBLIC]: [], [INTERNAL]: [], [TAILNET]: [] };
   let socks: TestSocks5Server;
   let stallPort: number;
   const stalled: import('node:net').Socket[] = [];
@@ -52,7 +52,7 @@ describe('egress isolation', () => {
       const server = createHttpsServer({ cert: readFileSync(ca.certFile), key: readFileSync(ca.keyFile), ca: [ca.caPem], requestCert: true, rejectUnauthorized: false }, (req, res) => {
         const peer = (req.socket as import('node:tls').TLSSocket).getPeerCertificate();
         const cn = peer?.subject?.CN;
-        hits[address]!.push({ path: req.url ?? '/', clientCn: Array.isArray(cn) ? cn[0] : cn });
+        hits[address]!.push({ path: req.url ?? '/', clientCn: Array.isArray(cn) ? cn[0] : cn, protocol: (req.socket as import('node:tls').TLSSocket).getProtocol() });
         if (req.url === '/redirect') return void res.writeHead(302, { location: `http://10.0.0.1:${port}/internal` }).end();
         res.writeHead(200, { 'content-type': 'text/plain' }).end(`hello from ${address}`);
       });
@@ -124,6 +124,7 @@ describe('egress isolation', () => {
     const res = await viaProxy(`http://public.test:${port}/ok`);
     assert.equal(res.status, 200, String(res.headers['x-tidings-reason']));
     assert.equal(res.body, `hello from ${PUBLIC}`);
+    assert.equal(hits[PUBLIC]!.at(-1)!.protocol, 'TLSv1.3', 'TLS 1.3 where the upstream offers it');
   });
 
   const denied: [string, string, string][] = [

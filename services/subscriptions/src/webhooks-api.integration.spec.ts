@@ -101,7 +101,7 @@ describe('management API', () => {
 
     it('refuses malformed JSON, oversized bodies and non-JSON bodies', async () => {
       assertProblem(await create('{"endpointUrl": '), 400, '(body)');
-      assertProblem(await create({ endpointUrl: url, subscriptions: ['nodeCreated'], providerType: 'x'.repeat(70_000) }), 413);
+      assertProblem(await create({ endpointUrl: url, subscriptions: ['nodeCreated'], providerType: 'x'.repeat(70_000) }), 400, '(body)', /larger than 65536 bytes/);
       const res = await fetch(`${stack.apiUrl}/api/v2/tailnet/${tailnet}/webhooks`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'text/plain' }, body: 'hello' });
       assert.equal(res.status, 415);
     });

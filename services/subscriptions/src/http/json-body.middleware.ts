@@ -1,4 +1,4 @@
-import { Injectable, PayloadTooLargeException, UnsupportedMediaTypeException, type NestMiddleware } from '@nestjs/common';
+import { Injectable, UnsupportedMediaTypeException, type NestMiddleware } from '@nestjs/common';
 import { json, type NextFunction, type Request, type Response } from 'express';
 import { ValidationProblem } from './problem-details.filter';
 
@@ -9,7 +9,7 @@ const parse = json({ limit: MAX_BODY_BYTES, type: ['application/json', 'applicat
 
 /**
  * JSON body parsing as Nest middleware, so a malformed or oversized body becomes a
- * problem+json 400/413 through the exception filter like every other error.
+ * problem+json 400 through the exception filter like every other error.
  */
 @Injectable()
 export class JsonBodyMiddleware implements NestMiddleware {
@@ -22,8 +22,9 @@ export class JsonBodyMiddleware implements NestMiddleware {
     }
     parse(req, res, (error?: unknown) => {
       if (!error) return next();
-      const e = error as { type?: string; status?: number };
-      if (e.type === 'entity.too.large') return next(new PayloadTooLargeException(`request body larger than ${MAX_BODY_BYTES} bytes`));
+      const e = error as { type?: string };
+      // A 400 that names the body, like every other validation failure of the API.
+      if (e.type === 'entity.too.large') return next(new ValidationProblem([{ field: '(body)', problem: `larger than ${MAX_BODY_BYTES} bytes` }]));
       next(new ValidationProblem([{ field: '(body)', problem: 'malformed JSON' }]));
     });
   }

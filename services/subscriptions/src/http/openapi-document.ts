@@ -7,11 +7,10 @@ const endpointId = { name: 'endpointId', in: 'path', required: true, schema: { t
 const tailnet = { name: 'tailnet', in: 'path', required: true, description: 'The key\'s tailnet, or `-` for it', schema: { type: 'string' } };
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [String(c), { description: ERROR_TEXT[c], ...problem }]));
 const ERROR_TEXT: Record<number, string> = {
-  400: 'invalid request; `errors` names each field',
+  400: 'invalid request (malformed JSON, a body over 64 KiB, a bad field); `errors` names each field',
   401: 'missing, invalid or revoked API key',
   404: 'no such webhook in the key\'s tailnet',
   409: 'changed concurrently; reload and retry',
-  413: 'request body too large',
   415: 'request body is not JSON',
 };
 const json = (schema: object) => ({ required: true, content: { 'application/json': { schema } } });
@@ -36,7 +35,7 @@ export const OPENAPI_DOCUMENT = {
         operationId: 'createWebhook',
         parameters: [tailnet],
         requestBody: json({ type: 'object', required: ['endpointUrl', 'subscriptions'], properties: { endpointUrl: { type: 'string', format: 'uri', description: 'https:// only; a DNS name or a public IP' }, providerType: { type: 'string' }, subscriptions } }),
-        responses: { '200': { description: 'the webhook, with its secret (shown only now)', ...webhook }, ...errors(400, 401, 404, 413, 415) },
+        responses: { '200': { description: 'the webhook, with its secret (shown only now)', ...webhook }, ...errors(400, 401, 404, 415) },
       },
     },
     '/api/v2/webhooks/{endpointId}': {
@@ -45,7 +44,7 @@ export const OPENAPI_DOCUMENT = {
         operationId: 'updateWebhook',
         parameters: [endpointId],
         requestBody: json({ type: 'object', required: ['subscriptions'], properties: { subscriptions } }),
-        responses: { '200': { description: 'the updated webhook; a webhookUpdated notice is sent', ...webhook }, ...errors(400, 401, 404, 409, 413, 415) },
+        responses: { '200': { description: 'the updated webhook; a webhookUpdated notice is sent', ...webhook }, ...errors(400, 401, 404, 409, 415) },
       },
       delete: { operationId: 'deleteWebhook', parameters: [endpointId], responses: { '200': { description: 'deleted; a webhookDeleted notice is sent' }, ...errors(401, 404, 409) } },
     },
@@ -57,7 +56,7 @@ export const OPENAPI_DOCUMENT = {
         operationId: 'rotateWebhookSecret',
         parameters: [endpointId],
         requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', properties: { gracePeriodSeconds: { type: 'integer', minimum: 0, maximum: 604800 } } } } } },
-        responses: { '200': { description: 'the webhook with its new secret; the old one signs too during the grace period', ...webhook }, ...errors(400, 401, 404, 409, 413, 415) },
+        responses: { '200': { description: 'the webhook with its new secret; the old one signs too during the grace period', ...webhook }, ...errors(400, 401, 404, 409, 415) },
       },
     },
     '/api/v2/webhooks/{endpointId}/disable': {
