@@ -1,4 +1,4 @@
-import { Inject, Injectable, Module, type BeforeApplicationShutdown, type DynamicModule, type INestApplication, type OnApplicationShutdown, type Type } from '@nestjs/common';
+import { Module, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { loadConfigOrExit, type TelemetryConfig } from '@tidings/config';
@@ -15,45 +15,51 @@ export interface RunServiceOptions {
   logger: Logger;
 }
 
-const SHUTDOWN_LOGGER = Symbol('SHUTDOWN_LOGGER');
-
-/** Logs the shutdown's start and end, and flushes spans after every other hook has run. */
-@Injectable()
-class ShutdownReporter implements BeforeApplicationShutdown, OnApplicationShutdown {
-  private started = 0;
-
-  constructor(@Inject(SHUTDOWN_LOGGER) private readonly logger: Logger) {}
-
-  beforeApplicationShutdown(signal?: string): void {
-    this.started = Date.now();
-    this.logger.info({ signal }, 'shutting down');
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    this.logger.info({ durationMs: Date.now() - this.started }, 'stopped');
-    await stopTelemetry();
-  }
-}
-
-
 /**
  * The one shape of every main.ts: the service's module plus /health, logging through pino,
- * listening on its port, and shutting down in order on SIGTERM/SIGINT (Nest's shutdown hooks
- * stop consumers and flush producers; spans are flushed last).
+ * listening on its port, and shutting down in order on SIGTERM/SIGINT.
  */
 export async function runService(options: RunServiceOptions): Promise<INestApplication> {
   const { logger } = options;
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
 
-  @Module({ imports: [options.module], controllers: [HealthController], providers: [ShutdownReporter, { provide: SHUTDOWN_LOGGER, useValue: logger }] })
+  @Module({ imports: [options.module], controllers: [HealthController] })
   class ServiceRootModule {}
 
   // Body parsing is each service's own business (the API parses JSON in a middleware).
   const app = await NestFactory.create(ServiceRootModule, { logger: new NestPinoLogger(logger), bodyParser: false });
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   await app.listen(options.port, options.host ?? '0.0.0.0');
   logger.info({ port: options.port }, `${options.name} listening`);
+  stopOnSignals(app, logger);
   return app;
+}
+
+/**
+ * SIGTERM/SIGINT: app.close() runs every module's shutdown hooks (consumers stop and commit,
+ * producers flush, the HTTP server closes), then spans are flushed and the process exits.
+ * A second signal while stopping is ignored; the orchestrator's grace period is the limit.
+ */
+function stopOnSignals(app: INestApplication, logger: Logger): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    const started = Date.now();
+    logger.info({ signal }, 'shutting down');
+    app
+      .close()
+      .then(() => logger.info({ durationMs: Date.now() - started }, 'stopped'))
+      .then(() => stopTelemetry())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
 
 export interface ServiceMainOptions<C> {
