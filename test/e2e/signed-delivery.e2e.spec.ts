@@ -80,6 +80,19 @@ describe('one signed delivery, end to end', () => {
     ]);
   });
 
+  it('exposes Prometheus metrics on every service, counting what happened', async () => {
+    const scrape = async (name: 'subscriptions' | 'trigger' | 'publisher' | 'egress') => (await fetch(stack.healthUrl(name).replace('/health', '/metrics'))).text();
+    const value = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    const [subscriptions, trigger, publisher, egress] = await Promise.all((['subscriptions', 'trigger', 'publisher', 'egress'] as const).map(scrape));
+    assert.equal(value(subscriptions!, 'tidings_subscriptions_outbox_pending'), 0);
+    assert.ok(value(trigger!, 'tidings_trigger_events_total{outcome="routed"}') >= 1);
+    assert.ok(value(trigger!, 'tidings_trigger_payloads_total') >= 1);
+    assert.ok(value(publisher!, 'tidings_publisher_deliveries_total{kind="payload",outcome="delivered"}') >= 1);
+    assert.match(publisher!, /^tidings_publisher_event_to_delivery_seconds_count\{kind="payload"\} [1-9]/m);
+    assert.ok(value(egress!, 'tidings_egress_requests_total{kind="http",outcome="ok",reason_code=""}') >= 1);
+    for (const text of [subscriptions, trigger, publisher, egress]) assert.match(text!, /^tidings_\w+_process_cpu_seconds_total /m);
+  });
+
   it('delivers a binary-mode CloudEvent', async () => {
     const id = randomUUID();
     const received = await produceAndReceive(

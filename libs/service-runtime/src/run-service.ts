@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { loadConfigOrExit, type TelemetryConfig } from '@tidings/config';
 import { createLogger, NestPinoLogger, stopTelemetry, type Logger } from '@tidings/telemetry';
 import { HealthController } from './health.controller';
+import { MetricsModule } from './metrics';
 
 export interface RunServiceOptions {
   name: string;
@@ -23,7 +24,7 @@ export async function runService(options: RunServiceOptions): Promise<INestAppli
   const { logger } = options;
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
 
-  @Module({ imports: [options.module], controllers: [HealthController] })
+  @Module({ imports: [MetricsModule.forService(options.name), options.module], controllers: [HealthController] })
   class ServiceRootModule {}
 
   // Body parsing is each service's own business (the API parses JSON in a middleware).

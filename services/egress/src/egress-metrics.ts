@@ -1,31 +1,32 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export type Outcome = 'ok' | 'refused' | 'failed';
 
 /** The egress' Prometheus metrics (names documented in the README). */
 export class EgressMetrics {
-  readonly registry = new Registry();
-  private readonly requests = new Counter({
-    name: 'tidings_egress_requests_total',
-    help: 'Proxied requests and CONNECT tunnels, by kind, outcome and refusal code',
-    labelNames: ['kind', 'outcome', 'reason_code'] as const,
-    registers: [this.registry],
-  });
-  private readonly duration = new Histogram({
-    name: 'tidings_egress_request_duration_seconds',
-    help: 'Time from request to the end of the response (or the refusal)',
-    labelNames: ['kind', 'outcome'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [this.registry],
-  });
-  readonly openConnections = new Gauge({
-    name: 'tidings_egress_open_connections',
-    help: 'Client connections open to the proxy (tunnels included)',
-    registers: [this.registry],
-  });
+  private readonly requests: Counter<'kind' | 'outcome' | 'reason_code'>;
+  private readonly duration: Histogram<'kind' | 'outcome'>;
+  readonly openConnections: Gauge;
 
-  constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'tidings_egress_' });
+  constructor(registry: Registry) {
+    this.requests = new Counter({
+      name: 'tidings_egress_requests_total',
+      help: 'Proxied requests and CONNECT tunnels, by kind, outcome and refusal code',
+      labelNames: ['kind', 'outcome', 'reason_code'] as const,
+      registers: [registry],
+    });
+    this.duration = new Histogram({
+      name: 'tidings_egress_request_duration_seconds',
+      help: 'Time from request to the end of the response (or the refusal)',
+      labelNames: ['kind', 'outcome'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    });
+    this.openConnections = new Gauge({
+      name: 'tidings_egress_open_connections',
+      help: 'Client connections open to the proxy (tunnels included)',
+      registers: [registry],
+    });
   }
 
   record(kind: 'http' | 'connect', outcome: Outcome, seconds: number, reasonCode?: number): void {

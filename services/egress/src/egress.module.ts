@@ -1,4 +1,5 @@
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { ServiceMetrics } from '@tidings/service-runtime';
 import type { Logger } from '@tidings/telemetry';
 import { AddressPolicy } from './address-policy';
 import type { EgressConfig } from './egress-config';
@@ -6,7 +7,6 @@ import { ForwardProxy } from './forward-proxy';
 import { DestinationGuard } from './destination-guard';
 import { EgressMetrics } from './egress-metrics';
 import { HostResolver } from './host-resolver';
-import { MetricsController } from './metrics.controller';
 import { UpstreamPools } from './upstream-pools';
 
 export const EGRESS_CONFIG = Symbol('EGRESS_CONFIG');
@@ -40,11 +40,10 @@ export class EgressModule {
   static forRoot(config: EgressConfig, logger: Logger): DynamicModule {
     return {
       module: EgressModule,
-      controllers: [MetricsController],
       providers: [
         { provide: EGRESS_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
-        { provide: EgressMetrics, useFactory: () => new EgressMetrics() },
+        { provide: EgressMetrics, inject: [ServiceMetrics], useFactory: (metrics: ServiceMetrics) => new EgressMetrics(metrics.registry) },
         {
           provide: DestinationGuard,
           useFactory: () => new DestinationGuard(new AddressPolicy({ allow: config.allowCidrs, deny: config.denyCidrs, socks5: config.socks5?.cidrs }), new HostResolver(config.dnsServers), config.allowedPorts),

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
+import { Registry } from 'prom-client';
 import { createTestCa, type TestCa } from '@tidings/testing';
 import { AddressPolicy } from './address-policy';
 import type { EgressConfig } from './egress-config';
@@ -95,7 +96,7 @@ describe('ForwardProxy over real TLS', () => {
       ...overrides,
     };
     const guard = new DestinationGuard(new AddressPolicy({ allow: config.allowCidrs, deny: config.denyCidrs }), new HostResolver([]), config.allowedPorts);
-    const proxy = new ForwardProxy(config, guard, new UpstreamPools(config), new EgressMetrics(), pino({ level: 'silent' }));
+    const proxy = new ForwardProxy(config, guard, new UpstreamPools(config), new EgressMetrics(new Registry()), pino({ level: 'silent' }));
     proxies.push(proxy);
     return proxy.listen(0, '127.0.0.1');
   }

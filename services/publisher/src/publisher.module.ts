@@ -2,8 +2,10 @@ import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutd
 import { EndpointDirectory } from '@tidings/endpoint-directory';
 import { KafkaModule } from '@tidings/kafka-nest';
 import { SecretBox } from '@tidings/secret-box';
+import { ServiceMetrics } from '@tidings/service-runtime';
 import type { Logger } from '@tidings/telemetry';
 import { EgressClient } from './delivery/egress-client';
+import { PublisherMetrics } from './delivery/publisher-metrics';
 import { WebhookDispatcher } from './delivery/webhook-dispatcher';
 import { WebhookEventsConsumer } from './delivery/webhook-events.consumer';
 import { WebhookNoticesConsumer } from './delivery/webhook-notices.consumer';
@@ -30,8 +32,8 @@ export class PublisherModule {
         { provide: SecretBox, useFactory: () => new SecretBox(config.secrets.keys) },
         {
           provide: WebhookDispatcher,
-          inject: [EgressClient],
-          useFactory: (egress: EgressClient) => new WebhookDispatcher(egress, config.deliveryTimeoutMs, logger),
+          inject: [EgressClient, ServiceMetrics],
+          useFactory: (egress: EgressClient, metrics: ServiceMetrics) => new WebhookDispatcher(egress, config.deliveryTimeoutMs, logger, new PublisherMetrics(metrics.registry)),
         },
         EgressClientLifecycle,
         WebhookEventsConsumer,

@@ -1,10 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { EndpointDirectory } from '@tidings/endpoint-directory';
 import { KafkaModule } from '@tidings/kafka-nest';
+import { ServiceMetrics } from '@tidings/service-runtime';
 import type { Logger } from '@tidings/telemetry';
 import { DuplicateFilter } from './dedup/duplicate-filter';
 import { DomainEventsConsumer, TRIGGER_OPTIONS } from './domain-events/domain-events.consumer';
 import type { TriggerConfig } from './trigger-config';
+import { TriggerMetrics } from './trigger-metrics';
 
 @Module({})
 export class TriggerModule {
@@ -16,6 +18,7 @@ export class TriggerModule {
         { provide: TRIGGER_OPTIONS, useValue: { adminConsoleUrl: config.adminConsoleUrl, instanceId: config.instanceId } },
         { provide: DuplicateFilter, useFactory: () => new DuplicateFilter(logger.child({ component: 'duplicate-filter' })) },
         { provide: EndpointDirectory, useFactory: () => new EndpointDirectory(logger.child({ component: 'endpoint-directory' })) },
+        { provide: TriggerMetrics, inject: [ServiceMetrics], useFactory: (metrics: ServiceMetrics) => new TriggerMetrics(metrics.registry) },
         DomainEventsConsumer,
       ],
     };

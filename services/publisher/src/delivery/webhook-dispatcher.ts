@@ -2,6 +2,7 @@ import { TIDINGS_VERSION, type Logger } from '@tidings/telemetry';
 import type { WebhookEvent } from '@tidings/contracts';
 import { signatureHeaders } from '@tidings/webhook-signing';
 import type { DeliveryResponse, EgressClient } from './egress-client';
+import type { DeliveryKind, PublisherMetrics } from './publisher-metrics';
 
 /** Where a batch goes and the secrets (in clear, in memory only) that sign it. */
 export interface DeliveryTarget {
@@ -13,6 +14,7 @@ export interface DeliveryTarget {
 /** A batch as it goes on the wire: its id and body never change across retries. */
 export interface Batch {
   id: string;
+  kind: DeliveryKind;
   target: DeliveryTarget;
   events: WebhookEvent[];
 }
@@ -33,6 +35,7 @@ export class WebhookDispatcher {
     private readonly egress: EgressClient,
     private readonly timeoutMs: number,
     private readonly logger: Logger,
+    private readonly metrics: PublisherMetrics,
   ) {}
 
   async dispatch(batch: Batch): Promise<DeliveryResponse> {
@@ -43,13 +46,17 @@ export class WebhookDispatcher {
       ...signatureHeaders({ id: batch.id, timestamp: Math.floor(Date.now() / 1000), body, secrets: batch.target.secrets }),
     };
     let response: DeliveryResponse;
+    const started = performance.now();
     try {
       response = await this.egress.post(batch.target.endpointUrl, body, headers, this.timeoutMs);
     } catch (error) {
+      this.metrics.attempt(batch.kind, false, (performance.now() - started) / 1000, []);
       throw new DeliveryFailed(batch.id, undefined, `request failed: ${(error as Error).message}`);
     }
+    const delivered = response.status >= 200 && response.status < 300;
+    this.metrics.attempt(batch.kind, delivered, response.latencyMs / 1000, batch.events.map((e) => e.timestamp));
     const log = { endpointId: batch.target.endpointId, batchId: batch.id, events: batch.events.length, status: response.status, latencyMs: Math.round(response.latencyMs) };
-    if (response.status >= 200 && response.status < 300) {
+    if (delivered) {
       this.logger.info(log, 'webhook delivered');
       return response;
     }

@@ -65,6 +65,6 @@ export class WebhookEventsConsumer implements OnApplicationBootstrap, OnApplicat
       return;
     }
     const target = { endpointId: endpoint.endpointId, endpointUrl: endpoint.endpointUrl, secrets: signingSecrets(endpoint, this.secretBox) };
-    await this.dispatcher.dispatch({ id: batchIdFor(record), target, events: [payload.event] });
+    await this.dispatcher.dispatch({ id: batchIdFor(record), kind: 'payload', target, events: [payload.event] });
   }
 }

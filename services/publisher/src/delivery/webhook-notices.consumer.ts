@@ -47,6 +47,6 @@ export class WebhookNoticesConsumer implements OnApplicationBootstrap, OnApplica
     }
     const { target, event } = decoded.value;
     const secrets = target.secrets.map((s) => this.secretBox.open(s, target.endpointId));
-    await this.dispatcher.dispatch({ id: batchIdFor(record), target: { endpointId: target.endpointId, endpointUrl: target.endpointUrl, secrets }, events: [event] });
+    await this.dispatcher.dispatch({ id: batchIdFor(record), kind: 'notice', target: { endpointId: target.endpointId, endpointUrl: target.endpointUrl, secrets }, events: [event] });
   }
 }

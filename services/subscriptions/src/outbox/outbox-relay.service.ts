@@ -2,7 +2,9 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { KafkaConfig } from '@tidings/config';
 import { KAFKA_CONFIG, KafkaProducerService, SERVICE_LOGGER } from '@tidings/kafka-nest';
+import { ServiceMetrics } from '@tidings/service-runtime';
 import type { Logger } from '@tidings/telemetry';
+import { Gauge } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { OutboxEntity } from './outbox.entity';
 import type { OutboxTopic } from './outbox-writer';
@@ -28,7 +30,19 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     private readonly producer: KafkaProducerService,
     @Inject(KAFKA_CONFIG) private readonly kafka: KafkaConfig,
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(ServiceMetrics) metrics: ServiceMetrics,
+  ) {
+    const db = this.dataSource;
+    new Gauge({
+      name: 'tidings_subscriptions_outbox_pending',
+      help: 'Outbox records committed but not yet published to Kafka',
+      registers: [metrics.registry],
+      async collect() {
+        const [{ count }] = await db.query('SELECT count(*)::int AS count FROM outbox WHERE published_at IS NULL');
+        this.set(Number(count));
+      },
+    });
+  }
 
   onApplicationBootstrap(): void {
     this.running = true;

@@ -8,6 +8,7 @@ import { KAFKA_CLIENT, KAFKA_CONFIG, SERVICE_LOGGER } from '@tidings/kafka-nest'
 import type { Logger } from '@tidings/telemetry';
 import type { Kafka } from 'kafkajs';
 import { DuplicateFilter } from '../dedup/duplicate-filter';
+import { TriggerMetrics, type EventOutcome } from '../trigger-metrics';
 import { buildWebhookEvent } from '../routing/payload-builder';
 import { decodeCloudEvent, type RejectionCode } from './cloud-event-decoder';
 
@@ -35,6 +36,7 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicati
     @Inject(TRIGGER_OPTIONS) private readonly options: TriggerOptions,
     private readonly directory: EndpointDirectory,
     private readonly duplicates: DuplicateFilter,
+    @Inject(TriggerMetrics) private readonly metrics: TriggerMetrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -66,6 +68,9 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicati
   private route(records: ConsumedRecord[]): BatchResult {
     const outputs: OutputRecord[] = [];
     const marked = new Map<string, number>();
+    const outcomes = new Map<EventOutcome, number>();
+    const count = (outcome: EventOutcome) => outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+    let payloads = 0;
     for (const record of records) {
       const parent = extractTraceContext(record.headers);
       const span = tracer.startSpan(`process ${record.topic}`, { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': record.topic, 'messaging.kafka.offset': Number(record.offset) } }, parent);
@@ -75,12 +80,14 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicati
         if (!decoded.ok) {
           outputs.push(this.deadLetter(record, decoded.code, decoded.reason));
           span.setAttribute('tidings.outcome', 'dead-lettered');
+          count('dead_lettered');
           continue;
         }
         const { event } = decoded;
         const key = domainEventKey(event);
         if (this.duplicates.isDuplicate(key) || marked.has(key)) {
           span.setAttribute('tidings.outcome', 'duplicate');
+          count('duplicate');
           continue;
         }
         const seenAt = Date.now();
@@ -93,11 +100,19 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicati
           outputs.push({ topic: this.config.topics.webhookEvents, key: endpoint.endpointId, value: JSON.stringify(value), headers: { ...headers } });
         }
         span.setAttributes({ 'tidings.outcome': 'routed', 'tidings.endpoints': endpoints.length, 'tidings.event.type': event.type });
+        count('routed');
+        payloads += endpoints.length;
       } finally {
         span.end();
       }
     }
-    return { outputs, onCommitted: () => marked.forEach((at, key) => this.duplicates.remember(key, at)) };
+    return {
+      outputs,
+      onCommitted: () => {
+        marked.forEach((at, key) => this.duplicates.remember(key, at));
+        this.metrics.committed(outcomes, payloads);
+      },
+    };
   }
 
   /** The record unchanged, with headers saying why and where it came from. */
