@@ -6,7 +6,6 @@ export interface DeliveryResponse {
   /** Set when the egress proxy itself refused or failed the request. */
   egressReasonCode: string | undefined;
   egressReason: string | undefined;
-  latencyMs: number;
 }
 
 /**
@@ -27,7 +26,6 @@ export class EgressClient {
     target.protocol = 'http:';
     // The scheme switch would drop an implicit :443; keep the endpoint's real port explicit.
     if (!target.port) target.port = tls ? '443' : '80';
-    const started = performance.now();
     const response = await this.pool.request({
       method: 'POST',
       path: target.toString(),
@@ -46,7 +44,6 @@ export class EgressClient {
       status: response.statusCode,
       egressReasonCode: header(HTTP_HEADERS.egressReasonCode),
       egressReason: header(HTTP_HEADERS.egressReason),
-      latencyMs: performance.now() - started,
     };
   }
 

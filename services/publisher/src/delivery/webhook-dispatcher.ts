@@ -47,15 +47,17 @@ export class WebhookDispatcher {
     };
     let response: DeliveryResponse;
     const started = performance.now();
+    const elapsedMs = () => performance.now() - started;
     try {
       response = await this.egress.post(batch.target.endpointUrl, body, headers, this.timeoutMs);
     } catch (error) {
-      this.metrics.attempt(batch.kind, false, (performance.now() - started) / 1000, []);
+      this.metrics.attempt(batch.kind, false, elapsedMs() / 1000, []);
       throw new DeliveryFailed(batch.id, undefined, `request failed: ${(error as Error).message}`);
     }
+    const latencyMs = elapsedMs();
     const delivered = response.status >= 200 && response.status < 300;
-    this.metrics.attempt(batch.kind, delivered, response.latencyMs / 1000, batch.events.map((e) => e.timestamp));
-    const log = { endpointId: batch.target.endpointId, batchId: batch.id, events: batch.events.length, status: response.status, latencyMs: Math.round(response.latencyMs) };
+    this.metrics.attempt(batch.kind, delivered, latencyMs / 1000, batch.events.map((e) => e.timestamp));
+    const log = { endpointId: batch.target.endpointId, batchId: batch.id, events: batch.events.length, status: response.status, latencyMs: Math.round(latencyMs) };
     if (delivered) {
       this.logger.info(log, 'webhook delivered');
       return response;
