@@ -51,4 +51,3 @@ export const endpointConfigEventSchema = z.discriminatedUnion('type', [
 ]);
 
 export type EndpointConfigEvent = z.infer<typeof endpointConfigEventSchema>;
-export type EndpointConfigEventType = EndpointConfigEvent['type'];

@@ -28,8 +28,6 @@ export const INTERNAL_TOPICS = {
   triggerDedup: 'tidings.trigger-dedup.v1',
 } as const;
 
-export type InternalTopicKey = keyof typeof INTERNAL_TOPICS;
-
 export interface TopicSpec {
   name: string;
   partitions: number;

@@ -78,15 +78,3 @@ async function provisionOnce(admin: Admin, specs: TopicSpec[]): Promise<Provisio
   }
   return report;
 }
-
-/**
- * The startup check: a service refuses to start when a topic it reads or writes is missing,
- * and says which, rather than failing on the first record.
- */
-export async function assertTopicsExist(admin: Admin, names: string[]): Promise<void> {
-  const existing = new Set(await admin.listTopics());
-  const missing = names.filter((n) => !existing.has(n));
-  if (missing.length > 0) {
-    throw new Error(`Kafka topics missing: ${missing.join(', ')}. Provision them with infra/kafka/provision.sh.`);
-  }
-}

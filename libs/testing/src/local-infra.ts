@@ -10,11 +10,6 @@ export interface KafkaHandle {
   stop(): Promise<void>;
 }
 
-export interface PostgresHandle {
-  url: string;
-  stop(): Promise<void>;
-}
-
 const script = (...parts: string[]) => join(repoRoot(), 'infra', ...parts);
 
 /** Starts a fresh single-node KRaft broker through infra/kafka/start.sh. */
@@ -26,17 +21,6 @@ export async function startKafka(options: { port: number; controllerPort: number
     brokers: [`localhost:${options.port}`],
     stop: async () => {
       await run(script('kafka', 'stop.sh'), ['--dir', options.dir], { timeout: 60_000 });
-    },
-  };
-}
-
-/** Starts a fresh PostgreSQL cluster through infra/postgres/start.sh. */
-export async function startPostgres(options: { port: number; dir: string }): Promise<PostgresHandle> {
-  const { stdout } = await run(script('postgres', 'start.sh'), ['--port', String(options.port), '--dir', options.dir, '--fresh'], { timeout: 600_000 });
-  return {
-    url: stdout.trim().split('\n').pop()!,
-    stop: async () => {
-      await run(script('postgres', 'stop.sh'), ['--dir', options.dir], { timeout: 60_000 });
     },
   };
 }
