@@ -15,6 +15,15 @@ export interface EndpointState {
   version: number;
 }
 
+/**
+ * The sealed secrets that sign for an endpoint now: its secret, and the previous one while its
+ * rotation grace period lasts. The one rule for the publisher and the notices alike.
+ */
+export function secretsInForce(endpoint: Pick<EndpointState, 'secret' | 'previousSecret'>, now: Date = new Date()): SealedSecret[] {
+  const previous = endpoint.previousSecret && new Date(endpoint.previousSecret.validUntil) > now ? [endpoint.previousSecret.secret] : [];
+  return [endpoint.secret, ...previous];
+}
+
 export type ApplyOutcome = 'applied' | 'duplicate' | 'out-of-order' | 'unknown-endpoint';
 
 /**

@@ -1,4 +1,4 @@
-import type { AddressPolicy } from './address-policy';
+import type { AddressPolicy } from '@tidings/address-policy';
 import type { HostResolver } from './host-resolver';
 import { Refusal } from './refusal';
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ServiceMetrics } from '@tidings/service-runtime';
 import type { Logger } from '@tidings/telemetry';
-import { AddressPolicy } from './address-policy';
+import { AddressPolicy } from '@tidings/address-policy';
 import type { EgressConfig } from './egress-config';
 import { ForwardProxy } from './forward-proxy';
 import { DestinationGuard } from './destination-guard';

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { createTestCa, type TestCa } from '@tidings/testing';
-import { AddressPolicy } from './address-policy';
+import { AddressPolicy } from '@tidings/address-policy';
 import type { EgressConfig } from './egress-config';
 import { DestinationGuard } from './destination-guard';
 import { EgressMetrics } from './egress-metrics';

@@ -83,7 +83,7 @@ describe('management API', () => {
       ['userinfo', { endpointUrl: 'https://u:p@hooks.example.com/', subscriptions: ['nodeCreated'] }, 'endpointUrl', /userinfo/],
       ['private IP literals', { endpointUrl: 'https://10.1.2.3/', subscriptions: ['nodeCreated'] }, 'endpointUrl', /private/],
       ['loopback IP literals', { endpointUrl: 'https://127.0.0.1/', subscriptions: ['nodeCreated'] }, 'endpointUrl', /loopback/],
-      ['link-local IP literals', { endpointUrl: 'https://[fe80::1]/', subscriptions: ['nodeCreated'] }, 'endpointUrl', /linkLocal/],
+      ['link-local IP literals', { endpointUrl: 'https://[fe80::1]/', subscriptions: ['nodeCreated'] }, 'endpointUrl', /link-local/],
       ['unknown event types', { endpointUrl: url, subscriptions: ['nodeExploded'] }, 'subscriptions.0', /unknown/],
       ['unknown categories', { endpointUrl: url, subscriptions: ['categoryEverything'] }, 'subscriptions.0', /unknown/],
       ['empty subscriptions', { endpointUrl: url, subscriptions: [] }, 'subscriptions', /empty/],

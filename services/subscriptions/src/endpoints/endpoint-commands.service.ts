@@ -2,17 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { EndpointConfigEvent } from '@tidings/contracts';
+import { secretsInForce } from '@tidings/endpoint-directory';
 import { SecretBox } from '@tidings/secret-box';
 import { generateWebhookSecret } from '@tidings/webhook-signing';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../api-keys/api-keys.service';
-import { ValidationProblem } from '../http/problem-details.filter';
 import { OutboxRelayService } from '../outbox/outbox-relay.service';
 import { appendEndpointEvent } from './endpoint-event-store';
 import { isUuid } from './endpoint-queries.service';
-import { EndpointUrlPolicy } from './endpoint-url.policy';
 import { EndpointEntity } from './endpoint.entity';
-import { currentSecrets, queueNotices, queueTestEvent } from './webhook-notices';
+import { queueNotices, queueTestEvent } from './webhook-notices';
 import type { CreateWebhookRequest } from './webhook.dto';
 
 /** Fields every config event shares; the command fills in the rest. */
@@ -28,13 +27,11 @@ export class EndpointCommandsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(SecretBox) private readonly secretBox: SecretBox,
-    @Inject(EndpointUrlPolicy) private readonly urlPolicy: EndpointUrlPolicy,
     private readonly relay: OutboxRelayService,
   ) {}
 
+  /** `request` is validated, its URL included (the controller checks it with EndpointUrlPolicy). */
   async create(principal: Principal, request: CreateWebhookRequest): Promise<{ endpoint: EndpointEntity; secret: string }> {
-    const problem = this.urlPolicy.check(request.endpointUrl);
-    if (problem) throw new ValidationProblem([{ field: 'endpointUrl', problem }]);
     const endpointId = randomUUID();
     const secret = generateWebhookSecret();
     const endpoint = await this.write(async (manager) => {
@@ -60,7 +57,7 @@ export class EndpointCommandsService {
       await queueNotices(manager, {
         type: 'webhookUpdated',
         subject: current,
-        subjectSecrets: currentSecrets(current),
+        subjectSecrets: secretsInForce(current),
         actor: principal.loginName,
         occurredAt: envelope.occurredAt,
         data: { oldSubscriptions: current.subscriptions.join(', '), newSubscriptions: next.join(', ') },
@@ -98,7 +95,7 @@ export class EndpointCommandsService {
       if (current.status === 'disabled') return current;
       const envelope = this.envelope(principal, endpointId, current.version + 1);
       await appendEndpointEvent(manager, { ...envelope, type: 'endpointDisabled', reason });
-      await queueNotices(manager, { type: 'webhookDisabled', subject: current, subjectSecrets: currentSecrets(current), actor: principal.loginName, occurredAt: envelope.occurredAt, data: { reason } });
+      await queueNotices(manager, { type: 'webhookDisabled', subject: current, subjectSecrets: secretsInForce(current), actor: principal.loginName, occurredAt: envelope.occurredAt, data: { reason } });
       return manager.findOneByOrFail(EndpointEntity, { endpointId });
     });
   }
@@ -117,7 +114,7 @@ export class EndpointCommandsService {
       const current = await this.load(manager, principal, endpointId);
       const envelope = this.envelope(principal, endpointId, current.version + 1);
       // Queued before the projection row goes: the notice needs the endpoint's URL and secret.
-      await queueNotices(manager, { type: 'webhookDeleted', subject: current, subjectSecrets: currentSecrets(current), actor: principal.loginName, occurredAt: envelope.occurredAt });
+      await queueNotices(manager, { type: 'webhookDeleted', subject: current, subjectSecrets: secretsInForce(current), actor: principal.loginName, occurredAt: envelope.occurredAt });
       await appendEndpointEvent(manager, { ...envelope, type: 'endpointDeleted' });
     });
   }

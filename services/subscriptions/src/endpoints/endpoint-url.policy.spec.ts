@@ -18,7 +18,7 @@ describe('EndpointUrlPolicy', () => {
     assert.match(policy.check('https://2130706433/')!, /loopback/);
     assert.match(policy.check('https://10.0.0.1/')!, /private/);
     assert.match(policy.check('https://[::1]/')!, /loopback/);
-    assert.match(policy.check('https://[::ffff:10.0.0.1]/')!, /private/);
+    assert.match(policy.check('https://[::ffff:10.0.0.1]/')!, /ipv4-mapped/);
     assert.match(policy.check('not a url')!, /absolute URL/);
   });
 

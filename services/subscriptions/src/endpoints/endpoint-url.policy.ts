@@ -1,17 +1,18 @@
 import { isIP } from 'node:net';
-import ipaddr from 'ipaddr.js';
+import { AddressPolicy } from '@tidings/address-policy';
 
 /**
  * Creation-time check of an endpoint URL: https only, no userinfo, and a DNS name or a public
- * IP literal. The egress proxy re-checks every delivery against resolved addresses and is the
- * authority; this check gives the customer a clear 400 early.
+ * IP literal, judged with the egress proxy's own range table. The proxy re-checks every
+ * delivery against resolved addresses and is the authority; this gives the customer a clear
+ * 400 early.
  */
 export class EndpointUrlPolicy {
-  private readonly allow: [ipaddr.IPv4 | ipaddr.IPv6, number][];
+  private readonly addresses: AddressPolicy;
 
   /** `allowCidrs`: EGRESS_ALLOW_CIDRS, so local set-ups may register loopback receivers. */
   constructor(allowCidrs: string[]) {
-    this.allow = allowCidrs.map((c) => ipaddr.parseCIDR(c));
+    this.addresses = new AddressPolicy({ allow: allowCidrs, deny: [] });
   }
 
   /** Returns a problem description, or undefined when the URL is acceptable. */
@@ -23,9 +24,8 @@ export class EndpointUrlPolicy {
     const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
     if (!host) return 'must have a host';
     if (isIP(host)) {
-      const addr = ipaddr.process(host);
-      const allowed = this.allow.some(([net, bits]) => addr.kind() === net.kind() && addr.match(net, bits));
-      if (!allowed && addr.range() !== 'unicast') return `must not point at a ${addr.range()} address`;
+      const verdict = this.addresses.judge(host);
+      if (!verdict.allowed) return `must not point at a ${verdict.range} address`;
     } else if (!/^[a-z0-9-]+(\.[a-z0-9-]+)*\.?$/i.test(host)) {
       return 'must have a valid DNS host name';
     }

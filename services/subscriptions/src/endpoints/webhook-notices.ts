@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { WEBHOOK_EVENT_VERSION, type SealedSecret, type WebhookNoticeRecord } from '@tidings/contracts';
+import { secretsInForce } from '@tidings/endpoint-directory';
 import type { EntityManager } from 'typeorm';
 import { writeToOutbox } from '../outbox/outbox-writer';
 import { EndpointEntity } from './endpoint.entity';
@@ -12,12 +13,6 @@ const SENTENCES: Record<NoticeType, (id: string, actor: string) => string> = {
   webhookDisabled: (id, actor) => `Webhook ${id} was disabled by ${actor}`,
   webhookSecretRotated: (id, actor) => `Webhook ${id} secret was rotated by ${actor}`,
 };
-
-/** The secrets that sign for an endpoint now: its secret, and the previous one in its grace period. */
-export function currentSecrets(endpoint: Pick<EndpointEntity, 'secret' | 'previousSecret'>, now = new Date()): SealedSecret[] {
-  const previous = endpoint.previousSecret && new Date(endpoint.previousSecret.validUntil) > now ? [endpoint.previousSecret.secret] : [];
-  return [endpoint.secret, ...previous];
-}
 
 export interface NoticeInput {
   type: NoticeType;
@@ -57,7 +52,7 @@ export async function queueNotices(manager: EntityManager, input: NoticeInput): 
 
   const recipients = [
     { endpoint: subject, secrets: input.subjectSecrets },
-    ...others.map((endpoint) => ({ endpoint, secrets: currentSecrets(endpoint) })),
+    ...others.map((endpoint) => ({ endpoint, secrets: secretsInForce(endpoint) })),
   ];
   for (const { endpoint, secrets } of recipients) {
     const record: WebhookNoticeRecord = {
@@ -77,7 +72,7 @@ export async function queueTestEvent(manager: EntityManager, endpoint: EndpointE
   const record: WebhookNoticeRecord = {
     schemaVersion: 1,
     noticeId: randomUUID(),
-    target: { endpointId: endpoint.endpointId, tailnet: endpoint.tailnet, endpointUrl: endpoint.endpointUrl, secrets: currentSecrets(endpoint) },
+    target: { endpointId: endpoint.endpointId, tailnet: endpoint.tailnet, endpointUrl: endpoint.endpointUrl, secrets: secretsInForce(endpoint) },
     event: { id, timestamp: new Date().toISOString(), version: WEBHOOK_EVENT_VERSION, type: 'test', tailnet: endpoint.tailnet, message: 'This is a test event', data: { endpointId: endpoint.endpointId, actor } },
   };
   await writeToOutbox(manager, 'webhookNotices', endpoint.endpointId, record);
