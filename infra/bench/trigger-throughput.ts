@@ -32,7 +32,7 @@ interface Result {
 
 async function scenario(brokers: string[], fanout: number): Promise<Result> {
   const prefix = `bench${randomBytes(3).toString('hex')}.`;
-  const topics = resolveTopicNames({ domainEventsTopic: `${prefix}tailnet.events`, prefix });
+  const topics = resolveTopicNames({ domainEventsTopic: `${prefix}tailnet.events`, prefix, retryDelaysMs: [] });
   const kafka = new Kafka({ clientId: 'bench', brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { parseRetrySchedule, type RetrySchedule } from '@tidings/contracts';
 
 /**
  * Reusable rules for environment variables. Each one says, in its error message, what a
@@ -98,6 +99,18 @@ export const rules = {
         'must be a comma-separated list of keyId:base64key entries, each key 32 bytes (openssl rand -base64 32)',
       )
       .transform((entries) => entries.map((e) => ({ id: e.split(':')[0]!, key: Buffer.from(e.split(':')[1]!, 'base64') }))),
+
+  /** PRODUCT's schedule syntax: `1h*24`, `10s,1m,10m,1h*23`, optional `~10%` jitter. */
+  retrySchedule: (fallback: string) =>
+    z
+      .string()
+      .default(fallback)
+      .transform((text, ctx): RetrySchedule => {
+        const parsed = parseRetrySchedule(text);
+        if (parsed.ok) return parsed.schedule;
+        ctx.addIssue({ code: 'custom', message: `must be a retry schedule such as 1h*24 or 10s,1m,10m,1h*23~10% (${parsed.reason})` });
+        return z.NEVER;
+      }),
 
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], { error: 'must be one of fatal, error, warn, info, debug, trace' }).default('info'),
 

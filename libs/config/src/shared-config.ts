@@ -1,4 +1,4 @@
-import { resolveTopicNames, type TopicNames, DEFAULT_DOMAIN_EVENTS_TOPIC } from '@tidings/contracts';
+import { DEFAULT_DOMAIN_EVENTS_TOPIC, DEFAULT_RETRY_SCHEDULE, resolveTopicNames, type RetrySchedule, type TopicNames } from '@tidings/contracts';
 import { rules } from './env-rules';
 import { parseEnv, type Env } from './load-config';
 
@@ -7,6 +7,8 @@ export const kafkaEnv = {
   KAFKA_BROKERS: rules.hostPortList('localhost:9092'),
   KAFKA_TOPIC_PREFIX: rules.topicPrefix(),
   DOMAIN_EVENTS_TOPIC: rules.topicName(DEFAULT_DOMAIN_EVENTS_TOPIC),
+  /** Read with the Kafka settings because the retry topics are named after its delays. */
+  RETRY_SCHEDULE: rules.retrySchedule(DEFAULT_RETRY_SCHEDULE),
 };
 
 export interface KafkaConfig {
@@ -15,6 +17,7 @@ export interface KafkaConfig {
   /** Prefix of internal topics and consumer groups (KAFKA_TOPIC_PREFIX). */
   prefix: string;
   topics: TopicNames;
+  retrySchedule: RetrySchedule;
 }
 
 export function loadKafkaConfig(env: Env, clientId: string): KafkaConfig {
@@ -23,7 +26,8 @@ export function loadKafkaConfig(env: Env, clientId: string): KafkaConfig {
     brokers: v.KAFKA_BROKERS,
     clientId,
     prefix: v.KAFKA_TOPIC_PREFIX,
-    topics: resolveTopicNames({ domainEventsTopic: v.DOMAIN_EVENTS_TOPIC, prefix: v.KAFKA_TOPIC_PREFIX }),
+    topics: resolveTopicNames({ domainEventsTopic: v.DOMAIN_EVENTS_TOPIC, prefix: v.KAFKA_TOPIC_PREFIX, retryDelaysMs: v.RETRY_SCHEDULE.delaysMs }),
+    retrySchedule: v.RETRY_SCHEDULE,
   };
 }
 

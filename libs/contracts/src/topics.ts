@@ -1,3 +1,5 @@
+import { delayLabel } from './retry-schedule';
+
 /**
  * Every Kafka topic Tidings uses, in one place. Services never spell a topic name.
  *
@@ -14,8 +16,18 @@ export const domainEventsDlqTopic = (domainEventsTopic: string): string => `${do
 export const INTERNAL_TOPICS = {
   /** Append-only endpoint configuration log (event-sourced); kept forever. Key: endpoint id. */
   endpointConfig: 'tidings.endpoint-config.v1',
-  /** Webhook payloads ready for delivery, one record per (event, endpoint). Key: endpoint id. */
+  /**
+   * An endpoint's delivery lane: webhook payloads, one record per (event, endpoint), and the
+   * lane's control records (a retry resolved, a replay), so each takes its place in the
+   * endpoint's order. Key: endpoint id.
+   */
   webhookEvents: 'tidings.webhook-events.v1',
+  /** Batches that exhausted the retry schedule (or met 410 Gone), with their events. Key: endpoint id. */
+  webhookDeadLetters: 'tidings.webhook-dead-letters.v1',
+  /** One record per delivery attempt: the deliveries the API shows. Key: endpoint id. */
+  deliveryAttempts: 'tidings.delivery-attempts.v1',
+  /** Commands to the subscriptions service from the pipeline (disable after failures). Key: endpoint id. */
+  endpointCommands: 'tidings.endpoint-commands.v1',
   /**
    * Test events and `webhook*` notices: self-contained (target URL and sealed secrets inside),
    * consumed apart from the payloads so they never wait behind a backlog. Key: endpoint id.
@@ -53,6 +65,11 @@ export function topicSpecs(names: TopicNames): TopicSpec[] {
     { name: names.endpointConfig, partitions: 3, config: { 'retention.ms': '-1', 'retention.bytes': '-1', 'cleanup.policy': 'delete' } },
     { name: names.webhookEvents, partitions: 6, config: { 'retention.ms': String(7 * DAY_MS) } },
     { name: names.webhookNotices, partitions: 3, config: { 'retention.ms': String(7 * DAY_MS) } },
+    // A retry waits up to its delay in these; a week covers the longest schedule plus an outage.
+    ...names.webhookRetries.map(({ name }) => ({ name, partitions: 6, config: { 'retention.ms': String(7 * DAY_MS) } })),
+    { name: names.webhookDeadLetters, partitions: 3, config: { 'retention.ms': String(30 * DAY_MS) } },
+    { name: names.deliveryAttempts, partitions: 3, config: { 'retention.ms': String(7 * DAY_MS) } },
+    { name: names.endpointCommands, partitions: 3, config: { 'retention.ms': String(7 * DAY_MS) } },
     // Compacted per event key, and whole segments dropped once older than the 24 h window.
     { name: names.triggerDedup, partitions: 6, config: { 'cleanup.policy': 'compact,delete', 'retention.ms': String(DEDUP_WINDOW_MS + HOUR_MS), 'segment.ms': String(HOUR_MS) } },
   ];
@@ -66,13 +83,26 @@ export interface TopicNames {
   webhookEvents: string;
   webhookNotices: string;
   triggerDedup: string;
+  /** The retry topic chain: one topic per distinct delay of RETRY_SCHEDULE. */
+  webhookRetries: RetryTopic[];
+  webhookDeadLetters: string;
+  deliveryAttempts: string;
+  endpointCommands: string;
 }
+
+export interface RetryTopic {
+  delayMs: number;
+  name: string;
+}
+
+/** `tidings.webhook-retry.1h.v1`: named by its delay, so a schedule change reuses what exists. */
+export const retryTopicName = (prefix: string, delayMs: number): string => `${prefix}tidings.webhook-retry.${delayLabel(delayMs)}.v1`;
 
 /**
  * KAFKA_TOPIC_PREFIX lets several Tidings installations (or test runs) share one cluster;
  * it applies to internal topics and consumer groups, never to the control plane's topic.
  */
-export function resolveTopicNames(options: { domainEventsTopic: string; prefix: string }): TopicNames {
+export function resolveTopicNames(options: { domainEventsTopic: string; prefix: string; retryDelaysMs: number[] }): TopicNames {
   const internal = (name: string) => `${options.prefix}${name}`;
   return {
     domainEvents: options.domainEventsTopic,
@@ -81,6 +111,10 @@ export function resolveTopicNames(options: { domainEventsTopic: string; prefix: 
     webhookEvents: internal(INTERNAL_TOPICS.webhookEvents),
     webhookNotices: internal(INTERNAL_TOPICS.webhookNotices),
     triggerDedup: internal(INTERNAL_TOPICS.triggerDedup),
+    webhookRetries: [...new Set(options.retryDelaysMs)].map((delayMs) => ({ delayMs, name: retryTopicName(options.prefix, delayMs) })),
+    webhookDeadLetters: internal(INTERNAL_TOPICS.webhookDeadLetters),
+    deliveryAttempts: internal(INTERNAL_TOPICS.deliveryAttempts),
+    endpointCommands: internal(INTERNAL_TOPICS.endpointCommands),
   };
 }
 
@@ -89,4 +123,7 @@ export const CONSUMER_GROUPS = {
   trigger: 'tidings.trigger.v1',
   publisher: 'tidings.publisher.v1',
   publisherNotices: 'tidings.publisher.notices.v1',
+  publisherRetries: 'tidings.publisher.retries.v1',
+  subscriptionsDeliveries: 'tidings.subscriptions.deliveries.v1',
+  subscriptionsCommands: 'tidings.subscriptions.commands.v1',
 } as const;

@@ -17,15 +17,50 @@ export const webhookEventSchema = z.object({
 
 export type WebhookEvent = z.infer<typeof webhookEventSchema>;
 
-/** A payload record on the webhook-events topic: one event for one endpoint. */
-export const webhookEventRecordSchema = z.object({
+/** A batch as it goes on the wire: once formed, its id and events never change (retries, replays). */
+export const deliveryBatchSchema = z.object({
+  /** The `webhook-id` header. */
+  id: z.string().min(1),
+  events: z.array(webhookEventSchema).min(1),
+});
+
+export type DeliveryBatch = z.infer<typeof deliveryBatchSchema>;
+
+const laneRecord = {
   schemaVersion: z.literal(1),
   endpointId: z.string().min(1),
   tailnet: z.string().min(1),
-  event: webhookEventSchema,
-});
+};
+
+/** A payload record on the webhook-events topic: one event for one endpoint. */
+export const webhookEventRecordSchema = z.object({ ...laneRecord, kind: z.literal('event'), event: webhookEventSchema });
 
 export type WebhookEventRecord = z.infer<typeof webhookEventRecordSchema>;
+
+/**
+ * The retry chain is done with a batch: the endpoint's waiting events may follow it (delivered),
+ * follow it to the dead letters (deadLettered), or be dropped with it (endpointGone: deleted).
+ * Written to the endpoint's lane, so it is read in order with the endpoint's payloads.
+ */
+export const retryResolvedRecordSchema = z.object({
+  ...laneRecord,
+  kind: z.literal('retryResolved'),
+  batchId: z.string().min(1),
+  outcome: z.enum(['delivered', 'deadLettered', 'endpointGone']),
+  reason: z.string().nullable(),
+});
+
+export type RetryResolvedRecord = z.infer<typeof retryResolvedRecordSchema>;
+
+/** A dead-lettered batch sent again, as it was (same id and body), in the endpoint's order. */
+export const batchReplayRecordSchema = z.object({ ...laneRecord, kind: z.literal('replay'), batch: deliveryBatchSchema, requestedBy: z.string().min(1) });
+
+export type BatchReplayRecord = z.infer<typeof batchReplayRecordSchema>;
+
+/** Everything on an endpoint's lane (the webhook-events topic). */
+export const laneRecordSchema = z.discriminatedUnion('kind', [webhookEventRecordSchema, retryResolvedRecordSchema, batchReplayRecordSchema]);
+
+export type LaneRecord = z.infer<typeof laneRecordSchema>;
 
 /**
  * A record on the webhook-notices topic: a test event or a `webhook*` notice for one endpoint.

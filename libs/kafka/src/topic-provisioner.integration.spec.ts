@@ -7,7 +7,7 @@ import { provisionTopics } from './topic-provisioner';
 
 describe('provisionTopics against the real broker', () => {
   let admin: Admin;
-  const names = resolveTopicNames({ domainEventsTopic: `${uniqueName('prov')}.tailnet.events`, prefix: `${uniqueName('prov')}.` });
+  const names = resolveTopicNames({ domainEventsTopic: `${uniqueName('prov')}.tailnet.events`, prefix: `${uniqueName('prov')}.`, retryDelaysMs: [10_000, 3_600_000] });
   const specs = topicSpecs(names);
 
   before(async () => {

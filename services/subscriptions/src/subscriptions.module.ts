@@ -8,8 +8,8 @@ import type { DataSource } from 'typeorm';
 import { ApiKeyEntity } from './api-keys/api-key.entity';
 import { ApiKeyGuard } from './api-keys/api-key.guard';
 import { ApiKeysService } from './api-keys/api-keys.service';
-import { dataSourceOptions } from './database/data-source-options';
-import { runMigrations } from './database/run-migrations';
+import { dataSourceOptions, MIGRATION_LOCK } from './database/data-source-options';
+import { runMigrations } from '@tidings/database';
 import { EndpointCommandsService } from './endpoints/endpoint-commands.service';
 import { EndpointQueriesService } from './endpoints/endpoint-queries.service';
 import { EndpointUrlPolicy } from './endpoints/endpoint-url.policy';
@@ -32,7 +32,7 @@ class Migrator implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const applied = await runMigrations(this.dataSource);
+    const applied = await runMigrations(this.dataSource, MIGRATION_LOCK);
     if (applied.length > 0) this.logger.info({ applied }, 'applied database migrations');
   }
 }

@@ -31,7 +31,7 @@ describe('trigger', () => {
 
   before(async () => {
     stack = await TidingsStack.create('trigger', { TRIGGER_INSTANCE_ID: 'trigger-test-0' });
-    topics = resolveTopicNames({ domainEventsTopic: stack.env.DOMAIN_EVENTS_TOPIC!, prefix: stack.env.KAFKA_TOPIC_PREFIX! });
+    topics = resolveTopicNames({ domainEventsTopic: stack.env.DOMAIN_EVENTS_TOPIC!, prefix: stack.env.KAFKA_TOPIC_PREFIX!, retryDelaysMs: [] });
     await stack.start('trigger');
     kafka = new Kafka({ clientId: 'trigger-test', brokers: stack.env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
     producer = kafka.producer();

@@ -6,6 +6,9 @@ import { EndpointEntity } from '../endpoints/endpoint.entity';
 import { OutboxEntity } from '../outbox/outbox.entity';
 import { InitialSchema1763805600000 } from './migrations/1763805600000-initial-schema';
 
+/** Arbitrary but fixed: serialises the subscriptions service's migrations across replicas. */
+export const MIGRATION_LOCK = 7_117_001;
+
 /** The schema changes only through these migrations; `synchronize` stays off. */
 export const MIGRATIONS = [InitialSchema1763805600000];
 export const ENTITIES = [ApiKeyEntity, EndpointEventEntity, EndpointEntity, OutboxEntity];

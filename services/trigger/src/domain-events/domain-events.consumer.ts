@@ -96,7 +96,7 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicati
         const endpoints = this.directory.subscribersOf(event.tailnet, event.type);
         const webhookEvent = buildWebhookEvent(event, this.options.adminConsoleUrl);
         for (const endpoint of endpoints) {
-          const value: WebhookEventRecord = { schemaVersion: 1, endpointId: endpoint.endpointId, tailnet: event.tailnet, event: webhookEvent };
+          const value: WebhookEventRecord = { schemaVersion: 1, kind: 'event', endpointId: endpoint.endpointId, tailnet: event.tailnet, event: webhookEvent };
           outputs.push({ topic: this.config.topics.webhookEvents, key: endpoint.endpointId, value: JSON.stringify(value), headers: { ...headers } });
         }
         span.setAttributes({ 'tidings.outcome': 'routed', 'tidings.endpoints': endpoints.length, 'tidings.event.type': event.type });
