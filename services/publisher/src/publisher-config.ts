@@ -1,10 +1,12 @@
 import {
+  loadDatabaseConfig,
   loadKafkaConfig,
   loadSections,
   loadSecretsConfig,
   loadTelemetryConfig,
   parseEnv,
   rules,
+  type DatabaseConfig,
   type Env,
   type KafkaConfig,
   type SecretsConfig,
@@ -16,23 +18,38 @@ const publisherEnv = {
   /** Every delivery goes through this forward proxy; there is no direct path. */
   EGRESS_PROXY_URL: rules.url(['http:']).default('http://localhost:9090'),
   DELIVERY_TIMEOUT_MS: rules.positiveInt(15_000, 'milliseconds'),
+  BATCH_MAX_EVENTS: rules.positiveInt(100, 'events'),
+  BATCH_MAX_BYTES: rules.positiveInt(256 * 1024, 'bytes'),
+  BATCH_LINGER_MS: rules.positiveInt(1_000, 'milliseconds'),
 };
 
 export interface PublisherConfig {
   port: number;
   egressProxyUrl: string;
   deliveryTimeoutMs: number;
+  batch: { maxEvents: number; maxBytes: number; lingerMs: number };
   kafka: KafkaConfig;
+  database: DatabaseConfig;
   secrets: SecretsConfig;
   telemetry: TelemetryConfig;
 }
 
 export function loadPublisherConfig(env: Env): PublisherConfig {
-  const { own, kafka, secrets, telemetry } = loadSections({
+  const { own, kafka, database, secrets, telemetry } = loadSections({
     own: () => parseEnv(publisherEnv, env),
     kafka: () => loadKafkaConfig(env, 'tidings-publisher'),
+    database: () => loadDatabaseConfig(env),
     secrets: () => loadSecretsConfig(env),
     telemetry: () => loadTelemetryConfig(env, 'tidings-publisher'),
   });
-  return { port: own.PUBLISHER_PORT, egressProxyUrl: own.EGRESS_PROXY_URL, deliveryTimeoutMs: own.DELIVERY_TIMEOUT_MS, kafka, secrets, telemetry };
+  return {
+    port: own.PUBLISHER_PORT,
+    egressProxyUrl: own.EGRESS_PROXY_URL,
+    deliveryTimeoutMs: own.DELIVERY_TIMEOUT_MS,
+    batch: { maxEvents: own.BATCH_MAX_EVENTS, maxBytes: own.BATCH_MAX_BYTES, lingerMs: own.BATCH_LINGER_MS },
+    kafka,
+    database,
+    secrets,
+    telemetry,
+  };
 }

@@ -1,22 +1,91 @@
-import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Module, type DynamicModule, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { CONSUMER_GROUPS } from '@tidings/contracts';
+import { runMigrations } from '@tidings/database';
 import { EndpointDirectory } from '@tidings/endpoint-directory';
-import { KafkaModule } from '@tidings/kafka-nest';
+import { KAFKA_CLIENT, KafkaModule, KafkaProducerService } from '@tidings/kafka-nest';
 import { SecretBox } from '@tidings/secret-box';
 import { ServiceMetrics } from '@tidings/service-runtime';
 import type { Logger } from '@tidings/telemetry';
+import type { Kafka } from 'kafkajs';
+import type { DataSource } from 'typeorm';
+import { PUBLISHER_MIGRATION_LOCK, publisherDataSource } from './database/publisher-data-source';
+import { DeliveryRecordsProducer } from './delivery/delivery-records.producer';
 import { EgressClient } from './delivery/egress-client';
 import { PublisherMetrics } from './delivery/publisher-metrics';
 import { WebhookDispatcher } from './delivery/webhook-dispatcher';
-import { WebhookEventsConsumer } from './delivery/webhook-events.consumer';
 import { WebhookNoticesConsumer } from './delivery/webhook-notices.consumer';
+import { DeliveryHoldsRepository } from './holds/delivery-holds.repository';
+import { EndpointLanes } from './lanes/endpoint-lanes';
+import { WebhookLanesConsumer } from './lanes/webhook-lanes.consumer';
 import type { PublisherConfig } from './publisher-config';
+import { FailedBatchRouter } from './retry/failed-batch-router';
+import { RetryChainConsumer } from './retry/retry-chain.consumer';
+import { RetryHandler } from './retry/retry-handler';
 
-/** Closes the egress pool after the consumer stopped delivering. */
+const CONFIG = Symbol('PUBLISHER_CONFIG');
+const LOGGER = Symbol('PUBLISHER_LOGGER');
+const DATA_SOURCE = Symbol('PUBLISHER_DATA_SOURCE');
+
+/** Connects the publisher's tables and brings them up to date before anything delivers. */
 @Injectable()
-class EgressClientLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(EgressClient) private readonly egress: EgressClient) {}
+class Database implements OnModuleInit, OnApplicationShutdown {
+  constructor(
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.dataSource.initialize();
+    const applied = await runMigrations(this.dataSource, PUBLISHER_MIGRATION_LOCK);
+    if (applied.length > 0) this.logger.info({ applied }, 'applied database migrations');
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
+
+/**
+ * Starts the three consumers once the endpoint view is current (payload lanes, retry chain,
+ * notices) and stops them in the reverse order: no delivery starts after shutdown begins,
+ * and what finished is committed before the pools and the database close.
+ */
+@Injectable()
+class DeliveryPipeline implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly lanesConsumer: WebhookLanesConsumer;
+  private readonly retryConsumer: RetryChainConsumer;
+  private readonly noticesConsumer: WebhookNoticesConsumer;
+
+  constructor(
+    @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
+    @Inject(CONFIG) private readonly config: PublisherConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(EndpointDirectory) private readonly directory: EndpointDirectory,
+    @Inject(EgressClient) private readonly egress: EgressClient,
+    @Inject(EndpointLanes) lanes: EndpointLanes,
+    @Inject(RetryHandler) retryHandler: RetryHandler,
+    @Inject(WebhookDispatcher) dispatcher: WebhookDispatcher,
+    @Inject(SecretBox) secretBox: SecretBox,
+    @Inject(PublisherMetrics) metrics: PublisherMetrics,
+  ) {
+    const { prefix, topics } = config.kafka;
+    this.lanesConsumer = new WebhookLanesConsumer(kafka, { topic: topics.webhookEvents, groupId: `${prefix}${CONSUMER_GROUPS.publisher}`, lanes, logger });
+    this.retryConsumer = new RetryChainConsumer(kafka, { topics: topics.webhookRetries, groupId: `${prefix}${CONSUMER_GROUPS.publisherRetries}`, handler: retryHandler, metrics, logger });
+    this.noticesConsumer = new WebhookNoticesConsumer(kafka, config.kafka, { dispatcher, secretBox, logger });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const { prefix, topics } = this.config.kafka;
+    await this.directory.start(this.kafka, topics.endpointConfig, `${prefix}tidings.publisher.endpoint-view`);
+    await Promise.all([this.lanesConsumer.start(), this.retryConsumer.start(), this.noticesConsumer.start()]);
+  }
+
+  /** Before any other shutdown hook: the producer and the database are still open. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all([this.lanesConsumer.stop(), this.retryConsumer.stop(), this.noticesConsumer.stop()]);
+    await this.directory.stop();
     await this.egress.close();
+    this.logger.info('stopped delivering');
   }
 }
 
@@ -27,17 +96,43 @@ export class PublisherModule {
       module: PublisherModule,
       imports: [KafkaModule.forRoot({ config: config.kafka, logger })],
       providers: [
+        { provide: CONFIG, useValue: config },
+        { provide: LOGGER, useValue: logger },
+        { provide: DATA_SOURCE, useFactory: () => publisherDataSource(config.database) },
         { provide: EndpointDirectory, useFactory: () => new EndpointDirectory(logger.child({ component: 'endpoint-directory' })) },
         { provide: EgressClient, useFactory: () => new EgressClient(config.egressProxyUrl) },
         { provide: SecretBox, useFactory: () => new SecretBox(config.secrets.keys) },
+        { provide: PublisherMetrics, inject: [ServiceMetrics], useFactory: (m: ServiceMetrics) => new PublisherMetrics(m.registry) },
+        { provide: DeliveryHoldsRepository, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new DeliveryHoldsRepository(ds) },
         {
           provide: WebhookDispatcher,
-          inject: [EgressClient, ServiceMetrics],
-          useFactory: (egress: EgressClient, metrics: ServiceMetrics) => new WebhookDispatcher(egress, config.deliveryTimeoutMs, logger, new PublisherMetrics(metrics.registry)),
+          inject: [EgressClient, PublisherMetrics],
+          useFactory: (egress: EgressClient, metrics: PublisherMetrics) => new WebhookDispatcher(egress, config.deliveryTimeoutMs, logger, metrics),
         },
-        EgressClientLifecycle,
-        WebhookEventsConsumer,
-        WebhookNoticesConsumer,
+        {
+          provide: DeliveryRecordsProducer,
+          inject: [KafkaProducerService, PublisherMetrics],
+          useFactory: (producer: KafkaProducerService, metrics: PublisherMetrics) => new DeliveryRecordsProducer(producer, config.kafka.topics, metrics),
+        },
+        {
+          provide: FailedBatchRouter,
+          inject: [DeliveryRecordsProducer],
+          useFactory: (records: DeliveryRecordsProducer) => new FailedBatchRouter(records, config.kafka.retrySchedule, config.kafka.topics.webhookRetries),
+        },
+        {
+          provide: EndpointLanes,
+          inject: [EndpointDirectory, DeliveryHoldsRepository, WebhookDispatcher, DeliveryRecordsProducer, FailedBatchRouter, SecretBox, PublisherMetrics],
+          useFactory: (directory: EndpointDirectory, holds: DeliveryHoldsRepository, dispatcher: WebhookDispatcher, records: DeliveryRecordsProducer, router: FailedBatchRouter, secretBox: SecretBox, metrics: PublisherMetrics) =>
+            new EndpointLanes({ directory, holds, dispatcher, records, router, secretBox, metrics, limits: config.batch, logger: logger.child({ component: 'lanes' }) }),
+        },
+        {
+          provide: RetryHandler,
+          inject: [EndpointDirectory, DeliveryHoldsRepository, WebhookDispatcher, DeliveryRecordsProducer, FailedBatchRouter, SecretBox],
+          useFactory: (directory: EndpointDirectory, holds: DeliveryHoldsRepository, dispatcher: WebhookDispatcher, records: DeliveryRecordsProducer, router: FailedBatchRouter, secretBox: SecretBox) =>
+            new RetryHandler({ directory, holds, dispatcher, records, router, secretBox, logger: logger.child({ component: 'retry-chain' }) }),
+        },
+        Database,
+        DeliveryPipeline,
       ],
     };
   }

@@ -6,6 +6,15 @@ export interface DeliveryResponse {
   /** Set when the egress proxy itself refused or failed the request. */
   egressReasonCode: string | undefined;
   egressReason: string | undefined;
+  /** The endpoint's `Retry-After`, in milliseconds, when it sent one (seconds or an HTTP date). */
+  retryAfterMs: number | undefined;
+}
+
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /**
@@ -44,6 +53,7 @@ export class EgressClient {
       status: response.statusCode,
       egressReasonCode: header(HTTP_HEADERS.egressReasonCode),
       egressReason: header(HTTP_HEADERS.egressReason),
+      retryAfterMs: parseRetryAfter(header('retry-after')),
     };
   }
 

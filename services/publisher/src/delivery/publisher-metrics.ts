@@ -1,15 +1,30 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { DeadLetterCause, WebhookEvent } from '@tidings/contracts';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { AttemptOutcome } from './webhook-dispatcher';
 
 export type DeliveryKind = 'payload' | 'notice';
 
-/** The publisher's Prometheus metrics. */
+/** A view the retry consumer keeps of one retry topic, read at scrape time. */
+export interface RetryTopicGauges {
+  /** Records written to the topic and not yet consumed (group lag). */
+  backlog(): Promise<number>;
+  /** Seconds since the oldest record this instance holds became due; 0 when none is due. */
+  oldestDueAgeSeconds(): number;
+}
+
+/** The publisher's Prometheus metrics (names documented in the README). */
 export class PublisherMetrics {
   private readonly deliveries: Counter<'kind' | 'outcome'>;
+  private readonly attempts: Counter<'kind' | 'attempt'>;
   private readonly duration: Histogram<'kind'>;
   private readonly eventToDelivery: Histogram<'kind'>;
+  private readonly batchEvents: Histogram;
+  private readonly deadLetters: Counter<'cause'>;
+  private readonly retryTopics = new Map<string, RetryTopicGauges>();
 
   constructor(registry: Registry) {
-    this.deliveries = new Counter({ name: 'tidings_publisher_deliveries_total', help: 'Delivery attempts, by kind and outcome', labelNames: ['kind', 'outcome'] as const, registers: [registry] });
+    this.deliveries = new Counter({ name: 'tidings_publisher_deliveries_total', help: 'Delivery attempts, by kind and outcome (delivered, failed, gone)', labelNames: ['kind', 'outcome'] as const, registers: [registry] });
+    this.attempts = new Counter({ name: 'tidings_publisher_delivery_attempts_total', help: 'Delivery attempts by attempt number (1 = first try)', labelNames: ['kind', 'attempt'] as const, registers: [registry] });
     this.duration = new Histogram({
       name: 'tidings_publisher_delivery_duration_seconds',
       help: 'One delivery attempt, request to response, through the egress',
@@ -24,13 +39,47 @@ export class PublisherMetrics {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600, 86400],
       registers: [registry],
     });
+    this.batchEvents = new Histogram({ name: 'tidings_publisher_batch_events', help: 'Events per batch sent (first attempts)', buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500], registers: [registry] });
+    this.deadLetters = new Counter({ name: 'tidings_publisher_dead_lettered_batches_total', help: 'Batches dead-lettered, by cause', labelNames: ['cause'] as const, registers: [registry] });
+    const topics = this.retryTopics;
+    new Gauge({
+      name: 'tidings_publisher_retry_backlog',
+      help: 'Records in a retry topic not yet consumed',
+      labelNames: ['topic'] as const,
+      registers: [registry],
+      async collect() {
+        for (const [topic, gauges] of topics) this.set({ topic }, await gauges.backlog().catch(() => Number.NaN));
+      },
+    });
+    new Gauge({
+      name: 'tidings_publisher_retry_oldest_due_age_seconds',
+      help: 'How long the oldest due record of a retry topic has waited past its due time (0: none overdue)',
+      labelNames: ['topic'] as const,
+      registers: [registry],
+      collect() {
+        for (const [topic, gauges] of topics) this.set({ topic }, gauges.oldestDueAgeSeconds());
+      },
+    });
   }
 
-  attempt(kind: DeliveryKind, delivered: boolean, seconds: number, eventTimestamps: string[]): void {
-    this.deliveries.inc({ kind, outcome: delivered ? 'delivered' : 'failed' });
-    this.duration.observe({ kind }, seconds);
-    if (!delivered) return;
+  attempt(kind: DeliveryKind, attempt: number, result: AttemptOutcome, events: WebhookEvent[]): void {
+    this.deliveries.inc({ kind, outcome: result.outcome });
+    this.attempts.inc({ kind, attempt: String(attempt) });
+    this.duration.observe({ kind }, result.latencyMs / 1000);
+    if (result.outcome !== 'delivered') return;
     const now = Date.now();
-    for (const t of eventTimestamps) this.eventToDelivery.observe({ kind }, Math.max(0, (now - Date.parse(t)) / 1000));
+    for (const e of events) this.eventToDelivery.observe({ kind }, Math.max(0, (now - Date.parse(e.timestamp)) / 1000));
+  }
+
+  batchFormed(events: number): void {
+    this.batchEvents.observe(events);
+  }
+
+  deadLettered(cause: DeadLetterCause): void {
+    this.deadLetters.inc({ cause });
+  }
+
+  watchRetryTopic(topic: string, gauges: RetryTopicGauges): void {
+    this.retryTopics.set(topic, gauges);
   }
 }

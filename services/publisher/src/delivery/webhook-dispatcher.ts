@@ -1,7 +1,7 @@
+import type { DeliveryBatch } from '@tidings/contracts';
 import { TIDINGS_VERSION, type Logger } from '@tidings/telemetry';
-import type { WebhookEvent } from '@tidings/contracts';
 import { signatureHeaders } from '@tidings/webhook-signing';
-import type { DeliveryResponse, EgressClient } from './egress-client';
+import type { EgressClient } from './egress-client';
 import type { DeliveryKind, PublisherMetrics } from './publisher-metrics';
 
 /** Where a batch goes and the secrets (in clear, in memory only) that sign it. */
@@ -11,23 +11,15 @@ export interface DeliveryTarget {
   secrets: string[];
 }
 
-/** A batch as it goes on the wire: its id and body never change across retries. */
-export interface Batch {
-  id: string;
-  kind: DeliveryKind;
-  target: DeliveryTarget;
-  events: WebhookEvent[];
-}
-
-export class DeliveryFailed extends Error {
-  constructor(
-    readonly batchId: string,
-    readonly response: DeliveryResponse | undefined,
-    reason: string,
-  ) {
-    super(reason);
-  }
-}
+/**
+ * What one attempt came to, per PRODUCT: a 2xx within the timeout delivers; 410 Gone stops
+ * the endpoint at once; anything else (3xx included: redirects are never followed, 4xx, 5xx,
+ * a timeout, an egress refusal) fails and is retried on the schedule.
+ */
+export type AttemptOutcome =
+  | { outcome: 'delivered'; status: number; latencyMs: number }
+  | { outcome: 'gone'; status: 410; latencyMs: number; reason: string }
+  | { outcome: 'failed'; status: number | null; latencyMs: number; reason: string; retryAfterMs: number | undefined };
 
 /** Signs a batch with every secret of its target and POSTs it through the egress. */
 export class WebhookDispatcher {
@@ -38,34 +30,39 @@ export class WebhookDispatcher {
     private readonly metrics: PublisherMetrics,
   ) {}
 
-  async dispatch(batch: Batch): Promise<DeliveryResponse> {
+  async dispatch(kind: DeliveryKind, target: DeliveryTarget, batch: DeliveryBatch, attempt: number): Promise<AttemptOutcome> {
     const body = JSON.stringify(batch.events);
     const headers = {
       'content-type': 'application/json',
       'user-agent': `Tidings/${TIDINGS_VERSION}`,
-      ...signatureHeaders({ id: batch.id, timestamp: Math.floor(Date.now() / 1000), body, secrets: batch.target.secrets }),
+      ...signatureHeaders({ id: batch.id, timestamp: Math.floor(Date.now() / 1000), body, secrets: target.secrets }),
     };
-    let response: DeliveryResponse;
     const started = performance.now();
-    const elapsedMs = () => performance.now() - started;
+    let result: AttemptOutcome;
     try {
-      response = await this.egress.post(batch.target.endpointUrl, body, headers, this.timeoutMs);
+      const response = await this.egress.post(target.endpointUrl, body, headers, this.timeoutMs);
+      const latencyMs = performance.now() - started;
+      if (response.status >= 200 && response.status < 300) result = { outcome: 'delivered', status: response.status, latencyMs };
+      else if (response.status === 410) result = { outcome: 'gone', status: 410, latencyMs, reason: 'the endpoint answered 410 Gone' };
+      else {
+        const reason = response.egressReasonCode
+          ? `egress refused (${response.egressReasonCode}): ${response.egressReason ?? 'no reason given'}`
+          : response.status >= 300 && response.status < 400
+            ? `the endpoint answered ${response.status}; redirects are not followed`
+            : `the endpoint answered ${response.status}`;
+        // An egress refusal is not the endpoint's answer: record no status for it.
+        result = { outcome: 'failed', status: response.egressReasonCode ? null : response.status, latencyMs, reason, retryAfterMs: response.retryAfterMs };
+      }
     } catch (error) {
-      this.metrics.attempt(batch.kind, false, elapsedMs() / 1000, []);
-      throw new DeliveryFailed(batch.id, undefined, `request failed: ${(error as Error).message}`);
+      const latencyMs = performance.now() - started;
+      const timedOut = (error as Error).name === 'TimeoutError' || (error as { code?: string }).code?.startsWith('UND_ERR_') === true && latencyMs >= this.timeoutMs;
+      const reason = timedOut ? `no answer within ${this.timeoutMs} ms` : `request failed: ${(error as Error).message}`;
+      result = { outcome: 'failed', status: null, latencyMs, reason, retryAfterMs: undefined };
     }
-    const latencyMs = elapsedMs();
-    const delivered = response.status >= 200 && response.status < 300;
-    this.metrics.attempt(batch.kind, delivered, latencyMs / 1000, batch.events.map((e) => e.timestamp));
-    const log = { endpointId: batch.target.endpointId, batchId: batch.id, events: batch.events.length, status: response.status, latencyMs: Math.round(latencyMs) };
-    if (delivered) {
-      this.logger.info(log, 'webhook delivered');
-      return response;
-    }
-    const reason = response.egressReasonCode
-      ? `egress refused (${response.egressReasonCode}): ${response.egressReason ?? ''}`
-      : `endpoint answered ${response.status}`;
-    this.logger.warn({ ...log, reason }, 'webhook delivery failed');
-    throw new DeliveryFailed(batch.id, response, reason);
+    this.metrics.attempt(kind, attempt, result, batch.events);
+    const log = { endpointId: target.endpointId, batchId: batch.id, attempt, events: batch.events.length, status: result.status, latencyMs: Math.round(result.latencyMs) };
+    if (result.outcome === 'delivered') this.logger.info(log, 'webhook delivered');
+    else this.logger.warn({ ...log, reason: result.reason }, 'webhook delivery failed');
+    return result;
   }
 }

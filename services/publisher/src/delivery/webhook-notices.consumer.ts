@@ -1,52 +1,65 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CONSUMER_GROUPS, webhookNoticeRecordSchema } from '@tidings/contracts';
 import type { KafkaConfig } from '@tidings/config';
 import { decodeJsonRecord, ManagedConsumer, type ConsumedRecord } from '@tidings/kafka';
-import { KAFKA_CLIENT, KAFKA_CONFIG, SERVICE_LOGGER } from '@tidings/kafka-nest';
-import { SecretBox } from '@tidings/secret-box';
+import type { SecretBox } from '@tidings/secret-box';
 import type { Logger } from '@tidings/telemetry';
 import type { Kafka } from 'kafkajs';
-import { batchIdFor } from './webhook-events.consumer';
-import { WebhookDispatcher } from './webhook-dispatcher';
+import { batchIdFor } from '../lanes/batch-id';
+import type { WebhookDispatcher } from './webhook-dispatcher';
+
+/**
+ * A notice is tried a few times in place, then given up with its reason: its endpoint may be
+ * the one that just failed for a day, and a notice must never hold up the notices behind it.
+ */
+const NOTICE_RETRY_DELAYS_MS = [1_000, 5_000];
 
 /**
  * Delivers test events and `webhook*` notices. Its own consumer group on its own topic, so a
  * notice never waits behind an endpoint's payload backlog; and each record names its target
  * and secrets, so a deleted or rotated endpoint is still told, with the secret it holds.
  */
-@Injectable()
-export class WebhookNoticesConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
-  private consumer: ManagedConsumer | undefined;
+export class WebhookNoticesConsumer {
+  private readonly consumer: ManagedConsumer;
 
   constructor(
-    @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
-    @Inject(KAFKA_CONFIG) private readonly config: KafkaConfig,
-    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
-    @Inject(SecretBox) private readonly secretBox: SecretBox,
-    private readonly dispatcher: WebhookDispatcher,
-  ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    this.consumer = new ManagedConsumer(this.kafka, {
-      groupId: `${this.config.prefix}${CONSUMER_GROUPS.publisherNotices}`,
-      logger: this.logger,
-      handlers: { [this.config.topics.webhookNotices]: (record) => this.handle(record) },
+    kafka: Kafka,
+    config: KafkaConfig,
+    private readonly deps: { dispatcher: WebhookDispatcher; secretBox: SecretBox; logger: Logger },
+  ) {
+    this.consumer = new ManagedConsumer(kafka, {
+      groupId: `${config.prefix}${CONSUMER_GROUPS.publisherNotices}`,
+      logger: deps.logger,
+      handlers: { [config.topics.webhookNotices]: (record) => this.handle(record) },
     });
-    await this.consumer.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.consumer?.stop();
+  start(): Promise<void> {
+    return this.consumer.start();
+  }
+
+  stop(): Promise<void> {
+    return this.consumer.stop();
   }
 
   private async handle(record: ConsumedRecord): Promise<void> {
     const decoded = decodeJsonRecord(record, webhookNoticeRecordSchema);
     if (!decoded.ok) {
-      this.logger.error({ partition: record.partition, offset: record.offset, reason: decoded.reason }, 'skipping unreadable notice record');
+      this.deps.logger.error({ partition: record.partition, offset: record.offset, reason: decoded.reason }, 'skipping unreadable notice record');
       return;
     }
     const { target, event } = decoded.value;
-    const secrets = target.secrets.map((s) => this.secretBox.open(s, target.endpointId));
-    await this.dispatcher.dispatch({ id: batchIdFor(record), kind: 'notice', target: { endpointId: target.endpointId, endpointUrl: target.endpointUrl, secrets }, events: [event] });
+    const secrets = target.secrets.map((s) => this.deps.secretBox.open(s, target.endpointId));
+    const batch = { id: batchIdFor(`${record.topic}/${record.partition}/${record.offset}`), events: [event] };
+    for (let attempt = 1; ; attempt++) {
+      const result = await this.deps.dispatcher.dispatch('notice', { endpointId: target.endpointId, endpointUrl: target.endpointUrl, secrets }, batch, attempt);
+      if (result.outcome === 'delivered') return;
+      const delay = NOTICE_RETRY_DELAYS_MS[attempt - 1];
+      if (delay === undefined) {
+        this.deps.logger.warn({ endpointId: target.endpointId, noticeId: decoded.value.noticeId, type: event.type, attempts: attempt, reason: result.reason }, 'notice not delivered; given up');
+        return;
+      }
+      await sleep(delay);
+    }
   }
 }

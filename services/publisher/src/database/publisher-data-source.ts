@@ -1,0 +1,21 @@
+import type { DatabaseConfig } from '@tidings/config';
+import { DataSource } from 'typeorm';
+import { DeliveryHolds1763900000000 } from './migrations/1763900000000-delivery-holds';
+
+/** Arbitrary but fixed: serialises the publisher's migrations across replicas. */
+export const PUBLISHER_MIGRATION_LOCK = 7_117_002;
+
+/** The publisher's tables (prefixed `publisher_`) with their own migrations table. */
+export function publisherDataSource(config: DatabaseConfig): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: config.url,
+    entities: [],
+    migrations: [DeliveryHolds1763900000000],
+    migrationsTableName: 'publisher_schema_migrations',
+    migrationsTransactionMode: 'all',
+    synchronize: false,
+    logging: false,
+    extra: { max: 10, application_name: 'tidings-publisher' },
+  });
+}

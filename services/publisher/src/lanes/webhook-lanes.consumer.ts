@@ -1,0 +1,78 @@
+import type { Consumer, Kafka } from 'kafkajs';
+import type { Logger } from '@tidings/telemetry';
+import { toConsumedRecord } from '@tidings/kafka';
+import type { EndpointLanes } from './endpoint-lanes';
+
+/** Above this many unfinished records a partition stops fetching, until half are done. */
+const MAX_PENDING_PER_PARTITION = 10_000;
+const COMMIT_INTERVAL_MS = 1_000;
+
+/**
+ * The consumer-group member behind the lanes: any number of publisher instances share the
+ * webhook-events partitions. Fetching never waits for deliveries; offsets are committed up to
+ * each partition's first unfinished record, so a crash or a rebalance re-reads, never skips.
+ */
+export class WebhookLanesConsumer {
+  private readonly consumer: Consumer;
+  private ready: Promise<void> = Promise.resolve();
+  private commitTimer: NodeJS.Timeout | undefined;
+  private readonly paused = new Set<number>();
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: { topic: string; groupId: string; lanes: EndpointLanes; logger: Logger },
+  ) {
+    this.consumer = kafka.consumer({ groupId: options.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 500 });
+    options.lanes.rewind = (partition, offset) => this.consumer.seek({ topic: options.topic, partition, offset: String(offset) });
+  }
+
+  async start(): Promise<void> {
+    const { topic, lanes, logger } = this.options;
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      const owned = payload.memberAssignment[topic] ?? [];
+      logger.info({ topic, partitions: owned }, 'webhook-events partitions assigned');
+      this.paused.clear();
+      this.ready = this.ready.then(() => lanes.assign(owned));
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: 3,
+      eachBatch: async ({ batch, pause, heartbeat }) => {
+        await this.ready;
+        lanes.accept(batch.messages.map((m) => toConsumedRecord(batch.topic, batch.partition, m)));
+        if (lanes.pending(batch.partition) > MAX_PENDING_PER_PARTITION) {
+          pause();
+          this.paused.add(batch.partition);
+        }
+        await heartbeat();
+      },
+    });
+    this.commitTimer = setInterval(() => void this.tick(), COMMIT_INTERVAL_MS);
+  }
+
+  /** Commits what is finished and resumes partitions that have caught up. */
+  private async tick(): Promise<void> {
+    const { topic, lanes, logger } = this.options;
+    for (const partition of this.paused) {
+      if (lanes.pending(partition) > MAX_PENDING_PER_PARTITION / 2) continue;
+      this.paused.delete(partition);
+      this.consumer.resume([{ topic, partitions: [partition] }]);
+    }
+    const points = lanes.commitPoints();
+    if (points.length === 0) return;
+    await this.consumer
+      .commitOffsets(points.map(({ partition, offset }) => ({ topic, partition, offset: String(offset) })))
+      .catch((error: unknown) => logger.debug({ err: error }, 'offset commit skipped (rebalancing)'));
+  }
+
+  /** Stops fetching, lets state changes settle, commits what finished, and leaves the group. */
+  async stop(): Promise<void> {
+    clearInterval(this.commitTimer);
+    await this.consumer.stop();
+    await this.options.lanes.quiesce();
+    await this.tick();
+    await this.consumer.disconnect();
+  }
+}

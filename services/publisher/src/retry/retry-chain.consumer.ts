@@ -1,0 +1,141 @@
+import { retryRecordSchema, type RetryTopic } from '@tidings/contracts';
+import { decodeJsonRecord, toConsumedRecord } from '@tidings/kafka';
+import type { Logger } from '@tidings/telemetry';
+import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { PublisherMetrics } from '../delivery/publisher-metrics';
+import type { RetryHandler } from './retry-handler';
+
+/** Due retries of one partition handled at once (one at a time per endpoint). */
+const CONCURRENCY = 16;
+
+/**
+ * Consumes the retry topics. A record is never handled before its due time: at the first
+ * record not yet due, the partition is paused until then (the consumer keeps heartbeating, so
+ * it stays in the group) and the record is fetched again on resume. Other partitions, and so
+ * other endpoints, go on. On every assignment all pauses are dropped and recomputed from the
+ * records' own due times, so rebalances and restarts lose no schedule.
+ */
+export class RetryChainConsumer {
+  private readonly consumer: Consumer;
+  private readonly admin: Admin;
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Due time of the record each partition waits on or is handling (for the overdue gauge). */
+  private readonly heads = new Map<string, { topic: string; dueAt: number }>();
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: { topics: RetryTopic[]; groupId: string; handler: RetryHandler; metrics: PublisherMetrics; logger: Logger },
+  ) {
+    this.consumer = kafka.consumer({ groupId: options.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 1_000 });
+    this.admin = kafka.admin();
+  }
+
+  async start(): Promise<void> {
+    const { topics, logger } = this.options;
+    if (topics.length === 0) return;
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => this.recomputePauses());
+    await this.admin.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: topics.map((t) => t.name), fromBeginning: true });
+    for (const { name } of topics) {
+      this.options.metrics.watchRetryTopic(name, { backlog: () => this.backlog(name), oldestDueAgeSeconds: () => this.oldestDueAge(name) });
+    }
+    await this.consumer.run({
+      autoCommit: true,
+      autoCommitInterval: 1_000,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: Math.min(6, topics.length * 3),
+      eachBatch: async ({ batch, resolveOffset, heartbeat, pause, isRunning, isStale, commitOffsetsIfNecessary }) => {
+        const key = `${batch.topic}:${batch.partition}`;
+        if (this.timers.has(key)) return; // paused; a prefetched batch is re-read on resume
+        const due: KafkaMessage[] = [];
+        for (const message of batch.messages) {
+          const dueAt = this.dueAt(batch.topic, batch.partition, message);
+          if (dueAt > Date.now()) {
+            this.heads.set(key, { topic: batch.topic, dueAt });
+            pause();
+            this.timers.set(key, setTimeout(() => this.resume(batch.topic, batch.partition), dueAt - Date.now()));
+            break;
+          }
+          due.push(message);
+        }
+        if (due.length === 0) return;
+        if (!this.timers.has(key)) this.heads.set(key, { topic: batch.topic, dueAt: this.dueAt(batch.topic, batch.partition, due[0]!) });
+        const beat = setInterval(() => void heartbeat().catch(() => undefined), 3_000);
+        try {
+          await this.handleInParallel(batch.topic, batch.partition, due, isRunning, isStale);
+        } finally {
+          clearInterval(beat);
+        }
+        if (!isRunning() || isStale()) return;
+        resolveOffset(due.at(-1)!.offset);
+        if (!this.timers.has(key)) this.heads.delete(key);
+        await commitOffsetsIfNecessary();
+        logger.debug({ topic: batch.topic, partition: batch.partition, handled: due.length }, 'retries handled');
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    if (this.options.topics.length === 0) return;
+    await this.consumer.disconnect();
+    await this.admin.disconnect();
+  }
+
+  /** An unreadable record has no due time: it is handled (and skipped with its reason) at once. */
+  private dueAt(topic: string, partition: number, message: KafkaMessage): number {
+    const decoded = decodeJsonRecord(toConsumedRecord(topic, partition, message), retryRecordSchema);
+    return decoded.ok ? Date.parse(decoded.value.dueAt) : 0;
+  }
+
+  /** Handles due records with bounded concurrency; one endpoint's records stay in order. */
+  private async handleInParallel(topic: string, partition: number, messages: KafkaMessage[], isRunning: () => boolean, isStale: () => boolean): Promise<void> {
+    const byEndpoint = new Map<string, KafkaMessage[]>();
+    for (const m of messages) {
+      const k = m.key?.toString() ?? '';
+      byEndpoint.set(k, [...(byEndpoint.get(k) ?? []), m]);
+    }
+    const chains = [...byEndpoint.values()];
+    const worker = async () => {
+      for (let chain = chains.shift(); chain; chain = chains.shift()) {
+        for (const m of chain) {
+          if (!isRunning() || isStale()) return;
+          await this.options.handler.handle(toConsumedRecord(topic, partition, m));
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, chains.length) }, worker));
+  }
+
+  private resume(topic: string, partition: number): void {
+    this.timers.delete(`${topic}:${partition}`);
+    this.consumer.resume([{ topic, partitions: [partition] }]);
+  }
+
+  private recomputePauses(): void {
+    const paused = this.consumer.paused();
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    this.heads.clear();
+    if (paused.length > 0) this.consumer.resume(paused);
+    this.options.logger.info({ resumed: paused.length }, 'retry topics assigned; waits are recomputed from due times');
+  }
+
+  private oldestDueAge(topic: string): number {
+    const now = Date.now();
+    let oldest = 0;
+    for (const head of this.heads.values()) if (head.topic === topic && head.dueAt < now) oldest = Math.max(oldest, (now - head.dueAt) / 1000);
+    return oldest;
+  }
+
+  private async backlog(topic: string): Promise<number> {
+    const [ends, committed] = await Promise.all([this.admin.fetchTopicOffsets(topic), this.admin.fetchOffsets({ groupId: this.options.groupId, topics: [topic] })]);
+    const at = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+    return ends.reduce((sum, p) => {
+      const start = Math.max(at.get(p.partition) ?? -1, Number(p.low));
+      return sum + Math.max(0, Number(p.high) - start);
+    }, 0);
+  }
+}
