@@ -10,6 +10,8 @@ export interface ServiceProcess {
   name: ServiceName;
   child: ChildProcess;
   logFile: string;
+  /** Its HTTP port (health and metrics), from its environment. */
+  port: string;
   /** SIGTERM, then wait for a clean exit (SIGKILL after 20 s). */
   stop(): Promise<number | null>;
   /** SIGKILL at once: a crash. */
@@ -49,6 +51,7 @@ export async function startService(name: ServiceName, env: Record<string, string
     name,
     child,
     logFile,
+    port: new URL(options.healthUrl).port,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill('SIGTERM');

@@ -86,6 +86,16 @@ export class TidingsStack {
     }
   }
 
+  /**
+   * Another instance of a service (a second publisher, say): same environment, its own HTTP
+   * port and log file. Not stopped by stop(); the caller owns it.
+   */
+  async startInstance(name: ServiceName, label: string): Promise<ServiceProcess> {
+    const port = await freePort();
+    const portVar = { subscriptions: 'SUBSCRIPTIONS_PORT', trigger: 'TRIGGER_PORT', publisher: 'PUBLISHER_PORT', egress: 'EGRESS_ADMIN_PORT' }[name];
+    return startService(name, { ...this.env, [portVar]: String(port), TRIGGER_INSTANCE_ID: label }, { healthUrl: `http://127.0.0.1:${port}/health`, logDir: join(this.logDir, label) });
+  }
+
   /** `npm run tidings -- keys create`, as an operator runs it; returns stdout. */
   async cli(...args: string[]): Promise<{ stdout: string; stderr: string }> {
     return run(process.execPath, [join(repoRoot(), 'dist/services/subscriptions/src/cli/tidings-cli.js'), ...args], { env: { PATH: process.env.PATH ?? '', ...this.env } });

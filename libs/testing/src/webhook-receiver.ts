@@ -9,6 +9,14 @@ export interface ReceivedWebhook {
   path: string;
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  /** What the receiver answered. */
+  status: number;
+}
+
+/** How to answer a request to a path: a status, and headers (e.g. Retry-After). */
+export interface ReceiverAnswer {
+  status: number;
+  headers?: Record<string, string>;
 }
 
 export interface VerifiedWebhook extends ReceivedWebhook {
@@ -26,6 +34,8 @@ export class WebhookReceiver {
   private server: Server | undefined;
   /** Status code to answer with (tests flip it to simulate failing endpoints). */
   status = 200;
+  /** Per-path answers, ahead of `status`: a fixed answer, or one decided per request. */
+  readonly answers = new Map<string, ReceiverAnswer | ((w: Omit<ReceivedWebhook, 'status'>) => ReceiverAnswer)>();
   private listeners: ((w: ReceivedWebhook) => void)[] = [];
 
   constructor(private readonly ca: TestCa) {}
@@ -35,10 +45,13 @@ export class WebhookReceiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const webhook = { receivedAt: new Date(), path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+        const request = { receivedAt: new Date(), path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+        const rule = this.answers.get(request.path);
+        const answer = typeof rule === 'function' ? rule(request) : (rule ?? { status: this.status });
+        const webhook = { ...request, status: answer.status };
         this.received.push(webhook);
         for (const l of this.listeners) l(webhook);
-        res.writeHead(this.status, { 'content-type': 'application/json' }).end('{"ok":true}');
+        res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers }).end('{"ok":true}');
       });
     });
     await new Promise<void>((resolve, reject) => {

@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Producer } from 'kafkajs';
+import { deadLetterRecordSchema, type DeadLetterRecord } from '@tidings/contracts';
+import { TidingsStack, verifyWebhook, waitFor } from '@tidings/testing';
+import { apiKey, createEndpoint, deliveredEvents, emitNodeEvents, eventsOf, isPayload, kafkaFor, payloadPartition, requestsTo, type Endpoint } from './delivery-helpers';
+
+const SCHEDULE_MS = 2_000;
+
+/**
+ * Delivery to PRODUCT's Output and "Order, retries, and telling when we stop", against the real
+ * broker, Postgres, egress and an HTTPS receiver, with the schedule scaled to seconds
+ * (RETRY_SCHEDULE=2s*3: a retry 2 s after each failure, three retries, then dead letters).
+ */
+describe('batched delivery, the retry chain and order', () => {
+  let stack: TidingsStack;
+  let producer: Producer;
+  const deadLetters: DeadLetterRecord[] = [];
+
+  before(async () => {
+    stack = await TidingsStack.create('retries', { RETRY_SCHEDULE: '2s*3', BATCH_LINGER_MS: '1000' });
+    await stack.start();
+    producer = kafkaFor(stack).producer();
+    await producer.connect();
+    const consumer = kafkaFor(stack).consumer({ groupId: `${stack.env.KAFKA_TOPIC_PREFIX}e2e-dlq` });
+    await consumer.connect();
+    await consumer.subscribe({ topic: `${stack.env.KAFKA_TOPIC_PREFIX}tidings.webhook-dead-letters.v1`, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void deadLetters.push(deadLetterRecordSchema.parse(JSON.parse(message.value!.toString()))) });
+    after(() => consumer.disconnect());
+  });
+
+  after(async () => {
+    await producer?.disconnect();
+    await stack?.stop();
+  });
+
+  const webhookOf = async (key: string, id: string) => (await stack.api('GET', `/api/v2/webhooks/${id}`, key)).body as { status: string; disabledReason: string | null };
+
+  it('batches a burst (at most BATCH_MAX_EVENTS per POST), in order, signed with both schemes', async () => {
+    const tailnet = 'batch.example.com';
+    const key = await apiKey(stack, tailnet);
+    const endpoint = await createEndpoint(stack, key, tailnet, '/batch');
+    const devices = Array.from({ length: 300 }, (_, i) => `d${i}`);
+    const ids = await emitNodeEvents(stack, producer, tailnet, devices);
+    await waitFor('300 events delivered', () => deliveredEvents(stack, endpoint).length >= 300, 60_000);
+
+    const posts = requestsTo(stack, '/batch').filter(isPayload);
+    for (const post of posts) {
+      const verified = verifyWebhook(post, endpoint.secret, endpoint.standardWebhooksSecret);
+      assert.ok(verified.tailscaleSignatureValid && verified.standardSignatureValid, 'both signatures verify');
+    }
+    const sizes = posts.map((p) => eventsOf(p).length);
+    assert.ok(Math.max(...sizes) <= 100, `no batch above 100 events: ${sizes.join(',')}`);
+    assert.ok(Math.max(...sizes) > 1, `events were batched: ${sizes.join(',')}`);
+    assert.ok(posts.length < 300, `fewer POSTs than events: ${posts.length}`);
+    assert.deepEqual(deliveredEvents(stack, endpoint).map((e) => e.id), ids, 'every event once, in the order produced');
+  });
+
+  it('sends a lone event at once, without waiting for company', async () => {
+    const tailnet = 'lone.example.com';
+    const key = await apiKey(stack, tailnet);
+    const endpoint = await createEndpoint(stack, key, tailnet, '/lone');
+    const started = Date.now();
+    await emitNodeEvents(stack, producer, tailnet, ['solo']);
+    await waitFor('the event', () => deliveredEvents(stack, endpoint).length === 1, 30_000);
+    // Generous for a loaded 2-core machine; the linger (1 s) would add a full second.
+    assert.ok(Date.now() - started < 3_000, `delivered after ${Date.now() - started} ms`);
+  });
+
+  it('retries a failing endpoint on schedule, then dead-letters, disables and tells', async () => {
+    const tailnet = 'failing.example.com';
+    const key = await apiKey(stack, tailnet);
+    stack.receiver.answers.set('/down', { status: 500 });
+    const failing = await createEndpoint(stack, key, tailnet, '/down');
+    const watcher = await createEndpoint(stack, key, tailnet, '/watcher', ['categoryWebhookManagement']);
+
+    const [first] = await emitNodeEvents(stack, producer, tailnet, ['first']);
+    await waitFor('the first attempt', () => requestsTo(stack, '/down').some(isPayload), 30_000);
+    // Produced while the first batch waits: it must wait behind it, and follow it to the dead letters.
+    const [second] = await emitNodeEvents(stack, producer, tailnet, ['second']);
+
+    const attempts = await waitFor('four attempts', () => {
+      const a = requestsTo(stack, '/down').filter((w) => eventsOf(w).some((e) => e.id === first));
+      return a.length >= 4 ? a : undefined;
+    }, 60_000);
+    const ids = new Set(attempts.map((a) => String(a.headers['webhook-id'])));
+    assert.equal(ids.size, 1, 'one batch id across retries');
+    assert.equal(new Set(attempts.map((a) => a.body)).size, 1, 'one body across retries');
+    const gaps = attempts.slice(1).map((a, i) => a.receivedAt.getTime() - attempts[i]!.receivedAt.getTime());
+    for (const gap of gaps) assert.ok(gap >= SCHEDULE_MS - 100 && gap < SCHEDULE_MS + 2_500, `retry gaps follow the 2 s schedule: ${gaps.join(', ')} ms`);
+
+    const disabled = await waitFor('the endpoint disabled', async () => {
+      const w = await webhookOf(key, failing.endpointId);
+      return w.status === 'disabled' ? w : undefined;
+    }, 30_000);
+    assert.match(disabled.disabledReason ?? '', /not delivered after 4 attempts.*answered 500/);
+    const told = await waitFor('webhookDisabled to the watcher', () => requestsTo(stack, '/watcher').flatMap(eventsOf).find((e) => e.type === 'webhookDisabled'), 30_000);
+    assert.match(told.data.reason ?? '', /not delivered after 4 attempts/);
+    await waitFor('webhookDisabled tried at the failing endpoint too', () => requestsTo(stack, '/down').flatMap(eventsOf).some((e) => e.type === 'webhookDisabled'), 30_000);
+
+    const letters = await waitFor('dead letters', () => {
+      const mine = deadLetters.filter((d) => d.endpointId === failing.endpointId);
+      return mine.length >= 2 ? mine : undefined;
+    }, 30_000);
+    const exhausted = letters.find((d) => d.cause === 'exhausted')!;
+    assert.deepEqual(exhausted.batch.events.map((e) => e.id), [first]);
+    assert.equal(exhausted.attempts, 4);
+    assert.equal(exhausted.batch.id, [...ids][0]);
+    const behind = letters.find((d) => d.cause === 'endpointDisabled')!;
+    assert.deepEqual(behind.batch.events.map((e) => e.id), [second]);
+    assert.ok(!requestsTo(stack, '/down').some((w) => eventsOf(w).some((e) => e.id === second)), 'the waiting event was never sent ahead of the failing batch');
+    assert.equal(watcher.path, '/watcher');
+  });
+
+  it('disables at once on 410 Gone, without retrying', async () => {
+    const tailnet = 'gone.example.com';
+    const key = await apiKey(stack, tailnet);
+    stack.receiver.answers.set('/gone', { status: 410 });
+    const gone = await createEndpoint(stack, key, tailnet, '/gone');
+    const [id] = await emitNodeEvents(stack, producer, tailnet, ['g']);
+    const disabled = await waitFor('disabled', async () => {
+      const w = await webhookOf(key, gone.endpointId);
+      return w.status === 'disabled' ? w : undefined;
+    }, 30_000);
+    assert.match(disabled.disabledReason ?? '', /410 Gone/);
+    await waitFor('the dead letter', () => deadLetters.find((d) => d.endpointId === gone.endpointId && d.cause === 'gone'), 30_000);
+    await new Promise((r) => setTimeout(r, SCHEDULE_MS * 2));
+    assert.equal(requestsTo(stack, '/gone').filter((w) => eventsOf(w).some((e) => e.id === id)).length, 1, 'one attempt, no retries');
+  });
+
+  it('keeps one endpoint in order through failures while another on its partition gets every event at once', async () => {
+    const tailnet = 'order.example.com';
+    const key = await apiKey(stack, tailnet);
+    // Endpoints land on partitions by their id: create until two share one; the rest hear nothing.
+    const candidates: Endpoint[] = [];
+    let pair: [Endpoint, Endpoint] | undefined;
+    while (!pair) {
+      const e = await createEndpoint(stack, key, tailnet, `/candidate-${candidates.length}`, ['userDeleted']);
+      const twin = candidates.find((c) => payloadPartition(c.endpointId) === payloadPartition(e.endpointId));
+      candidates.push(e);
+      if (twin) pair = [twin, e];
+    }
+    const [flaky, healthy] = pair;
+    let failures = 0;
+    stack.receiver.answers.set(flaky.path, (w) => (w.body.includes('"type":"nodeCreated"') && failures++ < 2 ? { status: 503, headers: { 'retry-after': '1' } } : { status: 200 }));
+    for (const e of pair) assert.equal((await stack.api('PATCH', `/api/v2/webhooks/${e.endpointId}`, key, { subscriptions: ['nodeCreated'] })).status, 200);
+
+    const ids = await emitNodeEvents(stack, producer, tailnet, Array.from({ length: 30 }, (_, i) => `o${i}`));
+    await waitFor('the healthy endpoint has every event', () => deliveredEvents(stack, healthy).length >= 30, 30_000);
+    const healthyDone = Date.now();
+    await waitFor('the flaky endpoint has every event', () => deliveredEvents(stack, flaky).length >= 30, 60_000);
+
+    assert.deepEqual(deliveredEvents(stack, healthy).map((e) => e.id), ids, 'healthy: every event once, in order');
+    assert.deepEqual(deliveredEvents(stack, flaky).map((e) => e.id), ids, 'flaky: every event once, in order, after two failures');
+    const firstSuccess = requestsTo(stack, flaky.path).find((w) => isPayload(w) && w.status === 200)!;
+    assert.ok(healthyDone <= firstSuccess.receivedAt.getTime() + 200, 'the healthy endpoint did not wait for the flaky one');
+    const failed = requestsTo(stack, flaky.path).filter((w) => isPayload(w) && w.status === 503);
+    assert.equal(failed.length, 2);
+    assert.equal(failed[0]!.headers['webhook-id'], firstSuccess.headers['webhook-id'], 'the retried batch keeps its id');
+  });
+});
