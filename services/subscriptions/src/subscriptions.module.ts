@@ -10,6 +10,7 @@ import { ApiKeyGuard } from './api-keys/api-key.guard';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import { dataSourceOptions, MIGRATION_LOCK } from './database/data-source-options';
 import { runMigrations } from '@tidings/database';
+import { DeliveryRecordsConsumer } from './deliveries/delivery-records.consumer';
 import { EndpointCommandsService } from './endpoints/endpoint-commands.service';
 import { EndpointQueriesService } from './endpoints/endpoint-queries.service';
 import { EndpointUrlPolicy } from './endpoints/endpoint-url.policy';
@@ -63,6 +64,7 @@ export class SubscriptionsModule implements NestModule {
         EndpointCommandsService,
         EndpointQueriesService,
         OutboxRelayService,
+        DeliveryRecordsConsumer,
       ],
     };
   }
