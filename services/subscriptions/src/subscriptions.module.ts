@@ -11,6 +11,7 @@ import { ApiKeysService } from './api-keys/api-keys.service';
 import { dataSourceOptions, MIGRATION_LOCK } from './database/data-source-options';
 import { runMigrations } from '@tidings/database';
 import { DeliveryRecordsConsumer } from './deliveries/delivery-records.consumer';
+import { EndpointCommandsConsumer } from './endpoints/endpoint-commands.consumer';
 import { EndpointCommandsService } from './endpoints/endpoint-commands.service';
 import { EndpointQueriesService } from './endpoints/endpoint-queries.service';
 import { EndpointUrlPolicy } from './endpoints/endpoint-url.policy';
@@ -65,6 +66,7 @@ export class SubscriptionsModule implements NestModule {
         EndpointQueriesService,
         OutboxRelayService,
         DeliveryRecordsConsumer,
+        EndpointCommandsConsumer,
       ],
     };
   }
