@@ -2,7 +2,7 @@ import { isEventCategory, isEventType } from '@tidings/contracts';
 import { toStandardWebhooksSecret } from '@tidings/webhook-signing';
 import { z } from 'zod';
 import { ValidationProblem, type FieldProblem } from '../http/problem-details.filter';
-import type { EndpointEntity } from './endpoint.entity';
+import { endpointStatus, type EndpointEntity, type EndpointStatus } from './endpoint.entity';
 
 const subscription = z.string().refine((s) => (isEventType(s) && s !== 'test') || isEventCategory(s), { message: 'unknown event type or category' });
 
@@ -44,7 +44,7 @@ export interface WebhookView {
   created: string;
   lastModified: string;
   subscriptions: string[];
-  status: string;
+  status: EndpointStatus;
   disabledReason: string | null;
   secret?: string;
   standardWebhooksSecret?: string;
@@ -59,7 +59,7 @@ export function toWebhookView(e: EndpointEntity, secret?: string): WebhookView {
     created: e.created.toISOString(),
     lastModified: e.lastModified.toISOString(),
     subscriptions: e.subscriptions,
-    status: e.status,
+    status: endpointStatus(e),
     disabledReason: e.disabledReason,
     ...(secret ? { secret, standardWebhooksSecret: toStandardWebhooksSecret(secret) } : {}),
   };
