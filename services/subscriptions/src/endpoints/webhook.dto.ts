@@ -22,6 +22,11 @@ export const rotateSecretSchema = z
   .object({ gracePeriodSeconds: z.number({ error: 'must be a number of seconds' }).int('must be a whole number of seconds').min(0, 'must not be negative').max(604_800, 'must be at most 604800 (7 days)').default(0) })
   .default({ gracePeriodSeconds: 0 });
 
+/** With `redeliverDeadLetters`, what was dead-lettered (and not replayed yet) is sent again. */
+export const enableWebhookSchema = z
+  .object({ redeliverDeadLetters: z.boolean({ error: 'must be true or false' }).default(false) })
+  .default({ redeliverDeadLetters: false });
+
 export const disableWebhookSchema = z.object({ reason: z.string().max(500).default('disabled by hand') }).default({ reason: 'disabled by hand' });
 
 /**
