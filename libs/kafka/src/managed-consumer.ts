@@ -38,7 +38,18 @@ export class ManagedConsumer {
   async start(): Promise<void> {
     const topics = Object.keys(this.options.handlers);
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics, fromBeginning: this.options.fromBeginning ?? true });
+    // Topics this service provisioned a moment ago may not be in every broker's metadata yet
+    // (KRaft answers "does not host this topic-partition"): retriable, so retry, briefly.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.consumer.subscribe({ topics, fromBeginning: this.options.fromBeginning ?? true });
+        break;
+      } catch (error) {
+        if (attempt >= 10 || (error as { retriable?: boolean }).retriable !== true) throw error;
+        this.options.logger.warn({ err: error, topics, attempt }, 'subscribing failed; retrying');
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
+    }
     this.running = true;
     await this.consumer.run({
       autoCommit: true,

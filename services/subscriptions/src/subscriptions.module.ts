@@ -10,6 +10,11 @@ import { ApiKeyGuard } from './api-keys/api-key.guard';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import { dataSourceOptions, MIGRATION_LOCK } from './database/data-source-options';
 import { runMigrations } from '@tidings/database';
+import { BatchReplayService } from './deliveries/batch-replay.service';
+import { DeliveriesController } from './deliveries/deliveries.controller';
+import { DeliveryQueriesService } from './deliveries/delivery-queries.service';
+import { DeliveryRecordsConsumer } from './deliveries/delivery-records.consumer';
+import { EndpointCommandsConsumer } from './endpoints/endpoint-commands.consumer';
 import { EndpointCommandsService } from './endpoints/endpoint-commands.service';
 import { EndpointQueriesService } from './endpoints/endpoint-queries.service';
 import { EndpointUrlPolicy } from './endpoints/endpoint-url.policy';
@@ -51,7 +56,7 @@ export class SubscriptionsModule implements NestModule {
         TypeOrmModule.forFeature([ApiKeyEntity, EndpointEntity]),
         KafkaModule.forRoot({ config: config.kafka, logger }),
       ],
-      controllers: [WebhooksController, OpenApiController],
+      controllers: [WebhooksController, DeliveriesController, OpenApiController],
       providers: [
         { provide: LOGGER, useValue: logger },
         { provide: APP_FILTER, useFactory: () => new ProblemDetailsFilter(logger) },
@@ -63,6 +68,10 @@ export class SubscriptionsModule implements NestModule {
         EndpointCommandsService,
         EndpointQueriesService,
         OutboxRelayService,
+        DeliveryQueriesService,
+        BatchReplayService,
+        DeliveryRecordsConsumer,
+        EndpointCommandsConsumer,
       ],
     };
   }

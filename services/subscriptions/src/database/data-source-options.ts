@@ -1,17 +1,20 @@
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '@tidings/config';
 import { ApiKeyEntity } from '../api-keys/api-key.entity';
+import { DeadLetterEntity } from '../deliveries/dead-letter.entity';
+import { DeliveryAttemptEntity } from '../deliveries/delivery-attempt.entity';
 import { EndpointEventEntity } from '../endpoints/endpoint-event.entity';
 import { EndpointEntity } from '../endpoints/endpoint.entity';
 import { OutboxEntity } from '../outbox/outbox.entity';
 import { InitialSchema1763805600000 } from './migrations/1763805600000-initial-schema';
+import { DeliveryRecords1764410400000 } from './migrations/1764410400000-delivery-records';
 
 /** Arbitrary but fixed: serialises the subscriptions service's migrations across replicas. */
 export const MIGRATION_LOCK = 7_117_001;
 
 /** The schema changes only through these migrations; `synchronize` stays off. */
-export const MIGRATIONS = [InitialSchema1763805600000];
-export const ENTITIES = [ApiKeyEntity, EndpointEventEntity, EndpointEntity, OutboxEntity];
+export const MIGRATIONS = [InitialSchema1763805600000, DeliveryRecords1764410400000];
+export const ENTITIES = [ApiKeyEntity, EndpointEventEntity, EndpointEntity, OutboxEntity, DeliveryAttemptEntity, DeadLetterEntity];
 
 export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
   return {

@@ -1,6 +1,7 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn, VirtualColumn } from 'typeorm';
 import type { SealedSecret } from '@tidings/contracts';
 
+/** The status the API shows; the projection stores only whether it is disabled. */
 export type EndpointStatus = 'enabled' | 'failing' | 'disabled';
 
 /** The read model the API serves, rebuilt from endpoint_events by the projector. */
@@ -25,7 +26,7 @@ export class EndpointEntity {
   subscriptions!: string[];
 
   @Column('text')
-  status!: EndpointStatus;
+  status!: 'enabled' | 'disabled';
 
   @Column('text', { name: 'disabled_reason', nullable: true })
   disabledReason!: string | null;
@@ -44,4 +45,20 @@ export class EndpointEntity {
 
   @Column('timestamptz', { name: 'last_modified' })
   lastModified!: Date;
+
+  /**
+   * The outcome of its most recent delivery attempt (null: none yet). Read with every select of
+   * the entity, in the same query (a subquery on the delivery_attempts_endpoint index).
+   */
+  @VirtualColumn({
+    type: 'text',
+    query: (alias) => `SELECT a.outcome FROM delivery_attempts a WHERE a.endpoint_id = ${alias}.endpoint_id AND a.tailnet = ${alias}.tailnet ORDER BY a.attempted_at DESC, a.attempt DESC LIMIT 1`,
+  })
+  lastAttemptOutcome!: 'delivered' | 'failed' | null;
+}
+
+/** `failing`: enabled, and its most recent delivery attempt failed. */
+export function endpointStatus(e: EndpointEntity): EndpointStatus {
+  if (e.status === 'disabled') return 'disabled';
+  return e.lastAttemptOutcome === 'failed' ? 'failing' : 'enabled';
 }

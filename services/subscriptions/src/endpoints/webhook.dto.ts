@@ -2,7 +2,7 @@ import { isEventCategory, isEventType } from '@tidings/contracts';
 import { toStandardWebhooksSecret } from '@tidings/webhook-signing';
 import { z } from 'zod';
 import { ValidationProblem, type FieldProblem } from '../http/problem-details.filter';
-import type { EndpointEntity } from './endpoint.entity';
+import { endpointStatus, type EndpointEntity, type EndpointStatus } from './endpoint.entity';
 
 const subscription = z.string().refine((s) => (isEventType(s) && s !== 'test') || isEventCategory(s), { message: 'unknown event type or category' });
 
@@ -21,6 +21,11 @@ export const patchWebhookSchema = z.object({
 export const rotateSecretSchema = z
   .object({ gracePeriodSeconds: z.number({ error: 'must be a number of seconds' }).int('must be a whole number of seconds').min(0, 'must not be negative').max(604_800, 'must be at most 604800 (7 days)').default(0) })
   .default({ gracePeriodSeconds: 0 });
+
+/** With `redeliverDeadLetters`, what was dead-lettered (and not replayed yet) is sent again. */
+export const enableWebhookSchema = z
+  .object({ redeliverDeadLetters: z.boolean({ error: 'must be true or false' }).default(false) })
+  .default({ redeliverDeadLetters: false });
 
 export const disableWebhookSchema = z.object({ reason: z.string().max(500).default('disabled by hand') }).default({ reason: 'disabled by hand' });
 
@@ -44,7 +49,7 @@ export interface WebhookView {
   created: string;
   lastModified: string;
   subscriptions: string[];
-  status: string;
+  status: EndpointStatus;
   disabledReason: string | null;
   secret?: string;
   standardWebhooksSecret?: string;
@@ -59,7 +64,7 @@ export function toWebhookView(e: EndpointEntity, secret?: string): WebhookView {
     created: e.created.toISOString(),
     lastModified: e.lastModified.toISOString(),
     subscriptions: e.subscriptions,
-    status: e.status,
+    status: endpointStatus(e),
     disabledReason: e.disabledReason,
     ...(secret ? { secret, standardWebhooksSecret: toStandardWebhooksSecret(secret) } : {}),
   };

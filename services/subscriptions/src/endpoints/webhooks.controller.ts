@@ -1,14 +1,16 @@
 import { Body, Controller, Inject, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiKeyGuard, type AuthenticatedRequest } from '../api-keys/api-key.guard';
 import type { Principal } from '../api-keys/api-keys.service';
+import { BatchReplayService } from '../deliveries/batch-replay.service';
 import { EndpointCommandsService } from './endpoint-commands.service';
 import { EndpointQueriesService } from './endpoint-queries.service';
 import { EndpointUrlPolicy } from './endpoint-url.policy';
-import { createWebhookSchema, disableWebhookSchema, parseBody, patchWebhookSchema, rotateSecretSchema, toWebhookView, type WebhookView } from './webhook.dto';
+import { createWebhookSchema, disableWebhookSchema, enableWebhookSchema, parseBody, patchWebhookSchema, rotateSecretSchema, toWebhookView, type WebhookView } from './webhook.dto';
 
 /**
  * Tailscale's webhook API (same paths, fields and status codes; `-` names the key's own
- * tailnet) plus ours: disable and enable. Every route needs an API key of the tailnet.
+ * tailnet) plus ours: disable, and enable (optionally redelivering the dead letters). Every
+ * route needs an API key of the tailnet.
  */
 @Controller('api/v2')
 @UseGuards(ApiKeyGuard)
@@ -16,6 +18,7 @@ export class WebhooksController {
   constructor(
     private readonly commands: EndpointCommandsService,
     private readonly queries: EndpointQueriesService,
+    private readonly replays: BatchReplayService,
     @Inject(EndpointUrlPolicy) private readonly urlPolicy: EndpointUrlPolicy,
   ) {}
 
@@ -75,8 +78,13 @@ export class WebhooksController {
 
   @Post('webhooks/:endpointId/enable')
   @HttpCode(200)
-  async enable(@Req() req: AuthenticatedRequest, @Param('endpointId') endpointId: string): Promise<WebhookView> {
-    return toWebhookView(await this.commands.enable(req.principal, endpointId));
+  async enable(@Req() req: AuthenticatedRequest, @Param('endpointId') endpointId: string, @Body() body: unknown): Promise<WebhookView> {
+    const { redeliverDeadLetters } = parseBody(enableWebhookSchema, body);
+    const endpoint = await this.commands.enable(req.principal, endpointId);
+    // After the enable committed: should the replay fail, the same request again (enable is a
+    // no-op then) sends what was not sent.
+    if (redeliverDeadLetters) await this.replays.replayPending(req.principal, endpoint);
+    return toWebhookView(endpoint);
   }
 }
 

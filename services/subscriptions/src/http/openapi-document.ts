@@ -4,6 +4,7 @@ const subscriptions = { type: 'array', minItems: 1, items: { type: 'string', enu
 const problem = { content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
 const webhook = { content: { 'application/json': { schema: { $ref: '#/components/schemas/Webhook' } } } };
 const endpointId = { name: 'endpointId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+const batchId = { name: 'batchId', in: 'path', required: true, description: 'the batch id (the `webhook-id` header of its requests)', schema: { type: 'string' } };
 const tailnet = { name: 'tailnet', in: 'path', required: true, description: 'The key\'s tailnet, or `-` for it', schema: { type: 'string' } };
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [String(c), { description: ERROR_TEXT[c], ...problem }]));
 const ERROR_TEXT: Record<number, string> = {
@@ -13,6 +14,10 @@ const ERROR_TEXT: Record<number, string> = {
   409: 'changed concurrently; reload and retry',
   415: 'request body is not JSON',
 };
+const delivery = { content: { 'application/json': { schema: { $ref: '#/components/schemas/Delivery' } } } };
+const noBatch = { description: 'no such webhook in the key\'s tailnet, or no such batch of it', ...problem };
+const dateTime = { type: 'string', format: 'date-time' };
+const nullableDateTime = { type: ['string', 'null'], format: 'date-time' };
 const json = (schema: object) => ({ required: true, content: { 'application/json': { schema } } });
 
 /**
@@ -68,7 +73,55 @@ export const OPENAPI_DOCUMENT = {
       },
     },
     '/api/v2/webhooks/{endpointId}/enable': {
-      post: { operationId: 'enableWebhook', parameters: [endpointId], responses: { '200': { description: 'enabled', ...webhook }, ...errors(401, 404, 409) } },
+      post: {
+        operationId: 'enableWebhook',
+        parameters: [endpointId],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                properties: {
+                  redeliverDeadLetters: { type: 'boolean', default: false, description: 'also replay every dead-lettered batch of the endpoint not replayed yet, oldest first, as `…/replay` does' },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': { description: 'enabled (a no-op when it was); with `redeliverDeadLetters`, the dead letters are on their way. Repeating the request sends only what was not sent', ...webhook },
+          ...errors(400, 401, 404, 409, 415),
+        },
+      },
+    },
+    '/api/v2/webhooks/{endpointId}/deliveries': {
+      get: {
+        operationId: 'listDeliveries',
+        description: 'The endpoint\'s batches, newest first by their latest attempt or dead-lettering, each with its attempts. A batch dead-lettered without an attempt (cause `endpointDisabled`) is listed too.',
+        parameters: [endpointId, { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } }],
+        responses: {
+          '200': { description: 'the deliveries', content: { 'application/json': { schema: { type: 'object', required: ['deliveries'], properties: { deliveries: { type: 'array', items: { $ref: '#/components/schemas/Delivery' } } } } } } },
+          ...errors(400, 401, 404),
+        },
+      },
+    },
+    '/api/v2/webhooks/{endpointId}/deliveries/{batchId}': {
+      get: { operationId: 'getDelivery', parameters: [endpointId, batchId], responses: { '200': { description: 'the delivery', ...delivery }, ...errors(401), '404': noBatch } },
+    },
+    '/api/v2/webhooks/{endpointId}/deliveries/{batchId}/replay': {
+      post: {
+        operationId: 'replayDelivery',
+        description:
+          'Sends a dead-lettered batch again, as it was (same `webhook-id`, same body), in the endpoint\'s order. Each call is a new request: replaying a batch twice sends it twice. Sets `deadLetter.replayedAt`.',
+        parameters: [endpointId, batchId],
+        responses: {
+          '202': { description: 'the batch is on its way', content: { 'application/json': { schema: { type: 'object', required: ['batchId'], properties: { batchId: { type: 'string' } } } } } },
+          ...errors(401),
+          '404': noBatch,
+          '409': { description: 'the batch was not dead-lettered, or the webhook is disabled (enable it first)', ...problem },
+        },
+      },
     },
   },
   components: {
@@ -85,10 +138,55 @@ export const OPENAPI_DOCUMENT = {
           created: { type: 'string', format: 'date-time' },
           lastModified: { type: 'string', format: 'date-time' },
           subscriptions: { type: 'array', items: { type: 'string' } },
-          status: { type: 'string', enum: ['enabled', 'failing', 'disabled'] },
+          status: { type: 'string', enum: ['enabled', 'failing', 'disabled'], description: '`failing`: enabled, and its most recent delivery attempt failed' },
           disabledReason: { type: ['string', 'null'] },
           secret: { type: 'string', description: 'tskey-webhook-…; only on create and rotate' },
           standardWebhooksSecret: { type: 'string', description: 'whsec_… (the same key bytes); only on create and rotate' },
+        },
+      },
+      Delivery: {
+        type: 'object',
+        description: 'One batch (one request body, retried as it was) and what became of it',
+        required: ['batchId', 'state', 'eventIds', 'attempts', 'lastAttemptAt', 'nextAttemptAt', 'deadLetter'],
+        properties: {
+          batchId: { type: 'string', description: 'the `webhook-id` header of its requests' },
+          state: {
+            type: 'string',
+            enum: ['delivered', 'retrying', 'failed', 'deadLettered'],
+            description: '`retrying`: the last attempt failed and another is due (`nextAttemptAt`); `failed`: the last attempt failed, none is due, and it is not (yet) dead-lettered; `deadLettered`: Tidings stopped trying (attempts after a replay count again)',
+          },
+          eventIds: { type: 'array', items: { type: 'string' } },
+          attempts: { type: 'array', items: { $ref: '#/components/schemas/DeliveryAttempt' } },
+          lastAttemptAt: nullableDateTime,
+          nextAttemptAt: { ...nullableDateTime, description: 'when the next attempt is due, while `retrying`' },
+          deadLetter: {
+            oneOf: [
+              { type: 'null' },
+              {
+                type: 'object',
+                required: ['cause', 'reason', 'deadLetteredAt', 'replayedAt'],
+                properties: {
+                  cause: { type: 'string', enum: ['exhausted', 'gone', 'endpointDisabled'], description: '`exhausted`: the retry schedule ran out; `gone`: the endpoint answered 410; `endpointDisabled`: it waited behind a dead-lettered batch, or arrived while the endpoint was disabled' },
+                  reason: { type: 'string' },
+                  deadLetteredAt: dateTime,
+                  replayedAt: { ...nullableDateTime, description: 'the last replay requested, if any' },
+                },
+              },
+            ],
+          },
+        },
+      },
+      DeliveryAttempt: {
+        type: 'object',
+        required: ['attempt', 'outcome', 'status', 'reason', 'latencyMs', 'attemptedAt', 'nextAttemptAt'],
+        properties: {
+          attempt: { type: 'integer', minimum: 1 },
+          outcome: { type: 'string', enum: ['delivered', 'failed'] },
+          status: { type: ['integer', 'null'], description: 'the endpoint\'s HTTP status; null when there was none (timeout, refused by the egress)' },
+          reason: { type: ['string', 'null'] },
+          latencyMs: { type: 'number', minimum: 0 },
+          attemptedAt: dateTime,
+          nextAttemptAt: nullableDateTime,
         },
       },
       Problem: {

@@ -1,0 +1,47 @@
+import type { DeadLetterRecord, DeliveryAttemptRecord } from '@tidings/contracts';
+import type { EntityManager } from 'typeorm';
+import { DeliveryAttemptEntity } from './delivery-attempt.entity';
+
+/**
+ * Writes the publisher's delivery records into the tables the API reads. Both writes are
+ * idempotent, as records arrive at least once.
+ */
+
+/** A redelivered attempt (same batch, same attempt number) inserts nothing. */
+export async function projectAttempt(manager: EntityManager, r: DeliveryAttemptRecord): Promise<void> {
+  await manager
+    .createQueryBuilder()
+    .insert()
+    .into(DeliveryAttemptEntity)
+    .values({
+      batchId: r.batchId,
+      attempt: r.attempt,
+      endpointId: r.endpointId,
+      tailnet: r.tailnet,
+      outcome: r.outcome,
+      status: r.status,
+      reason: r.reason,
+      latencyMs: r.latencyMs,
+      attemptedAt: new Date(r.attemptedAt),
+      eventIds: r.eventIds,
+      nextAttemptAt: r.nextAttemptAt ? new Date(r.nextAttemptAt) : null,
+    })
+    .orIgnore()
+    .execute();
+}
+
+/**
+ * A redelivered dead letter changes nothing. A later one for the same batch (a replay that
+ * failed again until the schedule ran out) replaces it and makes it replayable again.
+ */
+export async function projectDeadLetter(manager: EntityManager, r: DeadLetterRecord): Promise<void> {
+  await manager.query(
+    `INSERT INTO dead_letters (batch_id, endpoint_id, tailnet, cause, attempts, reason, dead_lettered_at, events)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::json)
+     ON CONFLICT (batch_id) DO UPDATE
+       SET cause = EXCLUDED.cause, attempts = EXCLUDED.attempts, reason = EXCLUDED.reason,
+           dead_lettered_at = EXCLUDED.dead_lettered_at, events = EXCLUDED.events, replayed_at = NULL
+       WHERE dead_letters.dead_lettered_at < EXCLUDED.dead_lettered_at AND dead_letters.endpoint_id = EXCLUDED.endpoint_id`,
+    [r.batch.id, r.endpointId, r.tailnet, r.cause, r.attempts, r.reason, r.deadLetteredAt, JSON.stringify(r.batch.events)],
+  );
+}

@@ -1,0 +1,84 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DeadLetterCause } from '@tidings/contracts';
+import { In, type DataSource } from 'typeorm';
+import type { Principal } from '../api-keys/api-keys.service';
+import { EndpointQueriesService } from '../endpoints/endpoint-queries.service';
+import type { EndpointEntity } from '../endpoints/endpoint.entity';
+import { DeliveryAttemptEntity } from './delivery-attempt.entity';
+import { toDeliveryView, type DeadLetterSummary, type DeliveryView } from './delivery-view';
+
+/**
+ * An endpoint's most recent batches, by their latest activity (an attempt or the
+ * dead-lettering), newest first. A batch dead-lettered without any attempt counts too.
+ */
+const RECENT_BATCHES = `
+  SELECT batch_id FROM (
+    SELECT batch_id, attempted_at AS at FROM delivery_attempts WHERE endpoint_id = $1 AND tailnet = $2
+    UNION ALL
+    SELECT batch_id, dead_lettered_at FROM dead_letters WHERE endpoint_id = $1 AND tailnet = $2
+  ) activity
+  GROUP BY batch_id
+  ORDER BY max(at) DESC, batch_id DESC
+  LIMIT $3`;
+
+const DEAD_LETTERS = `
+  SELECT batch_id, cause, reason, dead_lettered_at, replayed_at, jsonb_path_query_array(events::jsonb, '$[*].id') AS event_ids
+  FROM dead_letters WHERE endpoint_id = $1 AND tailnet = $2 AND batch_id = ANY($3)`;
+
+interface DeadLetterRow {
+  batch_id: string;
+  cause: DeadLetterCause;
+  reason: string;
+  dead_lettered_at: Date;
+  replayed_at: Date | null;
+  event_ids: string[];
+}
+
+/** The deliveries read side, scoped like the webhooks: another tailnet's endpoint is a 404. */
+@Injectable()
+export class DeliveryQueriesService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly endpoints: EndpointQueriesService,
+  ) {}
+
+  async list(principal: Principal, endpointId: string, limit: number): Promise<DeliveryView[]> {
+    const endpoint = await this.endpoints.get(principal, endpointId);
+    const rows: { batch_id: string }[] = await this.dataSource.query(RECENT_BATCHES, [endpoint.endpointId, endpoint.tailnet, limit]);
+    return this.views(endpoint, rows.map((r) => r.batch_id));
+  }
+
+  async get(principal: Principal, endpointId: string, batchId: string): Promise<DeliveryView> {
+    const endpoint = await this.endpoints.get(principal, endpointId);
+    const [view] = await this.views(endpoint, [batchId]);
+    if (!view) throw new NotFoundException(`delivery ${batchId} of webhook ${endpointId} not found`);
+    return view;
+  }
+
+  /** Two queries whatever the number of batches; views in the order of `batchIds`. */
+  private async views(endpoint: EndpointEntity, batchIds: string[]): Promise<DeliveryView[]> {
+    if (batchIds.length === 0) return [];
+    const scope = { endpointId: endpoint.endpointId, tailnet: endpoint.tailnet };
+    const attempts = await this.dataSource.getRepository(DeliveryAttemptEntity).find({
+      where: { ...scope, batchId: In(batchIds) },
+      order: { attemptedAt: 'ASC', attempt: 'ASC' },
+    });
+    const deadLetters: DeadLetterRow[] = await this.dataSource.query(DEAD_LETTERS, [scope.endpointId, scope.tailnet, batchIds]);
+
+    const attemptsOf = new Map<string, DeliveryAttemptEntity[]>();
+    for (const a of attempts) {
+      const list = attemptsOf.get(a.batchId);
+      if (list) list.push(a);
+      else attemptsOf.set(a.batchId, [a]);
+    }
+    const deadLetterOf = new Map(deadLetters.map((d) => [d.batch_id, d]));
+    return batchIds.flatMap((batchId) => {
+      const d = deadLetterOf.get(batchId);
+      const batchAttempts = attemptsOf.get(batchId) ?? [];
+      if (!d && batchAttempts.length === 0) return [];
+      const summary: DeadLetterSummary | null = d ? { cause: d.cause, reason: d.reason, deadLetteredAt: d.dead_lettered_at, replayedAt: d.replayed_at, eventIds: d.event_ids } : null;
+      return [toDeliveryView(batchId, batchAttempts, summary)];
+    });
+  }
+}

@@ -1,0 +1,65 @@
+import { Inject, Injectable, NotFoundException, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { KafkaConfig } from '@tidings/config';
+import { CONSUMER_GROUPS, endpointCommandRecordSchema } from '@tidings/contracts';
+import { decodeJsonRecord, ManagedConsumer, type ConsumedRecord } from '@tidings/kafka';
+import { KAFKA_CLIENT, KAFKA_CONFIG, SERVICE_LOGGER } from '@tidings/kafka-nest';
+import type { Logger } from '@tidings/telemetry';
+import type { Kafka } from 'kafkajs';
+import type { Principal } from '../api-keys/api-keys.service';
+import { EndpointCommandsService } from './endpoint-commands.service';
+
+/** The actor recorded on changes Tidings makes itself (config events, notices). */
+export const SYSTEM_LOGIN = 'tidings';
+
+/**
+ * Carries out the pipeline's commands (disable an endpoint after its retries ran out, or when
+ * it answered 410) through the same use case as the API, so the change is an event with its
+ * actor and the webhookDisabled notices go out. The command's tailnet scopes it like an API
+ * key: it cannot reach another tailnet's endpoint.
+ */
+@Injectable()
+export class EndpointCommandsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private consumer: ManagedConsumer | undefined;
+
+  constructor(
+    @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
+    @Inject(KAFKA_CONFIG) private readonly config: KafkaConfig,
+    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
+    private readonly commands: EndpointCommandsService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.consumer = new ManagedConsumer(this.kafka, {
+      groupId: `${this.config.prefix}${CONSUMER_GROUPS.subscriptionsCommands}`,
+      logger: this.logger,
+      handlers: { [this.config.topics.endpointCommands]: (record) => this.handle(record) },
+    });
+    await this.consumer.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.consumer?.stop();
+  }
+
+  private async handle(record: ConsumedRecord): Promise<void> {
+    const where = { partition: record.partition, offset: record.offset, key: record.key };
+    const decoded = decodeJsonRecord(record, endpointCommandRecordSchema);
+    if (!decoded.ok) {
+      // Never retried: it would be as unreadable the next time.
+      this.logger.error({ ...where, reason: decoded.reason }, 'skipping unreadable endpoint command');
+      return;
+    }
+    const command = decoded.value;
+    const actor: Principal = { keyId: SYSTEM_LOGIN, tailnet: command.tailnet, loginName: SYSTEM_LOGIN };
+    try {
+      // Already disabled: the use case changes nothing and sends no second notice.
+      const endpoint = await this.commands.disable(actor, command.endpointId, command.reason);
+      this.logger.info({ ...where, endpointId: command.endpointId, commandId: command.commandId, status: endpoint.status, disabledReason: endpoint.disabledReason }, 'applied disableEndpoint command');
+    } catch (error) {
+      // Deleted meanwhile, or not of that tailnet: nothing to disable. A conflict or a lost
+      // database connection is thrown, and the record retried.
+      if (!(error instanceof NotFoundException)) throw error;
+      this.logger.warn({ ...where, endpointId: command.endpointId, commandId: command.commandId }, 'skipping disableEndpoint command: no such endpoint in its tailnet');
+    }
+  }
+}
