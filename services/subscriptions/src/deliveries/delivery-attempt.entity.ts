@@ -28,7 +28,7 @@ export class DeliveryAttemptEntity {
   @Column('double precision', { name: 'latency_ms' })
   latencyMs!: number;
 
-  @Column('timestamptz', { name: 'attempted_at' })
+  @PrimaryColumn('timestamptz', { name: 'attempted_at' })
   attemptedAt!: Date;
 
   @Column('jsonb', { name: 'event_ids' })

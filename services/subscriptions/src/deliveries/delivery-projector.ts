@@ -7,7 +7,7 @@ import { DeliveryAttemptEntity } from './delivery-attempt.entity';
  * idempotent, as records arrive at least once.
  */
 
-/** A redelivered attempt (same batch, same attempt number) inserts nothing. */
+/** A redelivered attempt record (same batch, attempt number and time) inserts nothing. */
 export async function projectAttempt(manager: EntityManager, r: DeliveryAttemptRecord): Promise<void> {
   await manager
     .createQueryBuilder()

@@ -21,8 +21,9 @@ export class DeliveryRecords1764410400000 implements MigrationInterface {
         attempted_at     timestamptz NOT NULL,
         event_ids        jsonb NOT NULL,
         next_attempt_at  timestamptz,
-        -- A redelivered record (at least once) inserts nothing: ON CONFLICT DO NOTHING.
-        CONSTRAINT delivery_attempts_batch_attempt PRIMARY KEY (batch_id, attempt)
+        -- A redelivered record (at least once) inserts nothing: ON CONFLICT DO NOTHING. The time
+        -- is part of the key because a replayed batch counts its attempts from 1 again.
+        CONSTRAINT delivery_attempts_batch_attempt PRIMARY KEY (batch_id, attempt, attempted_at)
       )`);
     // Serves an endpoint's deliveries, newest first, and its latest outcome (the "failing" status).
     await q.query(`CREATE INDEX delivery_attempts_endpoint ON delivery_attempts (endpoint_id, attempted_at DESC)`);
