@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Producer } from 'kafkajs';
-import { deadLetterRecordSchema, type DeadLetterRecord } from '@tidings/contracts';
 import { TidingsStack, verifyWebhook, waitFor } from '@tidings/testing';
 import { apiKey, createEndpoint, deliveredEvents, emitNodeEvents, eventsOf, isPayload, kafkaFor, payloadPartition, requestsTo, type Endpoint } from './delivery-helpers';
 
@@ -15,18 +14,12 @@ const SCHEDULE_MS = 2_000;
 describe('batched delivery, the retry chain and order', () => {
   let stack: TidingsStack;
   let producer: Producer;
-  const deadLetters: DeadLetterRecord[] = [];
 
   before(async () => {
     stack = await TidingsStack.create('retries', { RETRY_SCHEDULE: '2s*3', BATCH_LINGER_MS: '1000' });
     await stack.start();
     producer = kafkaFor(stack).producer();
     await producer.connect();
-    const consumer = kafkaFor(stack).consumer({ groupId: `${stack.env.KAFKA_TOPIC_PREFIX}e2e-dlq` });
-    await consumer.connect();
-    await consumer.subscribe({ topic: `${stack.env.KAFKA_TOPIC_PREFIX}tidings.webhook-dead-letters.v1`, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void deadLetters.push(deadLetterRecordSchema.parse(JSON.parse(message.value!.toString()))) });
-    after(() => consumer.disconnect());
   });
 
   after(async () => {
@@ -34,6 +27,10 @@ describe('batched delivery, the retry chain and order', () => {
     await stack?.stop();
   });
 
+  type Delivery = { batchId: string; state: string; eventIds: string[]; attempts: unknown[]; deadLetter: { cause: string; reason: string } | null };
+  /** Dead letters as the deliveries API shows them (projected from the dead-letter topic). */
+  const deadLettersOf = async (key: string, id: string): Promise<Delivery[]> =>
+    ((await stack.api('GET', `/api/v2/webhooks/${id}/deliveries`, key)).body as { deliveries: Delivery[] }).deliveries.filter((d) => d.deadLetter !== null);
   const webhookOf = async (key: string, id: string) => (await stack.api('GET', `/api/v2/webhooks/${id}`, key)).body as { status: string; disabledReason: string | null };
 
   it('batches a burst (at most BATCH_MAX_EVENTS per POST), in order, signed with both schemes', async () => {
@@ -98,16 +95,16 @@ describe('batched delivery, the retry chain and order', () => {
     assert.match(told.data.reason ?? '', /not delivered after 4 attempts/);
     await waitFor('webhookDisabled tried at the failing endpoint too', () => requestsTo(stack, '/down').flatMap(eventsOf).some((e) => e.type === 'webhookDisabled'), 30_000);
 
-    const letters = await waitFor('dead letters', () => {
-      const mine = deadLetters.filter((d) => d.endpointId === failing.endpointId);
+    const letters = await waitFor('dead letters', async () => {
+      const mine = await deadLettersOf(key, failing.endpointId);
       return mine.length >= 2 ? mine : undefined;
     }, 30_000);
-    const exhausted = letters.find((d) => d.cause === 'exhausted')!;
-    assert.deepEqual(exhausted.batch.events.map((e) => e.id), [first]);
-    assert.equal(exhausted.attempts, 4);
-    assert.equal(exhausted.batch.id, [...ids][0]);
-    const behind = letters.find((d) => d.cause === 'endpointDisabled')!;
-    assert.deepEqual(behind.batch.events.map((e) => e.id), [second]);
+    const exhausted = letters.find((d) => d.deadLetter?.cause === 'exhausted')!;
+    assert.deepEqual(exhausted.eventIds, [first]);
+    assert.equal(exhausted.attempts.length, 4);
+    assert.equal(exhausted.batchId, [...ids][0]);
+    const behind = letters.find((d) => d.deadLetter?.cause === 'endpointDisabled')!;
+    assert.deepEqual(behind.eventIds, [second]);
     assert.ok(!requestsTo(stack, '/down').some((w) => eventsOf(w).some((e) => e.id === second)), 'the waiting event was never sent ahead of the failing batch');
     assert.equal(watcher.path, '/watcher');
   });
@@ -123,9 +120,24 @@ describe('batched delivery, the retry chain and order', () => {
       return w.status === 'disabled' ? w : undefined;
     }, 30_000);
     assert.match(disabled.disabledReason ?? '', /410 Gone/);
-    await waitFor('the dead letter', () => deadLetters.find((d) => d.endpointId === gone.endpointId && d.cause === 'gone'), 30_000);
+    await waitFor('the dead letter', async () => (await deadLettersOf(key, gone.endpointId)).find((d) => d.deadLetter?.cause === 'gone'), 30_000);
     await new Promise((r) => setTimeout(r, SCHEDULE_MS * 2));
-    assert.equal(requestsTo(stack, '/gone').filter((w) => eventsOf(w).some((e) => e.id === id)).length, 1, 'one attempt, no retries');
+    const tries = requestsTo(stack, '/gone').filter((w) => eventsOf(w).some((e) => e.id === id));
+    assert.equal(tries.length, 1, 'one attempt, no retries');
+
+    // Back again: enabling with redelivery sends the dead-lettered batch as it was.
+    stack.receiver.answers.set('/gone', { status: 200 });
+    const enabled = await stack.api('POST', `/api/v2/webhooks/${gone.endpointId}/enable`, key, { redeliverDeadLetters: true });
+    assert.equal(enabled.status, 200, JSON.stringify(enabled.body));
+    const again = await waitFor('the replayed batch', () => requestsTo(stack, '/gone').find((w) => w.status === 200 && eventsOf(w).some((e) => e.id === id)), 30_000);
+    assert.equal(again.headers['webhook-id'], tries[0]!.headers['webhook-id'], 'same webhook-id');
+    assert.equal(again.body, tries[0]!.body, 'same body');
+    const deliveries = await waitFor('the replay in the deliveries API', async () => {
+      const res = await stack.api('GET', `/api/v2/webhooks/${gone.endpointId}/deliveries`, key);
+      const list = (res.body as { deliveries: { batchId: string; state: string }[] }).deliveries;
+      return list.find((d) => d.batchId === again.headers['webhook-id'] && d.state === 'delivered') ? list : undefined;
+    }, 30_000);
+    assert.ok(deliveries.length >= 1);
   });
 
   it('keeps one endpoint in order through failures while another on its partition gets every event at once', async () => {

@@ -28,6 +28,25 @@ export async function provisionTopics(admin: Admin, specs: TopicSpec[], attempts
 
 const isMetadataLag = (error: unknown) => /does not host this topic-partition|LEADER_NOT_AVAILABLE|leader|UNKNOWN_TOPIC/i.test(`${(error as Error).message} ${(error as { type?: string }).type ?? ''}`);
 
+/**
+ * KRaft brokers learn of a new topic's leaders a moment after CreateTopics returns; until then
+ * ListOffsets answers "not the leader". Waits until every new topic answers, so nothing that
+ * starts right after provisioning (consumers, log replayers) meets that window.
+ */
+async function untilServed(admin: Admin, topics: string[], attempts = 50): Promise<void> {
+  for (const topic of topics) {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await admin.fetchTopicOffsets(topic);
+        break;
+      } catch (error) {
+        if (attempt >= attempts || !isMetadataLag(error)) throw error;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+}
+
 async function provisionOnce(admin: Admin, specs: TopicSpec[]): Promise<ProvisionReport> {
   const report: ProvisionReport = { created: [], updated: [], unchanged: [] };
   const existing = new Set(await admin.listTopics());
@@ -47,6 +66,7 @@ async function provisionOnce(admin: Admin, specs: TopicSpec[]): Promise<Provisio
       if (!String((error as Error).message).includes('already exists')) throw error;
     }
     report.created.push(...missing.map((s) => s.name));
+    await untilServed(admin, missing.map((s) => s.name));
   }
 
   const present = specs.filter((s) => existing.has(s.name));

@@ -55,6 +55,8 @@ export class EndpointLanes {
   private readonly lanes = new Map<string, Lane>();
   private readonly partitions = new Map<number, PartitionOffsets>();
   private holds = new Map<string, DeliveryHold>();
+  /** Shutting down: batches in flight finish, no new one starts. */
+  private stopping = false;
 
   constructor(
     private readonly deps: {
@@ -125,9 +127,12 @@ export class EndpointLanes {
     });
   }
 
-  /** Waits for queued state changes (not deliveries in flight) to finish; used on shutdown. */
-  async quiesce(): Promise<void> {
-    await Promise.all([...this.lanes.values()].map((l) => l.idle()));
+  /** Waits, up to `maxMs`, for deliveries in flight and queued state changes to finish (shutdown). */
+  async quiesce(maxMs: number): Promise<void> {
+    this.stopping = true;
+    const deadline = Date.now() + maxMs;
+    while (Date.now() < deadline && [...this.lanes.values()].some((l) => l.inFlight)) await new Promise((r) => setTimeout(r, 50));
+    await Promise.race([Promise.all([...this.lanes.values()].map((l) => l.idle())), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);
   }
 
   private lane(endpointId: string, partition: number): Lane {
@@ -152,6 +157,8 @@ export class EndpointLanes {
 
     const item: QueuedItem =
       record.kind === 'event' ? { ...eventItem(record.event, origin, Date.now()), offset } : { kind: 'batch', batch: record.batch, origin, receivedAt: Date.now(), offset };
+    // A replay follows an enable the API just published: make sure this view has it.
+    if (record.kind === 'replay') await this.deps.directory.sync();
     const endpoint = this.deps.directory.get(lane.endpointId);
     let hold = this.holds.get(lane.endpointId);
     if (hold?.state === 'deadLettered') {
@@ -207,7 +214,7 @@ export class EndpointLanes {
 
   /** Starts the next batch if none is in flight: from the queue, or the next page of a drain. */
   private pump(lane: Lane): void {
-    if (lane.inFlight || lane.abandoned) return;
+    if (lane.inFlight || lane.abandoned || this.stopping) return;
     if (lane.queue.length === 0) {
       if (lane.draining) {
         lane.inFlight = true;

@@ -6,6 +6,8 @@ import type { EndpointLanes } from './endpoint-lanes';
 /** Above this many unfinished records a partition stops fetching, until half are done. */
 const MAX_PENDING_PER_PARTITION = 10_000;
 const COMMIT_INTERVAL_MS = 1_000;
+/** How long a graceful stop waits for deliveries in flight; the rest is re-read by the next owner. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
  * The consumer-group member behind the lanes: any number of publisher instances share the
@@ -67,11 +69,14 @@ export class WebhookLanesConsumer {
       .catch((error: unknown) => logger.debug({ err: error }, 'offset commit skipped (rebalancing)'));
   }
 
-  /** Stops fetching, lets state changes settle, commits what finished, and leaves the group. */
+  /**
+   * Stops fetching, lets deliveries in flight finish (up to a bound), commits what finished
+   * while still a group member, then leaves the group.
+   */
   async stop(): Promise<void> {
     clearInterval(this.commitTimer);
-    await this.consumer.stop();
-    await this.options.lanes.quiesce();
+    this.consumer.pause([{ topic: this.options.topic }]);
+    await this.options.lanes.quiesce(SHUTDOWN_GRACE_MS);
     await this.tick();
     await this.consumer.disconnect();
   }
