@@ -8,7 +8,7 @@ import type { PublisherMetrics } from '../delivery/publisher-metrics';
 import type { WebhookDispatcher } from '../delivery/webhook-dispatcher';
 import type { DeliveryHold, DeliveryHoldsRepository, WaitingItem } from '../holds/delivery-holds.repository';
 import type { FailedBatchRouter } from '../retry/failed-batch-router';
-import { signingSecrets } from '../signing/endpoint-secrets';
+import { deliveryTarget } from '../signing/endpoint-secrets';
 import { batchIdFor } from './batch-id';
 import { eventItem, takeBatch, type BatchLimits, type LaneItem } from './batch-former';
 import { PartitionOffsets } from './partition-offsets';
@@ -259,7 +259,7 @@ export class EndpointLanes {
     try {
       // Deleted or disabled while queued: dropped or dead-lettered, never sent.
       const result = endpoint?.enabled
-        ? await this.deps.dispatcher.dispatch('payload', { endpointId: endpoint.endpointId, endpointUrl: endpoint.endpointUrl, secrets: signingSecrets(endpoint, this.deps.secretBox) }, batch, 1)
+        ? await this.deps.dispatcher.dispatch('payload', deliveryTarget(endpoint, this.deps.secretBox), batch, 1)
         : undefined;
       lane.serially(
         async () => {

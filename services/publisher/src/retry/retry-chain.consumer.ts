@@ -1,7 +1,7 @@
-import { retryRecordSchema, type RetryTopic } from '@tidings/contracts';
-import { decodeJsonRecord, toConsumedRecord } from '@tidings/kafka';
+import { retryRecordSchema, type RetryRecord, type RetryTopic } from '@tidings/contracts';
+import { decodeJsonRecord, toConsumedRecord, type Decoded } from '@tidings/kafka';
 import type { Logger } from '@tidings/telemetry';
-import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { PublisherMetrics } from '../delivery/publisher-metrics';
 import type { RetryHandler } from './retry-handler';
 
@@ -48,22 +48,25 @@ export class RetryChainConsumer {
       eachBatch: async ({ batch, resolveOffset, heartbeat, pause, isRunning, isStale, commitOffsetsIfNecessary }) => {
         const key = `${batch.topic}:${batch.partition}`;
         if (this.timers.has(key)) return; // paused; a prefetched batch is re-read on resume
-        const due: KafkaMessage[] = [];
+        // Decoded once: the due time decides, and the handler takes the record as read.
+        const due: { offset: string; key: string; record: Decoded<RetryRecord> }[] = [];
         for (const message of batch.messages) {
-          const dueAt = this.dueAt(batch.topic, batch.partition, message);
+          const record = decodeJsonRecord(toConsumedRecord(batch.topic, batch.partition, message), retryRecordSchema);
+          // An unreadable record has no due time: it is skipped, with its reason, at once.
+          const dueAt = record.ok ? Date.parse(record.value.dueAt) : 0;
           if (dueAt > Date.now()) {
             this.heads.set(key, { topic: batch.topic, dueAt });
             pause();
             this.timers.set(key, setTimeout(() => this.resume(batch.topic, batch.partition), dueAt - Date.now()));
             break;
           }
-          due.push(message);
+          if (due.length === 0) this.heads.set(key, { topic: batch.topic, dueAt });
+          due.push({ offset: message.offset, key: message.key?.toString() ?? '', record });
         }
         if (due.length === 0) return;
-        if (!this.timers.has(key)) this.heads.set(key, { topic: batch.topic, dueAt: this.dueAt(batch.topic, batch.partition, due[0]!) });
         const beat = setInterval(() => void heartbeat().catch(() => undefined), 3_000);
         try {
-          await this.handleInParallel(batch.topic, batch.partition, due, isRunning, isStale);
+          await this.handleInParallel(batch.topic, batch.partition, due, () => isRunning() && !isStale());
         } finally {
           clearInterval(beat);
         }
@@ -84,25 +87,17 @@ export class RetryChainConsumer {
     await this.admin.disconnect();
   }
 
-  /** An unreadable record has no due time: it is handled (and skipped with its reason) at once. */
-  private dueAt(topic: string, partition: number, message: KafkaMessage): number {
-    const decoded = decodeJsonRecord(toConsumedRecord(topic, partition, message), retryRecordSchema);
-    return decoded.ok ? Date.parse(decoded.value.dueAt) : 0;
-  }
-
   /** Handles due records with bounded concurrency; one endpoint's records stay in order. */
-  private async handleInParallel(topic: string, partition: number, messages: KafkaMessage[], isRunning: () => boolean, isStale: () => boolean): Promise<void> {
-    const byEndpoint = new Map<string, KafkaMessage[]>();
-    for (const m of messages) {
-      const k = m.key?.toString() ?? '';
-      byEndpoint.set(k, [...(byEndpoint.get(k) ?? []), m]);
-    }
+  private async handleInParallel(topic: string, partition: number, records: { offset: string; key: string; record: Decoded<RetryRecord> }[], active: () => boolean): Promise<void> {
+    const byEndpoint = new Map<string, typeof records>();
+    for (const r of records) byEndpoint.set(r.key, [...(byEndpoint.get(r.key) ?? []), r]);
     const chains = [...byEndpoint.values()];
     const worker = async () => {
       for (let chain = chains.shift(); chain; chain = chains.shift()) {
-        for (const m of chain) {
-          if (!isRunning() || isStale()) return;
-          await this.options.handler.handle(toConsumedRecord(topic, partition, m));
+        for (const { offset, record } of chain) {
+          if (!active()) return;
+          if (record.ok) await this.options.handler.handle(record.value);
+          else this.options.logger.error({ topic, partition, offset, reason: record.reason }, 'skipping unreadable retry record');
         }
       }
     };

@@ -1,12 +1,11 @@
-import { retryRecordSchema, type RetryRecord } from '@tidings/contracts';
+import type { RetryRecord } from '@tidings/contracts';
 import type { EndpointDirectory } from '@tidings/endpoint-directory';
-import { decodeJsonRecord, type ConsumedRecord } from '@tidings/kafka';
 import type { SecretBox } from '@tidings/secret-box';
 import type { Logger } from '@tidings/telemetry';
 import type { DeliveryRecordsProducer } from '../delivery/delivery-records.producer';
 import type { WebhookDispatcher } from '../delivery/webhook-dispatcher';
 import type { DeliveryHoldsRepository } from '../holds/delivery-holds.repository';
-import { signingSecrets } from '../signing/endpoint-secrets';
+import { deliveryTarget } from '../signing/endpoint-secrets';
 import type { FailedBatchRouter } from './failed-batch-router';
 
 /**
@@ -29,16 +28,7 @@ export class RetryHandler {
     },
   ) {}
 
-  async handle(record: ConsumedRecord): Promise<void> {
-    const decoded = decodeJsonRecord(record, retryRecordSchema);
-    if (!decoded.ok) {
-      this.deps.logger.error({ topic: record.topic, partition: record.partition, offset: record.offset, reason: decoded.reason }, 'skipping unreadable retry record');
-      return;
-    }
-    await this.retry(decoded.value);
-  }
-
-  private async retry(r: RetryRecord): Promise<void> {
+  async handle(r: RetryRecord): Promise<void> {
     const { holds, records, logger } = this.deps;
     const hold = await holds.get(r.endpointId);
     if (!hold || hold.batchId !== r.batch.id || hold.state !== 'retrying' || hold.attempt !== r.attempt) {
@@ -56,8 +46,7 @@ export class RetryHandler {
       await records.retryResolved(r, r.batch.id, 'deadLettered', reason);
       return holds.markResolved(r.endpointId, r.batch.id, r.attempt);
     }
-    const target = { endpointId: endpoint.endpointId, endpointUrl: endpoint.endpointUrl, secrets: signingSecrets(endpoint, this.deps.secretBox) };
-    const result = await this.deps.dispatcher.dispatch('payload', target, r.batch, r.attempt);
+    const result = await this.deps.dispatcher.dispatch('payload', deliveryTarget(endpoint, this.deps.secretBox), r.batch, r.attempt);
     if (result.outcome === 'delivered') {
       await records.attempt(r, r.batch, r.attempt, result, null);
       await records.retryResolved(r, r.batch.id, 'delivered', null);
