@@ -1,3 +1,4 @@
+export * from './consumer-lag.metric';
 export * from './kafka-producer.service';
 export * from './kafka.module';
 export * from './tokens';

@@ -4,6 +4,7 @@ import { topicSpecs } from '@tidings/contracts';
 import type { KafkaConfig } from '@tidings/config';
 import { createKafkaClient, provisionTopics } from '@tidings/kafka';
 import type { Logger } from '@tidings/telemetry';
+import { ConsumerLagMetric, REPORTED_GROUPS, type ReportedGroup } from './consumer-lag.metric';
 import { KafkaProducerService } from './kafka-producer.service';
 import { KAFKA_CLIENT, KAFKA_CONFIG, SERVICE_LOGGER } from './tokens';
 
@@ -34,9 +35,11 @@ class TopicProvisioning implements OnModuleInit {
 export interface KafkaModuleOptions {
   config: KafkaConfig;
   logger: Logger;
+  /** The consumer groups whose lag this service reports (`tidings_kafka_consumer_lag`). */
+  consumerGroups?: ReportedGroup[];
 }
 
-/** The thin Nest adapter over @tidings/kafka: the client, topic provisioning, the producer. */
+/** The thin Nest adapter over @tidings/kafka: the client, topic provisioning, the producer, lag. */
 @Global()
 @Module({})
 export class KafkaModule {
@@ -47,8 +50,10 @@ export class KafkaModule {
         { provide: KAFKA_CONFIG, useValue: options.config },
         { provide: SERVICE_LOGGER, useValue: options.logger },
         { provide: KAFKA_CLIENT, useFactory: () => createKafkaClient(options.config, options.logger) },
+        { provide: REPORTED_GROUPS, useValue: options.consumerGroups ?? [] },
         TopicProvisioning,
         KafkaProducerService,
+        ConsumerLagMetric,
       ],
       exports: [KAFKA_CLIENT, KAFKA_CONFIG, SERVICE_LOGGER, KafkaProducerService],
     };

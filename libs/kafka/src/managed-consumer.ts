@@ -1,10 +1,8 @@
-import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { SpanStatusCode, context, trace } from '@opentelemetry/api';
 import type { Consumer, ConsumerConfig, Kafka } from 'kafkajs';
 import type { Logger } from '@tidings/telemetry';
 import { toConsumedRecord, type ConsumedRecord } from './consumed-record';
-import { extractTraceContext } from './trace-context';
-
-const tracer = trace.getTracer('@tidings/kafka');
+import { startProcessSpan } from './messaging-spans';
 
 export type RecordHandler = (record: ConsumedRecord) => Promise<void>;
 
@@ -58,34 +56,17 @@ export class ManagedConsumer {
         const handler = this.options.handlers[topic];
         if (!handler) throw new Error(`no handler for topic ${topic}`);
         const record = toConsumedRecord(topic, partition, message);
-        await tracer.startActiveSpan(
-          `process ${topic}`,
-          {
-            kind: SpanKind.CONSUMER,
-            attributes: {
-              'messaging.system': 'kafka',
-              'messaging.operation.type': 'process',
-              'messaging.destination.name': topic,
-              'messaging.destination.partition.id': String(partition),
-              'messaging.kafka.offset': Number(message.offset),
-              'messaging.consumer.group.name': this.options.groupId,
-              ...(record.key === null ? {} : { 'messaging.kafka.message.key': record.key }),
-            },
-          },
-          extractTraceContext(record.headers),
-          async (span) => {
-            try {
-              await handler(record);
-            } catch (error) {
-              span.recordException(error as Error);
-              span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-              this.options.logger.error({ err: error, topic, partition, offset: message.offset }, 'record handler failed; it will be retried');
-              throw error;
-            } finally {
-              span.end();
-            }
-          },
-        );
+        const span = startProcessSpan(record, { groupId: this.options.groupId });
+        try {
+          await context.with(trace.setSpan(context.active(), span), () => handler(record));
+        } catch (error) {
+          span.recordException(error as Error);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+          this.options.logger.error({ err: error, topic, partition, offset: message.offset }, 'record handler failed; it will be retried');
+          throw error;
+        } finally {
+          span.end();
+        }
       },
     });
   }

@@ -24,6 +24,7 @@ export async function sendTraced(producer: Pick<Producer, 'send'>, topic: string
       attributes: {
         'messaging.system': 'kafka',
         'messaging.operation.type': 'send',
+        'messaging.operation.name': 'send',
         'messaging.destination.name': topic,
         'messaging.batch.message_count': messages.length,
       },

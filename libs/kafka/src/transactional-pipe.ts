@@ -1,6 +1,10 @@
+import { SpanStatusCode, trace, type Link } from '@opentelemetry/api';
 import type { Consumer, IHeaders, Kafka, Producer } from 'kafkajs';
+import { KAFKA_HEADERS } from '@tidings/contracts';
 import type { Logger } from '@tidings/telemetry';
 import { toConsumedRecord, type ConsumedRecord } from './consumed-record';
+import { MAX_SPAN_LINKS, startSendSpan } from './messaging-spans';
+import { extractTraceContext, headerValue } from './trace-context';
 
 /** A record to produce as part of a batch's transaction. */
 export interface OutputRecord {
@@ -57,6 +61,19 @@ export function chunked(outputs: OutputRecord[], maxBytes: number): OutputRecord
   return chunks;
 }
 
+/** The distinct creation contexts the outputs carry (a fan-out shares one), up to the cap. */
+function creationLinks(outputs: OutputRecord[]): Link[] {
+  const seen = new Map<string, Link>();
+  for (const o of outputs) {
+    if (seen.size >= MAX_SPAN_LINKS) break;
+    const traceparent = headerValue(o.headers, KAFKA_HEADERS.traceparent);
+    if (traceparent === undefined || seen.has(traceparent)) continue;
+    const created = trace.getSpanContext(extractTraceContext(o.headers));
+    if (created) seen.set(traceparent, { context: created });
+  }
+  return [...seen.values()];
+}
+
 /**
  * Exactly-once consume-transform-produce: each fetched batch is transformed, and its outputs
  * and its consumer offsets are committed in one Kafka transaction. A crash at any point either
@@ -95,6 +112,7 @@ export class TransactionalPipe {
         await this.options.beforeBatch?.();
         const records = batch.messages.map((m) => toConsumedRecord(batch.topic, batch.partition, m));
         const { outputs, onCommitted } = await this.options.processBatch(records);
+        const span = startSendSpan([...new Set(outputs.map((o) => o.topic))], outputs.length, creationLinks(outputs));
         const transaction = await this.producer.transaction();
         try {
           for (const chunk of chunked(outputs, MAX_REQUEST_BYTES)) {
@@ -112,9 +130,13 @@ export class TransactionalPipe {
           if (isStale()) throw new Error('partition revoked during the batch; its new owner re-reads it');
           await transaction.commit();
         } catch (error) {
+          span.recordException(error as Error);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
           await transaction.abort().catch((abortError: unknown) => logger.warn({ err: abortError }, 'aborting the transaction failed'));
           logger.error({ err: error, partition: batch.partition, firstOffset: batch.firstOffset() }, 'batch transaction aborted; the batch will be re-read');
           throw error;
+        } finally {
+          span.end();
         }
         onCommitted?.();
         await heartbeat();

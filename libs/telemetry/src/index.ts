@@ -1,4 +1,5 @@
 export * from './logger';
 export * from './nest-logger';
 export * from './start-telemetry';
+export * from './traceparent';
 export * from './version';

@@ -22,13 +22,25 @@ const discardSpans: SpanProcessor = {
 
 let sdk: NodeSDK | undefined;
 
+export interface TelemetryOptions {
+  /** Extra span processors (tests). */
+  spanProcessors?: SpanProcessor[];
+  /**
+   * Instrument undici's outgoing requests (CLIENT spans, context injected into headers). Off in
+   * the egress: its upstream requests go to customer endpoints, which get no trace context
+   * unless configured, so it makes those spans itself.
+   */
+  undici?: boolean;
+}
+
 /**
  * Starts OpenTelemetry for this process. Must run before NestJS, pg or undici are loaded, so
  * each service's main.ts imports its `instrumentation.ts` first. Kafka spans are made by
  * @tidings/kafka itself (explicit producer/consumer spans with W3C context in headers).
  */
-export function startTelemetry(config: TelemetryConfig, extra: SpanProcessor[] = []): NodeSDK {
+export function startTelemetry(config: TelemetryConfig, options: TelemetryOptions = {}): NodeSDK {
   if (sdk) return sdk;
+  const extra = options.spanProcessors ?? [];
   const exporting = config.otlpEndpoint
     ? [new BatchSpanProcessor(new OTLPTraceExporter({ url: new URL('/v1/traces', config.otlpEndpoint).toString() }))]
     : [];
@@ -41,7 +53,7 @@ export function startTelemetry(config: TelemetryConfig, extra: SpanProcessor[] =
     logRecordProcessors: [],
     instrumentations: [
       new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => req.url === '/metrics' || req.url?.startsWith('/health') === true }),
-      new UndiciInstrumentation(),
+      ...(options.undici === false ? [] : [new UndiciInstrumentation()]),
       new PgInstrumentation(),
     ],
   });

@@ -1,5 +1,7 @@
 export * from './free-port';
 export * from './local-infra';
+export * from './otlp-receiver';
+export * from './prometheus-scrape';
 export * from './repo-root';
 export * from './service-process';
 export * from './test-ca';

@@ -80,6 +80,11 @@ export class TidingsStack {
     return `http://127.0.0.1:${port}/health`;
   }
 
+  /** A service's Prometheus endpoint (the egress serves it on its admin port). */
+  metricsUrl(name: ServiceName): string {
+    return this.healthUrl(name).replace(/\/health$/, '/metrics');
+  }
+
   async start(...names: ServiceName[]): Promise<void> {
     for (const name of names.length > 0 ? names : (['egress', 'subscriptions', 'trigger', 'publisher'] as const)) {
       this.services.set(name, await startService(name, this.env, { healthUrl: this.healthUrl(name), logDir: this.logDir }));

@@ -18,6 +18,7 @@ const egressEnv = {
   EGRESS_READ_TIMEOUT_MS: rules.positiveInt(10_000, 'milliseconds'),
   EGRESS_LIFETIME_MS: rules.positiveInt(60_000, 'milliseconds'),
   EGRESS_MAX_RESPONSE_BYTES: rules.positiveInt(1_048_576, 'bytes'),
+  EGRESS_PROPAGATE_TRACE_CONTEXT: rules.boolean(false),
 };
 
 export interface EgressConfig {
@@ -39,6 +40,8 @@ export interface EgressConfig {
   socks5: { proxy: { host: string; port: number }; cidrs: string[] } | undefined;
   timeouts: { connectMs: number; readMs: number; lifetimeMs: number };
   maxResponseBytes: number;
+  /** Send W3C trace context (the egress' upstream span) to customer endpoints; off by default. */
+  propagateTraceContext: boolean;
 }
 
 export function loadEgressConfig(env: Env): EgressConfig {
@@ -59,6 +62,7 @@ export function loadEgressConfig(env: Env): EgressConfig {
     socks5: socks5Route(v.EGRESS_SOCKS5_PROXY, v.EGRESS_SOCKS5_CIDRS),
     timeouts: { connectMs: v.EGRESS_CONNECT_TIMEOUT_MS, readMs: v.EGRESS_READ_TIMEOUT_MS, lifetimeMs: v.EGRESS_LIFETIME_MS },
     maxResponseBytes: v.EGRESS_MAX_RESPONSE_BYTES,
+    propagateTraceContext: v.EGRESS_PROPAGATE_TRACE_CONTEXT,
   };
 }
 

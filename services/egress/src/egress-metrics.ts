@@ -1,10 +1,12 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { RefusalKind } from './refusal';
 
 export type Outcome = 'ok' | 'refused' | 'failed';
 
 /** The egress' Prometheus metrics (names documented in the README). */
 export class EgressMetrics {
   private readonly requests: Counter<'kind' | 'outcome' | 'reason_code'>;
+  private readonly refusals: Counter<'reason' | 'code'>;
   private readonly duration: Histogram<'kind' | 'outcome'>;
   readonly openConnections: Gauge;
 
@@ -13,6 +15,12 @@ export class EgressMetrics {
       name: 'tidings_egress_requests_total',
       help: 'Proxied requests and CONNECT tunnels, by kind, outcome and refusal code',
       labelNames: ['kind', 'outcome', 'reason_code'] as const,
+      registers: [registry],
+    });
+    this.refusals = new Counter({
+      name: 'tidings_egress_refusals_total',
+      help: 'Requests the proxy refused or failed itself, by reason (see the README table)',
+      labelNames: ['reason', 'code'] as const,
       registers: [registry],
     });
     this.duration = new Histogram({
@@ -29,8 +37,9 @@ export class EgressMetrics {
     });
   }
 
-  record(kind: 'http' | 'connect', outcome: Outcome, seconds: number, reasonCode?: number): void {
-    this.requests.inc({ kind, outcome, reason_code: reasonCode === undefined ? '' : String(reasonCode) });
+  record(kind: 'http' | 'connect', outcome: Outcome, seconds: number, refusal?: { reason: RefusalKind; code: number }): void {
+    this.requests.inc({ kind, outcome, reason_code: refusal === undefined ? '' : String(refusal.code) });
+    if (refusal) this.refusals.inc({ reason: refusal.reason, code: String(refusal.code) });
     this.duration.observe({ kind, outcome }, seconds);
   }
 }

@@ -6,6 +6,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { createTestCa, type TestCa } from '@tidings/testing';
@@ -34,6 +38,9 @@ describe('ForwardProxy over real TLS', () => {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         switch (req.url) {
+          case '/headers?token=secret':
+            res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(req.headers));
+            return;
           case '/redirect':
             res.writeHead(302, { location: 'https://127.0.0.1/elsewhere' }).end();
             return;
@@ -93,6 +100,7 @@ describe('ForwardProxy over real TLS', () => {
       socks5: undefined,
       timeouts: { connectMs: 2_000, readMs: 1_000, lifetimeMs: 5_000 },
       maxResponseBytes: 1_024,
+      propagateTraceContext: false,
       ...overrides,
     };
     const guard = new DestinationGuard(new AddressPolicy({ allow: config.allowCidrs, deny: config.denyCidrs }), new HostResolver([]), config.allowedPorts);
@@ -102,9 +110,9 @@ describe('ForwardProxy over real TLS', () => {
   }
 
   /** A raw proxy request: node:http sends the request line as given, whatever the scheme. */
-  function viaProxy(proxyPort: number, target: string, init: { tls?: boolean; body?: string } = {}) {
+  function viaProxy(proxyPort: number, target: string, init: { tls?: boolean; body?: string; headers?: Record<string, string> } = {}) {
     return new Promise<{ status: number; headers: IncomingHttpHeaders; text: string; code: unknown; reason: unknown }>((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port: proxyPort, method: 'POST', path: target, headers: init.tls === false ? {} : { 'x-tidings-tls': 'true' } }, (res) => {
+      const req = httpRequest({ host: '127.0.0.1', port: proxyPort, method: 'POST', path: target, headers: { ...(init.tls === false ? {} : { 'x-tidings-tls': 'true' }), ...init.headers } }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () =>
@@ -122,6 +130,42 @@ describe('ForwardProxy over real TLS', () => {
     const res = await viaProxy(proxy, `http://localhost:${upstreamPort}/hook`, { body: '[{"id":1}]' });
     assert.equal(res.status, 200, res.reason as string);
     assert.deepEqual(JSON.parse(res.text), { host: `localhost:${upstreamPort}`, body: '[{"id":1}]', tls: null });
+  });
+
+  it("never passes the client's trace context on; with propagation on, sends its own upstream span's", async () => {
+    const spans = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
+    const contextManager = new AsyncLocalStorageContextManager().enable();
+    context.setGlobalContextManager(contextManager);
+    trace.setGlobalTracerProvider(provider);
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    try {
+      const clientTrace = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', tracestate: 'vendor=x', baggage: 'tenant=a' };
+      const quiet = await startProxy();
+      const sent = JSON.parse((await viaProxy(quiet, `http://localhost:${upstreamPort}/headers?token=secret`, { headers: clientTrace })).text) as IncomingHttpHeaders;
+      for (const name of Object.keys(clientTrace)) assert.equal(sent[name], undefined, `${name} reached the endpoint`);
+
+      spans.reset();
+      const propagating = await startProxy({ propagateTraceContext: true });
+      const got = JSON.parse((await viaProxy(propagating, `http://localhost:${upstreamPort}/headers?token=secret`, { headers: clientTrace })).text) as IncomingHttpHeaders;
+      const [upstreamSpan] = spans.getFinishedSpans().filter((s) => s.kind === SpanKind.CLIENT);
+      assert.ok(upstreamSpan, 'the proxy made a CLIENT span for the upstream request');
+      assert.equal(got.traceparent, `00-${upstreamSpan.spanContext().traceId}-${upstreamSpan.spanContext().spanId}-01`);
+      assert.equal(got.tracestate, undefined);
+      assert.equal(got.baggage, undefined);
+      assert.equal(upstreamSpan.name, 'POST');
+      assert.equal(upstreamSpan.attributes['http.request.method'], 'POST');
+      assert.equal(upstreamSpan.attributes['http.response.status_code'], 200);
+      assert.equal(upstreamSpan.attributes['server.address'], 'localhost');
+      assert.equal(upstreamSpan.attributes['network.peer.address'], '127.0.0.1');
+      // Endpoint URLs may carry tokens in the query: never in a span.
+      assert.equal(upstreamSpan.attributes['url.full'], `https://localhost:${upstreamPort}/headers?REDACTED`);
+    } finally {
+      trace.disable();
+      propagation.disable();
+      context.disable();
+      await provider.shutdown();
+    }
   });
 
   it('refuses loopback unless the allow list opens it', async () => {

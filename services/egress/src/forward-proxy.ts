@@ -1,12 +1,13 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { SpanKind, SpanStatusCode, context, propagation, trace, type Span } from '@opentelemetry/api';
 import { HTTP_HEADERS } from '@tidings/contracts';
 import type { Logger } from '@tidings/telemetry';
 import type { CheckedDestination, DestinationGuard } from './destination-guard';
 import type { EgressConfig } from './egress-config';
 import type { EgressMetrics } from './egress-metrics';
-import { Refusal } from './refusal';
+import { Refusal, type RefusalKind } from './refusal';
 import { dialTcp } from './upstream-dialer';
 import type { UpstreamPools } from './upstream-pools';
 
@@ -26,7 +27,15 @@ const HOP_BY_HOP = new Set([
   HTTP_HEADERS.egressClientCert,
 ]);
 
+/**
+ * The client's trace context is for the hop to this proxy: customer endpoints never see it. With
+ * EGRESS_PROPAGATE_TRACE_CONTEXT they get the proxy's own upstream span instead.
+ */
+const TRACE_HEADERS = new Set(['traceparent', 'tracestate', 'baggage']);
+
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+
+const tracer = trace.getTracer('tidings-egress');
 
 interface Target {
   url: URL;
@@ -37,6 +46,7 @@ interface Target {
 
 interface Outcome {
   status: number;
+  reason?: RefusalKind;
   reasonCode?: number;
   address?: string;
   bytes?: number;
@@ -89,6 +99,8 @@ export class ForwardProxy {
     const started = performance.now();
     let outcome: Outcome = { status: 500 };
     let target: Target | undefined;
+    // The SERVER span the http instrumentation opened for this request.
+    const serverSpan = trace.getActiveSpan();
     try {
       target = this.parseTarget(req);
       const clientCert = this.clientCertFor(req);
@@ -96,7 +108,8 @@ export class ForwardProxy {
       outcome = { ...(await this.forward(req, res, target, destination, clientCert)), address: destination.address };
     } catch (error) {
       const refusal = asRefusal(error);
-      outcome = { status: refusal.status, reasonCode: refusal.code };
+      outcome = { status: refusal.status, reason: refusal.kind, reasonCode: refusal.code };
+      serverSpan?.setAttributes({ 'tidings.egress.reason': refusal.kind, 'tidings.egress.reason_code': refusal.code });
       if (!res.headersSent) {
         res.writeHead(refusal.status, {
           'content-type': 'text/plain; charset=utf-8',
@@ -138,7 +151,7 @@ export class ForwardProxy {
       outcome = { status: 200, address };
     } catch (error) {
       const refusal = asRefusal(error);
-      outcome = { status: refusal.status, reasonCode: refusal.code };
+      outcome = { status: refusal.status, reason: refusal.kind, reasonCode: refusal.code };
       client.end(
         `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\ncontent-type: text/plain; charset=utf-8\r\n` +
           `${HTTP_HEADERS.egressReason}: ${refusal.message}\r\n${HTTP_HEADERS.egressReasonCode}: ${refusal.code}\r\nconnection: close\r\n\r\n${refusal.message}`,
@@ -152,7 +165,7 @@ export class ForwardProxy {
   private finish(kind: 'http' | 'connect', started: number, outcome: Outcome, request: Record<string, unknown>): void {
     const seconds = (performance.now() - started) / 1000;
     const result = outcome.reasonCode === undefined ? 'ok' : outcome.status === 403 || outcome.status === 400 ? 'refused' : 'failed';
-    this.metrics.record(kind, result, seconds, outcome.reasonCode);
+    this.metrics.record(kind, result, seconds, outcome.reason === undefined ? undefined : { reason: outcome.reason, code: outcome.reasonCode! });
     this.logger.info(
       { access: true, ...request, address: outcome.address, status: outcome.status, reasonCode: outcome.reasonCode, bytes: outcome.bytes, durationMs: Math.round(seconds * 1000) },
       'egress request',
@@ -190,11 +203,41 @@ export class ForwardProxy {
     const body = await readRequestBody(req);
     const headers: Record<string, string | string[]> = {};
     for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined && !HOP_BY_HOP.has(name) && !name.startsWith('proxy-')) headers[name] = value;
+      if (value !== undefined && !HOP_BY_HOP.has(name) && !TRACE_HEADERS.has(name) && !name.startsWith('proxy-')) headers[name] = value;
     }
     const defaultPort = target.tls ? 443 : 80;
     headers.host = target.port === defaultPort ? target.url.hostname : `${target.url.hostname}:${target.port}`;
 
+    const span = startUpstreamSpan(req.method ?? 'GET', target, destination);
+    if (this.config.propagateTraceContext) propagation.inject(trace.setSpan(context.active(), span), headers);
+    try {
+      const outcome = await this.exchange(req, res, target, destination, clientCert, headers, body);
+      span.setAttribute('http.response.status_code', outcome.status);
+      if (outcome.status >= 400) {
+        span.setAttribute('error.type', String(outcome.status));
+        span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      return outcome;
+    } catch (error) {
+      const refusal = asRefusal(error);
+      span.setAttribute('error.type', refusal.kind);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: refusal.message });
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
+  /** The upstream request and its buffered response, relayed to the client. */
+  private async exchange(
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: Target,
+    destination: CheckedDestination,
+    clientCert: string | undefined,
+    headers: Record<string, string | string[]>,
+    body: Buffer,
+  ): Promise<Outcome> {
     const pool = this.pools.get({ ...destination, port: target.port, tls: target.tls, hostname: target.url.hostname, clientCert });
     let upstream;
     try {
@@ -239,6 +282,27 @@ export class ForwardProxy {
     res.end(payload);
     return { status: upstream.statusCode, bytes: payload.length };
   }
+}
+
+/**
+ * A CLIENT span per the HTTP semantic conventions for the request to the customer endpoint. The
+ * query string is redacted (endpoint URLs may carry tokens there); the peer is the address the
+ * guard checked and the dialer used.
+ */
+function startUpstreamSpan(method: string, target: Target, destination: CheckedDestination): Span {
+  const scheme = target.tls ? 'https' : 'http';
+  return tracer.startSpan(method, {
+    kind: SpanKind.CLIENT,
+    attributes: {
+      'http.request.method': method,
+      'url.full': `${scheme}://${target.url.host}${target.url.pathname}${target.url.search ? '?REDACTED' : ''}`,
+      'url.scheme': scheme,
+      'server.address': target.url.hostname,
+      'server.port': target.port,
+      'network.peer.address': destination.address,
+      'network.peer.port': target.port,
+    },
+  });
 }
 
 async function readRequestBody(req: IncomingMessage): Promise<Buffer> {

@@ -2,4 +2,6 @@
 import { loadConfigOrExit, loadTelemetryConfig } from '@tidings/config';
 import { startTelemetry } from '@tidings/telemetry';
 
-startTelemetry(loadConfigOrExit(() => loadTelemetryConfig(process.env, 'tidings-egress')));
+// Without undici's instrumentation: the proxy's upstream requests go to customer endpoints and
+// carry no trace context unless EGRESS_PROPAGATE_TRACE_CONTEXT says so (forward-proxy.ts).
+startTelemetry(loadConfigOrExit(() => loadTelemetryConfig(process.env, 'tidings-egress')), { undici: false });

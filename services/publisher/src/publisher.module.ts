@@ -94,7 +94,19 @@ export class PublisherModule {
   static forRoot(config: PublisherConfig, logger: Logger): DynamicModule {
     return {
       module: PublisherModule,
-      imports: [KafkaModule.forRoot({ config: config.kafka, logger })],
+      imports: [
+        KafkaModule.forRoot({
+          config: config.kafka,
+          logger,
+          consumerGroups: [
+            { groupId: `${config.kafka.prefix}${CONSUMER_GROUPS.publisher}`, topics: [config.kafka.topics.webhookEvents] },
+            { groupId: `${config.kafka.prefix}${CONSUMER_GROUPS.publisherNotices}`, topics: [config.kafka.topics.webhookNotices] },
+            ...(config.kafka.topics.webhookRetries.length > 0
+              ? [{ groupId: `${config.kafka.prefix}${CONSUMER_GROUPS.publisherRetries}`, topics: config.kafka.topics.webhookRetries.map((t) => t.name) }]
+              : []),
+          ],
+        }),
+      ],
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
@@ -102,8 +114,16 @@ export class PublisherModule {
         { provide: EndpointDirectory, useFactory: () => new EndpointDirectory(logger.child({ component: 'endpoint-directory' })) },
         { provide: EgressClient, useFactory: () => new EgressClient(config.egressProxyUrl) },
         { provide: SecretBox, useFactory: () => new SecretBox(config.secrets.keys) },
-        { provide: PublisherMetrics, inject: [ServiceMetrics], useFactory: (m: ServiceMetrics) => new PublisherMetrics(m.registry) },
         { provide: DeliveryHoldsRepository, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new DeliveryHoldsRepository(ds) },
+        {
+          provide: PublisherMetrics,
+          inject: [ServiceMetrics, DeliveryHoldsRepository],
+          useFactory: (m: ServiceMetrics, holds: DeliveryHoldsRepository) => {
+            const metrics = new PublisherMetrics(m.registry);
+            metrics.watchHolds(() => holds.countByState());
+            return metrics;
+          },
+        },
         {
           provide: WebhookDispatcher,
           inject: [EgressClient, PublisherMetrics],
@@ -123,7 +143,7 @@ export class PublisherModule {
           provide: EndpointLanes,
           inject: [EndpointDirectory, DeliveryHoldsRepository, WebhookDispatcher, DeliveryRecordsProducer, FailedBatchRouter, SecretBox, PublisherMetrics],
           useFactory: (directory: EndpointDirectory, holds: DeliveryHoldsRepository, dispatcher: WebhookDispatcher, records: DeliveryRecordsProducer, router: FailedBatchRouter, secretBox: SecretBox, metrics: PublisherMetrics) =>
-            new EndpointLanes({ directory, holds, dispatcher, records, router, secretBox, metrics, limits: config.batch, logger: logger.child({ component: 'lanes' }) }),
+            new EndpointLanes({ directory, holds, dispatcher, records, router, secretBox, metrics, limits: config.batch, groupId: `${config.kafka.prefix}${CONSUMER_GROUPS.publisher}`, logger: logger.child({ component: 'lanes' }) }),
         },
         {
           provide: RetryHandler,

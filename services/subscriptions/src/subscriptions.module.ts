@@ -1,6 +1,7 @@
 import { Inject, Injectable, Module, type DynamicModule, type MiddlewareConsumer, type NestModule, type OnModuleInit } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
+import { CONSUMER_GROUPS } from '@tidings/contracts';
 import { KafkaModule } from '@tidings/kafka-nest';
 import { SecretBox } from '@tidings/secret-box';
 import type { Logger } from '@tidings/telemetry';
@@ -20,6 +21,7 @@ import { EndpointQueriesService } from './endpoints/endpoint-queries.service';
 import { EndpointUrlPolicy } from './endpoints/endpoint-url.policy';
 import { EndpointEntity } from './endpoints/endpoint.entity';
 import { WebhooksController } from './endpoints/webhooks.controller';
+import { HttpMetricsMiddleware } from './http/http-metrics.middleware';
 import { JsonBodyMiddleware } from './http/json-body.middleware';
 import { OpenApiController } from './http/openapi.controller';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
@@ -45,7 +47,7 @@ class Migrator implements OnModuleInit {
 @Module({})
 export class SubscriptionsModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(JsonBodyMiddleware).forRoutes('*');
+    consumer.apply(HttpMetricsMiddleware, JsonBodyMiddleware).forRoutes('*');
   }
 
   static forRoot(config: SubscriptionsConfig, logger: Logger): DynamicModule {
@@ -54,7 +56,14 @@ export class SubscriptionsModule implements NestModule {
       imports: [
         TypeOrmModule.forRoot(dataSourceOptions(config.database)),
         TypeOrmModule.forFeature([ApiKeyEntity, EndpointEntity]),
-        KafkaModule.forRoot({ config: config.kafka, logger }),
+        KafkaModule.forRoot({
+          config: config.kafka,
+          logger,
+          consumerGroups: [
+            { groupId: `${config.kafka.prefix}${CONSUMER_GROUPS.subscriptionsDeliveries}`, topics: [config.kafka.topics.deliveryAttempts, config.kafka.topics.webhookDeadLetters] },
+            { groupId: `${config.kafka.prefix}${CONSUMER_GROUPS.subscriptionsCommands}`, topics: [config.kafka.topics.endpointCommands] },
+          ],
+        }),
       ],
       controllers: [WebhooksController, DeliveriesController, OpenApiController],
       providers: [

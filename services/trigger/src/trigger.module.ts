@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { CONSUMER_GROUPS } from '@tidings/contracts';
 import { EndpointDirectory } from '@tidings/endpoint-directory';
 import { KafkaModule } from '@tidings/kafka-nest';
 import { ServiceMetrics } from '@tidings/service-runtime';
@@ -13,7 +14,13 @@ export class TriggerModule {
   static forRoot(config: TriggerConfig, logger: Logger): DynamicModule {
     return {
       module: TriggerModule,
-      imports: [KafkaModule.forRoot({ config: config.kafka, logger })],
+      imports: [
+        KafkaModule.forRoot({
+          config: config.kafka,
+          logger,
+          consumerGroups: [{ groupId: `${config.kafka.prefix}${CONSUMER_GROUPS.trigger}`, topics: [config.kafka.topics.domainEvents] }],
+        }),
+      ],
       providers: [
         { provide: TRIGGER_OPTIONS, useValue: { adminConsoleUrl: config.adminConsoleUrl, instanceId: config.instanceId } },
         { provide: DuplicateFilter, useFactory: () => new DuplicateFilter(logger.child({ component: 'duplicate-filter' })) },

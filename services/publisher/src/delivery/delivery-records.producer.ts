@@ -56,7 +56,7 @@ export class DeliveryRecordsProducer {
   async deadLetter(endpoint: EndpointRef, batch: DeliveryBatch, cause: DeadLetterCause, attempts: number, reason: string): Promise<void> {
     const record: DeadLetterRecord = { schemaVersion: 1, ...ref(endpoint), batch, cause, attempts, reason, deadLetteredAt: new Date().toISOString() };
     await this.send(this.topics.webhookDeadLetters, endpoint.endpointId, record);
-    this.metrics.deadLettered(cause);
+    this.metrics.deadLettered(cause, batch.events.length);
   }
 
   async disableEndpoint(endpoint: EndpointRef, reason: string): Promise<void> {

@@ -4,6 +4,8 @@ import type { AttemptOutcome } from './webhook-dispatcher';
 
 export type DeliveryKind = 'payload' | 'notice';
 
+const HOLD_STATES = ['retrying', 'resolved', 'draining', 'deadLettered'] as const;
+
 /** A view the retry consumer keeps of one retry topic, read at scrape time. */
 export interface RetryTopicGauges {
   /** Records written to the topic and not yet consumed (group lag). */
@@ -20,6 +22,8 @@ export class PublisherMetrics {
   private readonly eventToDelivery: Histogram<'kind'>;
   private readonly batchEvents: Histogram;
   private readonly deadLetters: Counter<'cause'>;
+  private readonly deadLetteredEvents: Counter<'cause'>;
+  private heldEndpoints: (() => Promise<Map<string, number>>) | undefined;
   private readonly retryTopics = new Map<string, RetryTopicGauges>();
 
   constructor(registry: Registry) {
@@ -41,6 +45,19 @@ export class PublisherMetrics {
     });
     this.batchEvents = new Histogram({ name: 'tidings_publisher_batch_events', help: 'Events per batch sent (first attempts)', buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500], registers: [registry] });
     this.deadLetters = new Counter({ name: 'tidings_publisher_dead_lettered_batches_total', help: 'Batches dead-lettered, by cause', labelNames: ['cause'] as const, registers: [registry] });
+    this.deadLetteredEvents = new Counter({ name: 'tidings_publisher_dead_lettered_events_total', help: 'Events in dead-lettered batches, by cause', labelNames: ['cause'] as const, registers: [registry] });
+    const heldEndpoints = () => this.heldEndpoints?.();
+    new Gauge({
+      name: 'tidings_publisher_held_endpoints',
+      help: 'Endpoints whose deliveries wait behind a batch in the retry chain, by hold state',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        const counts = await heldEndpoints()?.catch(() => undefined);
+        for (const state of HOLD_STATES) this.set({ state }, counts?.get(state) ?? (counts ? 0 : Number.NaN));
+      },
+    });
     const topics = this.retryTopics;
     new Gauge({
       name: 'tidings_publisher_retry_backlog',
@@ -75,8 +92,14 @@ export class PublisherMetrics {
     this.batchEvents.observe(events);
   }
 
-  deadLettered(cause: DeadLetterCause): void {
+  deadLettered(cause: DeadLetterCause, events: number): void {
     this.deadLetters.inc({ cause });
+    this.deadLetteredEvents.inc({ cause }, events);
+  }
+
+  /** Read at scrape time: the count of holds by state (the same on every instance). */
+  watchHolds(countByState: () => Promise<Map<string, number>>): void {
+    this.heldEndpoints = countByState;
   }
 
   watchRetryTopic(topic: string, gauges: RetryTopicGauges): void {

@@ -1,3 +1,4 @@
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { DeliveryBatch } from '@tidings/contracts';
 import { TIDINGS_VERSION, type Logger } from '@tidings/telemetry';
 import { signatureHeaders } from '@tidings/webhook-signing';
@@ -21,7 +22,12 @@ export type AttemptOutcome =
   | { outcome: 'gone'; status: 410; latencyMs: number; reason: string }
   | { outcome: 'failed'; status: number | null; latencyMs: number; reason: string; retryAfterMs: number | undefined };
 
-/** Signs a batch with every secret of its target and POSTs it through the egress. */
+const tracer = trace.getTracer('tidings-publisher');
+
+/**
+ * Signs a batch with every secret of its target and POSTs it through the egress, inside a
+ * `delivery attempt` span: the HTTP client span (and the egress' spans) hang under it.
+ */
 export class WebhookDispatcher {
   constructor(
     private readonly egress: EgressClient,
@@ -30,7 +36,22 @@ export class WebhookDispatcher {
     private readonly metrics: PublisherMetrics,
   ) {}
 
-  async dispatch(kind: DeliveryKind, target: DeliveryTarget, batch: DeliveryBatch, attempt: number): Promise<AttemptOutcome> {
+  dispatch(kind: DeliveryKind, target: DeliveryTarget, batch: DeliveryBatch, attempt: number): Promise<AttemptOutcome> {
+    const attributes = { 'tidings.endpoint.id': target.endpointId, 'tidings.batch.id': batch.id, 'tidings.attempt': attempt, 'tidings.delivery.kind': kind, 'tidings.batch.event_count': batch.events.length };
+    return tracer.startActiveSpan('delivery attempt', { attributes }, async (span) => {
+      try {
+        const result = await this.attempt(kind, target, batch, attempt);
+        span.setAttribute('tidings.delivery.outcome', result.outcome);
+        if (result.status !== null) span.setAttribute('http.response.status_code', result.status);
+        if (result.outcome !== 'delivered') span.setStatus({ code: SpanStatusCode.ERROR, message: result.reason });
+        return result;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  private async attempt(kind: DeliveryKind, target: DeliveryTarget, batch: DeliveryBatch, attempt: number): Promise<AttemptOutcome> {
     const body = JSON.stringify(batch.events);
     const headers = {
       'content-type': 'application/json',

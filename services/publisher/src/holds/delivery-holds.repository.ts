@@ -21,8 +21,11 @@ export interface DeliveryHold {
   lanePartition: number;
 }
 
-/** What waits behind a hold: an event, or a replayed batch that keeps its id and body. */
-export type WaitingItem = { kind: 'event'; event: WebhookEvent } | { kind: 'batch'; batch: DeliveryBatch };
+/**
+ * What waits behind a hold: an event, or a replayed batch that keeps its id and body; with the
+ * span that consumed it, so its eventual delivery links back to the trace it came from.
+ */
+export type WaitingItem = ({ kind: 'event'; event: WebhookEvent } | { kind: 'batch'; batch: DeliveryBatch }) & { traceparent?: string };
 
 export interface ParkedItem {
   seq: number;
@@ -54,6 +57,11 @@ export class DeliveryHoldsRepository {
   async all(): Promise<DeliveryHold[]> {
     const rows: HoldRow[] = await this.db.query('SELECT endpoint_id, batch_id, attempt, state, config_version, reason, lane_partition FROM publisher_delivery_holds');
     return rows.map(toHold);
+  }
+
+  async countByState(): Promise<Map<string, number>> {
+    const rows: { state: HoldState; n: string }[] = await this.db.query('SELECT state, count(*) AS n FROM publisher_delivery_holds GROUP BY state');
+    return new Map(rows.map((r) => [r.state, Number(r.n)]));
   }
 
   async get(endpointId: string): Promise<DeliveryHold | undefined> {

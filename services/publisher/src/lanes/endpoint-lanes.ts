@@ -1,8 +1,9 @@
+import { ROOT_CONTEXT, SpanStatusCode, context, trace, type Link, type Span, type SpanContext } from '@opentelemetry/api';
 import { laneRecordSchema, type DeliveryBatch, type LaneRecord } from '@tidings/contracts';
 import type { EndpointDirectory, EndpointState } from '@tidings/endpoint-directory';
-import { decodeJsonRecord, type ConsumedRecord } from '@tidings/kafka';
+import { decodeJsonRecord, MAX_SPAN_LINKS, startProcessSpan, type ConsumedRecord } from '@tidings/kafka';
 import type { SecretBox } from '@tidings/secret-box';
-import type { Logger } from '@tidings/telemetry';
+import { fromTraceparent, toTraceparent, type Logger } from '@tidings/telemetry';
 import type { DeliveryRecordsProducer } from '../delivery/delivery-records.producer';
 import type { PublisherMetrics } from '../delivery/publisher-metrics';
 import type { WebhookDispatcher } from '../delivery/webhook-dispatcher';
@@ -13,8 +14,13 @@ import { batchIdFor } from './batch-id';
 import { eventItem, takeBatch, type BatchLimits, type LaneItem } from './batch-former';
 import { PartitionOffsets } from './partition-offsets';
 
-/** An item in memory, and what finishing it settles: a lane record's offset, or a waiting row. */
-type QueuedItem = LaneItem & { offset?: number; seq?: number };
+/**
+ * An item in memory, what finishing it settles (a lane record's offset, or a waiting row), and
+ * the span that consumed it (its batch continues that trace, or links to it after a wait).
+ */
+type QueuedItem = LaneItem & { offset?: number; seq?: number; consumedBy?: SpanContext };
+
+const tracer = trace.getTracer('tidings-publisher');
 
 /** One endpoint's lane on this instance: at most one batch in flight, the rest queued in order. */
 class Lane {
@@ -68,6 +74,8 @@ export class EndpointLanes {
       secretBox: SecretBox;
       metrics: PublisherMetrics;
       limits: BatchLimits;
+      /** The consumer group the lanes' partitions belong to (named on their spans). */
+      groupId: string;
       logger: Logger;
     },
   ) {}
@@ -111,7 +119,11 @@ export class EndpointLanes {
       }
       const lr = decoded.value;
       const lane = this.lane(lr.endpointId, record.partition);
-      lane.serially(() => this.onRecord(lane, lr, offset), (error) => this.fail(lane, error));
+      const span = startProcessSpan(record, { groupId: this.deps.groupId, attributes: { 'tidings.endpoint.id': lr.endpointId, 'tidings.lane.record': lr.kind } });
+      lane.serially(
+        () => context.with(trace.setSpan(ROOT_CONTEXT, span), () => this.onRecord(lane, lr, offset, span)).finally(() => span.end()),
+        (error) => this.fail(lane, error),
+      );
     }
   }
 
@@ -150,13 +162,16 @@ export class EndpointLanes {
     for (const o of offsets) if (o !== undefined) p?.settle(o);
   }
 
-  private async onRecord(lane: Lane, record: LaneRecord, offset: number): Promise<void> {
+  private async onRecord(lane: Lane, record: LaneRecord, offset: number, span: Span): Promise<void> {
     if (lane.abandoned) return;
     const origin = `${lane.partition}@${offset}`;
     if (record.kind === 'retryResolved') return this.onRetryResolved(lane, record, offset);
 
+    const consumedBy = span.spanContext();
     const item: QueuedItem =
-      record.kind === 'event' ? { ...eventItem(record.event, origin, Date.now()), offset } : { kind: 'batch', batch: record.batch, origin, receivedAt: Date.now(), offset };
+      record.kind === 'event'
+        ? { ...eventItem(record.event, origin, Date.now()), offset, consumedBy }
+        : { kind: 'batch', batch: record.batch, origin, receivedAt: Date.now(), offset, consumedBy };
     // A replay follows an enable the API just published: make sure this view has it.
     if (record.kind === 'replay') await this.deps.directory.sync();
     const endpoint = this.deps.directory.get(lane.endpointId);
@@ -181,6 +196,7 @@ export class EndpointLanes {
       return this.settle(lane, [offset]);
     }
     if (hold) {
+      span.setAttribute('tidings.lane.parked_behind', hold.batchId);
       await this.deps.holds.park(lane.endpointId, [{ sourceKey: origin, item: toWaiting(item) }]);
       return this.settle(lane, [offset]);
     }
@@ -226,7 +242,34 @@ export class EndpointLanes {
     const taken = lane.queue.splice(0, next.taken);
     lane.inFlight = true;
     this.deps.metrics.batchFormed(next.batch.events.length);
-    void this.deliver(lane, next.batch, taken);
+    const span = this.startBatchSpan(lane, next.batch, taken);
+    void context.with(trace.setSpan(ROOT_CONTEXT, span), () => this.deliver(lane, next.batch, taken, span));
+  }
+
+  /**
+   * A batch fresh from the topic continues its first event's trace (linking the others'); one
+   * that waited behind a retry starts a new trace linked to where its events came from.
+   */
+  private startBatchSpan(lane: Lane, batch: DeliveryBatch, taken: QueuedItem[]): Span {
+    const [first] = taken;
+    const fresh = first?.consumedBy !== undefined && first.seq === undefined;
+    const links: Link[] = taken
+      .slice(fresh ? 1 : 0, MAX_SPAN_LINKS)
+      .flatMap((i) => (i.consumedBy ? [{ context: i.consumedBy }] : []));
+    return tracer.startSpan(
+      'deliver batch',
+      {
+        root: !fresh,
+        links,
+        attributes: {
+          'tidings.endpoint.id': lane.endpointId,
+          'tidings.batch.id': batch.id,
+          'tidings.batch.event_count': batch.events.length,
+          'tidings.batch.drained': first?.seq !== undefined,
+        },
+      },
+      fresh ? trace.setSpanContext(ROOT_CONTEXT, first.consumedBy!) : ROOT_CONTEXT,
+    );
   }
 
   private async loadDrainPage(lane: Lane): Promise<void> {
@@ -245,14 +288,15 @@ export class EndpointLanes {
     const now = Date.now();
     // Waiting events were held back, not new: they batch together without regard to linger.
     lane.queue.push(
-      ...page.map(({ seq, sourceKey, item }): QueuedItem =>
-        item.kind === 'event' ? { ...eventItem(item.event, sourceKey, now), seq } : { kind: 'batch', batch: item.batch, origin: sourceKey, receivedAt: now, seq },
-      ),
+      ...page.map(({ seq, sourceKey, item }): QueuedItem => {
+        const consumedBy = fromTraceparent(item.traceparent);
+        return item.kind === 'event' ? { ...eventItem(item.event, sourceKey, now), seq, consumedBy } : { kind: 'batch', batch: item.batch, origin: sourceKey, receivedAt: now, seq, consumedBy };
+      }),
     );
     this.pump(lane);
   }
 
-  private async deliver(lane: Lane, batch: DeliveryBatch, taken: QueuedItem[]): Promise<void> {
+  private async deliver(lane: Lane, batch: DeliveryBatch, taken: QueuedItem[], span: Span): Promise<void> {
     const offsets = taken.map((i) => i.offset);
     const lastSeq = taken.reduce<number | undefined>((max, i) => (i.seq === undefined ? max : Math.max(max ?? 0, i.seq)), undefined);
     const endpoint = this.deps.directory.get(lane.endpointId);
@@ -263,7 +307,7 @@ export class EndpointLanes {
         : undefined;
       lane.serially(
         async () => {
-          if (lane.abandoned) return;
+          if (lane.abandoned) return span.end();
           if (!result || !endpoint) {
             if (endpoint) await this.deps.records.deadLetter(endpoint, batch, 'endpointDisabled', 0, `endpoint disabled: ${endpoint.disabledReason ?? 'no reason given'}`);
             if (lastSeq !== undefined) await this.deps.holds.deleteWaiting(lane.endpointId, lastSeq);
@@ -271,17 +315,18 @@ export class EndpointLanes {
             await this.deps.records.attempt(endpoint, batch, 1, result, null);
             if (lastSeq !== undefined) await this.deps.holds.deleteWaiting(lane.endpointId, lastSeq);
           } else {
-            const after = await this.deps.router.route(endpoint, batch, 1, result, new Date().toISOString(), null);
+            const after = await this.deps.router.route(endpoint, batch, 1, result, new Date().toISOString(), toTraceparent(span.spanContext()));
             await this.holdBehind(lane, endpoint, batch, after.next === 'retry' ? { state: 'retrying', attempt: after.attempt, reason: null } : { state: 'deadLettered', attempt: 1, reason: after.reason }, lastSeq);
           }
+          span.end();
           this.settle(lane, offsets);
           lane.inFlight = false;
           this.pump(lane);
         },
-        (error) => this.fail(lane, error),
+        (error) => this.fail(lane, error, span),
       );
     } catch (error) {
-      this.fail(lane, error);
+      this.fail(lane, error, span);
     }
   }
 
@@ -340,7 +385,12 @@ export class EndpointLanes {
    * so the partition is read again from its commit point: every lane on it starts over
    * (deliveries may repeat, with the same event ids; nothing is skipped).
    */
-  private fail(lane: Lane, error: unknown): void {
+  private fail(lane: Lane, error: unknown, span?: Span): void {
+    if (span?.isRecording()) {
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      span.end();
+    }
     if (lane.abandoned) return;
     this.deps.logger.error({ err: error, endpointId: lane.endpointId, partition: lane.partition }, 'lane state change failed; the partition is read again from its commit point');
     const offsets = this.partitions.get(lane.partition);
@@ -359,4 +409,7 @@ export class EndpointLanes {
   rewind: ((partition: number, offset: number) => void) | undefined;
 }
 
-const toWaiting = (item: LaneItem): WaitingItem => (item.kind === 'event' ? { kind: 'event', event: item.event } : { kind: 'batch', batch: item.batch });
+function toWaiting(item: QueuedItem): WaitingItem {
+  const traceparent = item.consumedBy ? { traceparent: toTraceparent(item.consumedBy) } : {};
+  return item.kind === 'event' ? { kind: 'event', event: item.event, ...traceparent } : { kind: 'batch', batch: item.batch, ...traceparent };
+}

@@ -1,12 +1,19 @@
+import { ROOT_CONTEXT, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { retryRecordSchema, type RetryRecord, type RetryTopic } from '@tidings/contracts';
-import { decodeJsonRecord, toConsumedRecord, type Decoded } from '@tidings/kafka';
-import type { Logger } from '@tidings/telemetry';
+import { consumerGroupLag, decodeJsonRecord, startProcessSpan, toConsumedRecord, type ConsumedRecord, type Decoded } from '@tidings/kafka';
+import { fromTraceparent, type Logger } from '@tidings/telemetry';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { PublisherMetrics } from '../delivery/publisher-metrics';
 import type { RetryHandler } from './retry-handler';
 
 /** Due retries of one partition handled at once (one at a time per endpoint). */
 const CONCURRENCY = 16;
+
+/** A record as fetched, decoded once. */
+interface DueRecord {
+  consumed: ConsumedRecord;
+  decoded: Decoded<RetryRecord>;
+}
 
 /**
  * Consumes the retry topics. A record is never handled before its due time: at the first
@@ -49,11 +56,12 @@ export class RetryChainConsumer {
         const key = `${batch.topic}:${batch.partition}`;
         if (this.timers.has(key)) return; // paused; a prefetched batch is re-read on resume
         // Decoded once: the due time decides, and the handler takes the record as read.
-        const due: { offset: string; key: string; record: Decoded<RetryRecord> }[] = [];
+        const due: DueRecord[] = [];
         for (const message of batch.messages) {
-          const record = decodeJsonRecord(toConsumedRecord(batch.topic, batch.partition, message), retryRecordSchema);
+          const consumed = toConsumedRecord(batch.topic, batch.partition, message);
+          const decoded = decodeJsonRecord(consumed, retryRecordSchema);
           // An unreadable record has no due time: it is skipped, with its reason, at once.
-          const dueAt = record.ok ? Date.parse(record.value.dueAt) : 0;
+          const dueAt = decoded.ok ? Date.parse(decoded.value.dueAt) : 0;
           if (dueAt > Date.now()) {
             this.heads.set(key, { topic: batch.topic, dueAt });
             pause();
@@ -61,17 +69,17 @@ export class RetryChainConsumer {
             break;
           }
           if (due.length === 0) this.heads.set(key, { topic: batch.topic, dueAt });
-          due.push({ offset: message.offset, key: message.key?.toString() ?? '', record });
+          due.push({ consumed, decoded });
         }
         if (due.length === 0) return;
         const beat = setInterval(() => void heartbeat().catch(() => undefined), 3_000);
         try {
-          await this.handleInParallel(batch.topic, batch.partition, due, () => isRunning() && !isStale());
+          await this.handleInParallel(due, () => isRunning() && !isStale());
         } finally {
           clearInterval(beat);
         }
         if (!isRunning() || isStale()) return;
-        resolveOffset(due.at(-1)!.offset);
+        resolveOffset(due.at(-1)!.consumed.offset);
         if (!this.timers.has(key)) this.heads.delete(key);
         await commitOffsetsIfNecessary();
         logger.debug({ topic: batch.topic, partition: batch.partition, handled: due.length }, 'retries handled');
@@ -88,20 +96,48 @@ export class RetryChainConsumer {
   }
 
   /** Handles due records with bounded concurrency; one endpoint's records stay in order. */
-  private async handleInParallel(topic: string, partition: number, records: { offset: string; key: string; record: Decoded<RetryRecord> }[], active: () => boolean): Promise<void> {
-    const byEndpoint = new Map<string, typeof records>();
-    for (const r of records) byEndpoint.set(r.key, [...(byEndpoint.get(r.key) ?? []), r]);
+  private async handleInParallel(records: DueRecord[], active: () => boolean): Promise<void> {
+    const byEndpoint = new Map<string, DueRecord[]>();
+    for (const r of records) byEndpoint.set(r.consumed.key ?? '', [...(byEndpoint.get(r.consumed.key ?? '') ?? []), r]);
     const chains = [...byEndpoint.values()];
     const worker = async () => {
       for (let chain = chains.shift(); chain; chain = chains.shift()) {
-        for (const { offset, record } of chain) {
+        for (const record of chain) {
           if (!active()) return;
-          if (record.ok) await this.options.handler.handle(record.value);
-          else this.options.logger.error({ topic, partition, offset, reason: record.reason }, 'skipping unreadable retry record');
+          await this.handleOne(record);
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, chains.length) }, worker));
+  }
+
+  /**
+   * One retry, in a trace of its own (the first attempt may be a day old): its CONSUMER span
+   * links to the batch's first attempt and to the record's producer, and names the endpoint,
+   * batch and attempt.
+   */
+  private async handleOne({ consumed, decoded }: DueRecord): Promise<void> {
+    if (!decoded.ok) {
+      this.options.logger.error({ topic: consumed.topic, partition: consumed.partition, offset: consumed.offset, reason: decoded.reason }, 'skipping unreadable retry record');
+      return;
+    }
+    const r = decoded.value;
+    const origin = fromTraceparent(r.originTraceparent);
+    const span = startProcessSpan(consumed, {
+      groupId: this.options.groupId,
+      newTrace: true,
+      links: origin ? [{ context: origin, attributes: { 'tidings.link.kind': 'first_attempt' } }] : [],
+      attributes: { 'tidings.endpoint.id': r.endpointId, 'tidings.batch.id': r.batch.id, 'tidings.attempt': r.attempt, 'tidings.retry.due_at': r.dueAt },
+    });
+    try {
+      await context.with(trace.setSpan(ROOT_CONTEXT, span), () => this.options.handler.handle(r));
+    } catch (error) {
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      throw error;
+    } finally {
+      span.end();
+    }
   }
 
   private resume(topic: string, partition: number): void {
@@ -126,11 +162,7 @@ export class RetryChainConsumer {
   }
 
   private async backlog(topic: string): Promise<number> {
-    const [ends, committed] = await Promise.all([this.admin.fetchTopicOffsets(topic), this.admin.fetchOffsets({ groupId: this.options.groupId, topics: [topic] })]);
-    const at = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
-    return ends.reduce((sum, p) => {
-      const start = Math.max(at.get(p.partition) ?? -1, Number(p.low));
-      return sum + Math.max(0, Number(p.high) - start);
-    }, 0);
+    const [lag] = await consumerGroupLag(this.admin, this.options.groupId, [topic]);
+    return lag?.lag ?? 0;
   }
 }

@@ -1,16 +1,16 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { context, SpanKind, trace } from '@opentelemetry/api';
+import { context, trace, type Context } from '@opentelemetry/api';
 import { CONSUMER_GROUPS, domainEventKey, KAFKA_HEADERS, type WebhookEventRecord } from '@tidings/contracts';
 import type { KafkaConfig } from '@tidings/config';
 import { EndpointDirectory } from '@tidings/endpoint-directory';
-import { extractTraceContext, injectTraceContext, TransactionalPipe, type BatchResult, type ConsumedRecord, type OutputRecord } from '@tidings/kafka';
+import { injectTraceContext, startCreateSpan, startProcessSpan, TransactionalPipe, type BatchResult, type ConsumedRecord, type OutputRecord } from '@tidings/kafka';
 import { KAFKA_CLIENT, KAFKA_CONFIG, SERVICE_LOGGER } from '@tidings/kafka-nest';
 import type { Logger } from '@tidings/telemetry';
 import type { Kafka } from 'kafkajs';
 import { DuplicateFilter } from '../dedup/duplicate-filter';
-import { TriggerMetrics, type EventOutcome } from '../trigger-metrics';
+import { BatchTally, TriggerMetrics } from '../trigger-metrics';
 import { buildWebhookEvent } from '../routing/payload-builder';
-import { decodeCloudEvent, type RejectionCode } from './cloud-event-decoder';
+import { decodeCloudEvent, type DomainEvent, type RejectionCode } from './cloud-event-decoder';
 
 export const TRIGGER_OPTIONS = Symbol('TRIGGER_OPTIONS');
 export interface TriggerOptions {
@@ -68,51 +68,68 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicati
   private route(records: ConsumedRecord[]): BatchResult {
     const outputs: OutputRecord[] = [];
     const marked = new Map<string, number>();
-    const outcomes = new Map<EventOutcome, number>();
-    const count = (outcome: EventOutcome) => outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
-    let payloads = 0;
+    const tally = new BatchTally();
+    const groupId = `${this.config.prefix}${CONSUMER_GROUPS.trigger}`;
     for (const record of records) {
-      const parent = extractTraceContext(record.headers);
-      const span = tracer.startSpan(`process ${record.topic}`, { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': record.topic, 'messaging.kafka.offset': Number(record.offset) } }, parent);
-      const headers = injectTraceContext({}, trace.setSpan(context.active(), span));
+      const span = startProcessSpan(record, { groupId });
+      const consumed = trace.setSpan(context.active(), span);
       try {
         const decoded = decodeCloudEvent(record);
         if (!decoded.ok) {
           outputs.push(this.deadLetter(record, decoded.code, decoded.reason));
-          span.setAttribute('tidings.outcome', 'dead-lettered');
-          count('dead_lettered');
+          span.setAttributes({ 'tidings.outcome': 'dead_lettered', 'tidings.dlq.reason_code': decoded.code });
+          tally.deadLettered(decoded.code);
           continue;
         }
         const { event } = decoded;
+        span.setAttributes({ 'tidings.event.type': event.type, 'tidings.tailnet': event.tailnet, 'cloudevents.event_id': event.id, 'cloudevents.event_source': event.source });
         const key = domainEventKey(event);
         if (this.duplicates.isDuplicate(key) || marked.has(key)) {
           span.setAttribute('tidings.outcome', 'duplicate');
-          count('duplicate');
+          tally.count('duplicate');
           continue;
         }
         const seenAt = Date.now();
         marked.set(key, seenAt);
         outputs.push({ topic: this.config.topics.triggerDedup, key, value: JSON.stringify({ seenAt }) });
-        const endpoints = this.directory.subscribersOf(event.tailnet, event.type);
-        const webhookEvent = buildWebhookEvent(event, this.options.adminConsoleUrl);
-        for (const endpoint of endpoints) {
-          const value: WebhookEventRecord = { schemaVersion: 1, kind: 'event', endpointId: endpoint.endpointId, tailnet: event.tailnet, event: webhookEvent };
-          outputs.push({ topic: this.config.topics.webhookEvents, key: endpoint.endpointId, value: JSON.stringify(value), headers: { ...headers } });
-        }
-        span.setAttributes({ 'tidings.outcome': 'routed', 'tidings.endpoints': endpoints.length, 'tidings.event.type': event.type });
-        count('routed');
-        payloads += endpoints.length;
+        outputs.push(...this.payloadsFor(event, consumed));
+        span.setAttribute('tidings.outcome', 'routed');
+        tally.count('routed');
       } finally {
         span.end();
       }
     }
+    tally.payloads = outputs.filter((o) => o.topic === this.config.topics.webhookEvents).length;
     return {
       outputs,
       onCommitted: () => {
         marked.forEach((at, key) => this.duplicates.remember(key, at));
-        this.metrics.committed(outcomes, payloads);
+        this.metrics.committed(tally);
       },
     };
+  }
+
+  /**
+   * One payload per subscribed endpoint, inside a `route` span; they share one `create` span,
+   * whose context each carries, so every endpoint's delivery continues the event's trace.
+   */
+  private payloadsFor(event: DomainEvent, consumed: Context): OutputRecord[] {
+    const endpoints = this.directory.subscribersOf(event.tailnet, event.type);
+    const routing = tracer.startSpan('route', { attributes: { 'tidings.event.type': event.type, 'tidings.tailnet': event.tailnet, 'tidings.endpoint.count': endpoints.length } }, consumed);
+    try {
+      if (endpoints.length === 0) return [];
+      const topic = this.config.topics.webhookEvents;
+      const created = startCreateSpan(topic, endpoints.length, trace.setSpan(consumed, routing));
+      const headers = injectTraceContext({}, trace.setSpan(consumed, created));
+      created.end();
+      const webhookEvent = buildWebhookEvent(event, this.options.adminConsoleUrl);
+      return endpoints.map((endpoint) => {
+        const value: WebhookEventRecord = { schemaVersion: 1, kind: 'event', endpointId: endpoint.endpointId, tailnet: event.tailnet, event: webhookEvent };
+        return { topic, key: endpoint.endpointId, value: JSON.stringify(value), headers: { ...headers } };
+      });
+    } finally {
+      routing.end();
+    }
   }
 
   /** The record unchanged, with headers saying why and where it came from. */
