@@ -238,8 +238,14 @@ describe('observability: traces across every hop, and the documented metrics', (
     assert.ok(subscriptions.sum('tidings_subscriptions_http_request_duration_seconds_count', { method: 'POST', route: '/api/v2/tailnet/:tailnet/webhooks' })! >= 2);
     assert.equal(subscriptions.sum('tidings_subscriptions_outbox_pending'), 0);
 
-    // The trigger committed everything it read: its group has no lag on the domain events.
+    // The trigger committed everything it read: its group has no lag on the domain events. The
+    // publisher's input is written in transactions: at rest, at most a commit marker per partition.
     await waitFor("the trigger's lag at 0", async () => (await scrapeMetrics(stack.metricsUrl('trigger'))).sum('tidings_kafka_consumer_lag', { topic: stack.env.DOMAIN_EVENTS_TOPIC! }) === 0, 10_000);
+    const payloads = `${stack.env.KAFKA_TOPIC_PREFIX}tidings.webhook-events.v1`;
+    await waitFor("the publisher's lag at rest", async () => {
+      const lag = (await scrapeMetrics(stack.metricsUrl('publisher'))).sum('tidings_kafka_consumer_lag', { group: `${stack.env.KAFKA_TOPIC_PREFIX}tidings.publisher.v1`, topic: payloads });
+      return lag !== undefined && lag <= 6;
+    }, 10_000);
   });
 });
 
