@@ -45,6 +45,9 @@ describe('observability: traces across every hop, and the documented metrics', (
     return { eventId, traceId, parentSpanId };
   }
 
+  /** The egress' request to this endpoint's URL. */
+  const isRequestTo = (s: ReceivedSpan, endpoint: Endpoint) =>
+    s.service === 'tidings-egress' && s.kind === 'client' && s.attributes['url.full'] === `https://localhost:${stack.receiverPort}${endpoint.path}`;
   const deliveredTo = (endpoint: Endpoint) => requestsTo(stack, endpoint.path).filter((w) => w.status === 200);
 
   /** Waits until a span matching `where` has been exported, and returns it. */
@@ -73,7 +76,7 @@ describe('observability: traces across every hop, and the documented metrics', (
     const batchId = String(webhook!.headers['webhook-id']);
     for (const header of ['traceparent', 'tracestate', 'baggage']) assert.equal(webhook!.headers[header], undefined, `${header} reached the customer endpoint`);
 
-    const upstream = await spanWhere('the egress request to the endpoint', (s) => s.traceId === traceId && s.service === 'tidings-egress' && s.kind === 'client');
+    const upstream = await spanWhere('the egress request to the endpoint', (s) => s.traceId === traceId && isRequestTo(s, endpoint));
     const chain = otlp.ancestry(upstream);
     const payloads = `${stack.env.KAFKA_TOPIC_PREFIX}tidings.webhook-events.v1`;
     expectDeliveryChain(chain, [
@@ -143,7 +146,8 @@ describe('observability: traces across every hop, and the documented metrics', (
     assert.equal(failed.status.code, 'error');
     const firstBatchSpan = otlp.trace(traceId).find((s) => s.spanId === failed.parentSpanId)!;
     assert.equal(firstBatchSpan.name, 'deliver batch');
-    const failedUpstream = await spanWhere('the failed egress request', (s) => s.traceId === traceId && s.service === 'tidings-egress' && s.kind === 'client');
+    // (The event's trace fans out to every subscribed endpoint of the tailnet: pick this one's.)
+    const failedUpstream = await spanWhere('the failed egress request', (s) => s.traceId === traceId && isRequestTo(s, endpoint));
     assert.equal(failedUpstream.attributes['http.response.status_code'], 503);
     assert.equal(failedUpstream.status.code, 'error');
 
@@ -160,7 +164,7 @@ describe('observability: traces across every hop, and the documented metrics', (
     const origin = retry.links.find((l) => l.attributes['tidings.link.kind'] === 'first_attempt');
     assert.deepEqual(origin && { traceId: origin.traceId, spanId: origin.spanId }, { traceId, spanId: firstBatchSpan.spanId }, 'linked to the first attempt');
 
-    const upstream = await spanWhere('the retried egress request', (s) => s.traceId === retry.traceId && s.service === 'tidings-egress' && s.kind === 'client');
+    const upstream = await spanWhere('the retried egress request', (s) => s.traceId === retry.traceId && isRequestTo(s, endpoint));
     const chain = otlp.ancestry(upstream);
     expectDeliveryChain(chain, [
       ['tidings-egress', 'client', 'POST'],

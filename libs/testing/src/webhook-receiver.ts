@@ -34,6 +34,8 @@ export class WebhookReceiver {
   private server: Server | undefined;
   /** Status code to answer with (tests flip it to simulate failing endpoints). */
   status = 200;
+  /** Keep every request in `received`; a benchmark turns it off and reads them as they come. */
+  record = true;
   /** Per-path answers, ahead of `status`: a fixed answer, or one decided per request. */
   readonly answers = new Map<string, ReceiverAnswer | ((w: Omit<ReceivedWebhook, 'status'>) => ReceiverAnswer)>();
   private listeners: ((w: ReceivedWebhook) => void)[] = [];
@@ -49,7 +51,7 @@ export class WebhookReceiver {
         const rule = this.answers.get(request.path);
         const answer = typeof rule === 'function' ? rule(request) : (rule ?? { status: this.status });
         const webhook = { ...request, status: answer.status };
-        this.received.push(webhook);
+        if (this.record) this.received.push(webhook);
         for (const l of this.listeners) l(webhook);
         res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers }).end('{"ok":true}');
       });

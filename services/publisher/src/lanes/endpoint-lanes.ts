@@ -48,6 +48,8 @@ class Lane {
 }
 
 const DRAIN_PAGE = 500;
+/** Record timestamps come from the trigger's clock, sync times from ours. */
+const CLOCK_SKEW_MARGIN_MS = 5_000;
 
 /**
  * The heart of delivery: per-endpoint lanes over the webhook-events partitions this instance
@@ -63,6 +65,8 @@ export class EndpointLanes {
   private holds = new Map<string, DeliveryHold>();
   /** Shutting down: batches in flight finish, no new one starts. */
   private stopping = false;
+  /** The endpoint view includes every config written before this time (ms). */
+  private syncedFrom = 0;
 
   constructor(
     private readonly deps: {
@@ -120,8 +124,9 @@ export class EndpointLanes {
       const lr = decoded.value;
       const lane = this.lane(lr.endpointId, record.partition);
       const span = startProcessSpan(record, { groupId: this.deps.groupId, attributes: { 'tidings.endpoint.id': lr.endpointId, 'tidings.lane.record': lr.kind } });
+      const writtenAt = Number(record.timestamp);
       lane.serially(
-        () => context.with(trace.setSpan(ROOT_CONTEXT, span), () => this.onRecord(lane, lr, offset, span)).finally(() => span.end()),
+        () => context.with(trace.setSpan(ROOT_CONTEXT, span), () => this.onRecord(lane, lr, offset, writtenAt, span)).finally(() => span.end()),
         (error) => this.fail(lane, error),
       );
     }
@@ -162,7 +167,7 @@ export class EndpointLanes {
     for (const o of offsets) if (o !== undefined) p?.settle(o);
   }
 
-  private async onRecord(lane: Lane, record: LaneRecord, offset: number, span: Span): Promise<void> {
+  private async onRecord(lane: Lane, record: LaneRecord, offset: number, writtenAt: number, span: Span): Promise<void> {
     if (lane.abandoned) return;
     const origin = `${lane.partition}@${offset}`;
     if (record.kind === 'retryResolved') return this.onRetryResolved(lane, record, offset);
@@ -173,8 +178,8 @@ export class EndpointLanes {
         ? { ...eventItem(record.event, origin, Date.now()), offset, consumedBy }
         : { kind: 'batch', batch: record.batch, origin, receivedAt: Date.now(), offset, consumedBy };
     // A replay follows an enable the API just published: make sure this view has it.
-    if (record.kind === 'replay') await this.deps.directory.sync();
-    const endpoint = this.deps.directory.get(lane.endpointId);
+    if (record.kind === 'replay') await this.syncDirectory();
+    const endpoint = await this.endpointAsOf(lane.endpointId, writtenAt);
     let hold = this.holds.get(lane.endpointId);
     if (hold?.state === 'deadLettered') {
       if (endpoint?.enabled && endpoint.version > hold.configVersion) {
@@ -226,6 +231,24 @@ export class EndpointLanes {
     }
     await this.holdAsDeadLettered(lane, hold.batchId, hold.attempt, record.reason ?? 'retries exhausted');
     this.settle(lane, [offset]);
+  }
+
+  /**
+   * The endpoint as of a record written at `writtenAt`. The trigger routed to it, so its config
+   * was written before: an endpoint this view does not know yet is read up to date before it
+   * counts as deleted, unless a read that started after the record was written already says so.
+   */
+  private async endpointAsOf(endpointId: string, writtenAt: number): Promise<EndpointState | undefined> {
+    const known = this.deps.directory.get(endpointId);
+    if (known || this.syncedFrom - CLOCK_SKEW_MARGIN_MS > writtenAt) return known;
+    await this.syncDirectory();
+    return this.deps.directory.get(endpointId);
+  }
+
+  private async syncDirectory(): Promise<void> {
+    const started = Date.now();
+    await this.deps.directory.sync();
+    this.syncedFrom = Math.max(this.syncedFrom, started);
   }
 
   /** Starts the next batch if none is in flight: from the queue, or the next page of a drain. */

@@ -1,0 +1,195 @@
+/**
+ * `npm run bench`: what users feel, end to end, on this machine. Kafka, Postgres and all four
+ * services run for real (as in production, each its own process, logging at info); domain
+ * events go in as a control plane writes them, and an event counts as delivered when a POST
+ * carrying it reached the HTTPS receiver and both its signatures verified. The limits, the raw
+ * kafkajs round trip of the same messages and direct undici POSTs to the same receiver, are
+ * measured in the same run, and every scenario is given as a ratio to them.
+ *
+ *   npm run bench -- [--out bench.json] [--scale 1] [--rate 500] [--seconds 20]
+ *
+ * --scale multiplies every scenario's size (0.1 for a quick look). No thresholds: it reports.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { TidingsStack } from '@tidings/testing';
+import { DeliveryProbe } from './e2e/delivery-probe';
+import { emitAtRate, emitBurst, type EventType } from './e2e/domain-events';
+import { measureHttpLimit, measureKafkaLimit, type HttpLimit, type KafkaLimit } from './e2e/limits';
+import { EndpointFleet } from './e2e/endpoint-fleet';
+import { percentiles, round, type Percentiles } from './e2e/stats';
+
+const { values } = parseArgs({
+  options: { out: { type: 'string' }, scale: { type: 'string', default: '1' }, rate: { type: 'string', default: '500' }, seconds: { type: 'string', default: '20' } },
+});
+const SCALE = Number(values.scale);
+const RATE = Number(values.rate);
+const SECONDS = Number(values.seconds);
+const sized = (n: number) => Math.max(1, Math.round(n * SCALE));
+
+interface ScenarioResult {
+  /** Delivered events per second: each (event, endpoint) pair verified at the receiver. */
+  eventsPerSecond: number;
+  latencyMs: Percentiles | null;
+  ratioToKafkaLimit: number;
+  ratioToHttpLimit: number;
+  [detail: string]: unknown;
+}
+
+class Bench {
+  readonly scenarios: Record<string, ScenarioResult | Record<string, unknown>> = {};
+  private limits!: { kafka: KafkaLimit; http: HttpLimit };
+
+  constructor(
+    private readonly stack: TidingsStack,
+    private readonly producer: Producer,
+    private readonly probe: DeliveryProbe,
+    private readonly fleet: EndpointFleet,
+  ) {}
+
+  async measureLimits(): Promise<{ kafka: KafkaLimit; http: HttpLimit }> {
+    const kafka = await measureKafkaLimit(this.stack.env.KAFKA_BROKERS!.split(','), sized(50_000));
+    log(`limit: raw kafkajs produce→consume ${kafka.messagesPerSecond} msg/s`);
+    const http = await measureHttpLimit(`https://localhost:${this.stack.receiverPort}/limit`, this.stack.ca.caCertFile, sized(20_000), 64);
+    log(`limit: direct undici POSTs ${http.requestsPerSecond} req/s`);
+    this.limits = { kafka, http };
+    return this.limits;
+  }
+
+  /** Sustained throughput: a burst of events to `tailnets`, timed until every delivery verified. */
+  async throughput(name: string, tailnets: string[], endpointsPerTailnet: number, events: number): Promise<void> {
+    const setup = await this.fleet.create(name, tailnets, endpointsPerTailnet, 'nodeCreated');
+    const expected = events * endpointsPerTailnet;
+    this.probe.reset();
+    log(`${name}: ${events} events → ${expected} deliveries`);
+    const started = Date.now();
+    await emitBurst(this.producer, this.topic, tailnets, events, 'nodeCreated', this.probe);
+    const complete = await this.probe.until(expected, 600_000);
+    const seconds = ((this.probe.lastAt || Date.now()) - started) / 1000;
+    this.record(name, {
+      eventsPerSecond: Math.round(this.probe.delivered / seconds),
+      latencyMs: percentiles(this.probe.latenciesMs()),
+      domainEvents: events,
+      endpoints: tailnets.length * endpointsPerTailnet,
+      tailnets: tailnets.length,
+      deliveries: this.probe.delivered,
+      expectedDeliveries: expected,
+      complete,
+      invalidSignatures: this.probe.invalid,
+      seconds: round(seconds, 2),
+      endpointSetupSeconds: setup.seconds,
+    });
+  }
+
+  /** Latency at a fixed offered load; with `failing`, that share of endpoints answers 503 throughout. */
+  async latency(name: string, tailnets: string[], type: EventType, failingShare = 0): Promise<void> {
+    const setup = await this.fleet.create(name, tailnets, 1, type);
+    const failing = new Set(setup.paths.slice(0, Math.round(setup.paths.length * failingShare)));
+    for (const path of failing) this.stack.receiver.answers.set(path, { status: 503 });
+    const healthy = new Set(setup.paths.filter((p) => !failing.has(p)));
+    this.probe.reset();
+    log(`${name}: ${RATE} events/s for ${SECONDS} s over ${tailnets.length} endpoints${failing.size ? `, ${failing.size} failing` : ''}`);
+    const started = Date.now();
+    const produced = await emitAtRate(this.producer, this.topic, tailnets, RATE, SECONDS, type, this.probe);
+    const expected = Math.round((produced * healthy.size) / tailnets.length);
+    const complete = await this.probe.until(expected, 120_000);
+    const seconds = ((this.probe.lastAt || Date.now()) - started) / 1000;
+    this.record(name, {
+      eventsPerSecond: Math.round(this.probe.delivered / seconds),
+      latencyMs: percentiles(this.probe.latenciesMs(healthy)),
+      offeredEventsPerSecond: RATE,
+      domainEvents: produced,
+      endpoints: tailnets.length,
+      failingEndpoints: failing.size,
+      deliveriesToHealthyEndpoints: this.probe.delivered,
+      expectedDeliveries: expected,
+      complete,
+      seconds: round(seconds, 2),
+    });
+    for (const path of failing) this.stack.receiver.answers.set(path, { status: 200 });
+  }
+
+  /** VmHWM of each service process: the most resident memory it held during the whole run. */
+  peakRss(): void {
+    const rss: Record<string, number> = {};
+    for (const [name, service] of this.stack.services) {
+      const status = readFileSync(`/proc/${service.child.pid}/status`, 'utf8');
+      rss[name] = Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024);
+    }
+    this.scenarios['peak RSS'] = { peakRssMiB: rss };
+    log(`peak RSS (MiB): ${JSON.stringify(rss)}`);
+  }
+
+  private get topic(): string {
+    return this.stack.env.DOMAIN_EVENTS_TOPIC!;
+  }
+
+  private record(name: string, result: { eventsPerSecond: number; latencyMs: Percentiles | null } & Record<string, unknown>): void {
+    this.scenarios[name] = {
+      ...result,
+      ratioToKafkaLimit: round(result.eventsPerSecond / this.limits.kafka.messagesPerSecond, 3),
+      ratioToHttpLimit: round(result.eventsPerSecond / this.limits.http.requestsPerSecond, 3),
+    };
+    log(`${name}: ${result.eventsPerSecond} events/s, latency ${JSON.stringify(result.latencyMs)} ms`);
+  }
+}
+
+function log(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+function printTable(scenarios: Bench['scenarios'], limits: { kafka: KafkaLimit; http: HttpLimit }): void {
+  const rows = Object.entries(scenarios).map(([name, r]) => {
+    const s = r as Partial<ScenarioResult> & { peakRssMiB?: Record<string, number> };
+    if (s.peakRssMiB) return { scenario: name, 'events/s': '', p50: '', p95: '', p99: '', 'x kafka': '', 'x http': '', note: Object.entries(s.peakRssMiB).map(([k, v]) => `${k} ${v} MiB`).join(', ') };
+    return {
+      scenario: name,
+      'events/s': s.eventsPerSecond,
+      p50: s.latencyMs?.p50,
+      p95: s.latencyMs?.p95,
+      p99: s.latencyMs?.p99,
+      'x kafka': s.ratioToKafkaLimit,
+      'x http': s.ratioToHttpLimit,
+      note: s.complete === false ? 'INCOMPLETE' : '',
+    };
+  });
+  console.table(rows);
+  console.log(`limits: raw kafkajs ${limits.kafka.messagesPerSecond} msg/s; direct undici ${limits.http.requestsPerSecond} POSTs/s (one event each); latency in ms`);
+}
+
+async function main(): Promise<void> {
+  const stack = await TidingsStack.create('bench', { LOG_LEVEL: 'info', RETRY_SCHEDULE: '5s*100' });
+  const probe = new DeliveryProbe(stack.receiver);
+  const producer = new Kafka({ clientId: 'bench-control-plane', brokers: stack.env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING }).producer({ idempotent: true });
+  try {
+    await stack.start();
+    await producer.connect();
+    const bench = new Bench(stack, producer, probe, new EndpointFleet(stack, probe));
+    const limits = await bench.measureLimits();
+    await bench.throughput('1 endpoint', ['one.bench'], 1, sized(20_000));
+    await bench.throughput('100 endpoints', ['hundred.bench'], 100, sized(500));
+    await bench.throughput('10,000 endpoints in one tailnet', ['ten-thousand.bench'], sized(10_000), Math.max(2, sized(10)));
+    const spread = Array.from({ length: 100 }, (_, i) => `t${i}.bench`);
+    await bench.throughput('100 tailnets', spread, 10, sized(5_000));
+    await bench.latency(`latency at ${RATE} events/s`, spread, 'nodeDeleted');
+    await bench.latency(`latency at ${RATE} events/s, 10% of endpoints failing`, spread, 'nodeApproved', 0.1);
+    bench.peakRss();
+    const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30), node: process.version, kafka: '4.3.1 (single KRaft node)', scale: SCALE };
+    printTable(bench.scenarios, limits);
+    console.log('machine', machine);
+    if (values.out) writeFileSync(values.out, `${JSON.stringify({ scenarios: bench.scenarios, limits, machine }, null, 2)}\n`);
+  } finally {
+    await producer.disconnect().catch(() => undefined);
+    await stack.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
