@@ -6,12 +6,15 @@
  * kafkajs round trip of the same messages and direct undici POSTs to the same receiver, are
  * measured in the same run, and every scenario is given as a ratio to them.
  *
- *   npm run bench -- [--out bench.json] [--scale 1] [--rate 500] [--seconds 20]
+ *   npm run bench -- [--out bench.json] [--scale 1] [--rate 500] [--seconds 20] [--only NAME] [--profile DIR]
  *
- * --scale multiplies every scenario's size (0.1 for a quick look). No thresholds: it reports.
+ * --scale multiplies every scenario's size (0.1 for a quick look); --only runs the scenarios
+ * whose name contains NAME; --profile writes each service's V8 CPU profile into DIR (read them
+ * with infra/bench/profile-summary.ts). No thresholds: it reports.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { TidingsStack } from '@tidings/testing';
@@ -22,12 +25,20 @@ import { EndpointFleet } from './e2e/endpoint-fleet';
 import { percentiles, round, type Percentiles } from './e2e/stats';
 
 const { values } = parseArgs({
-  options: { out: { type: 'string' }, scale: { type: 'string', default: '1' }, rate: { type: 'string', default: '500' }, seconds: { type: 'string', default: '20' } },
+  options: {
+    out: { type: 'string' },
+    scale: { type: 'string', default: '1' },
+    rate: { type: 'string', default: '500' },
+    seconds: { type: 'string', default: '20' },
+    only: { type: 'string' },
+    profile: { type: 'string' },
+  },
 });
 const SCALE = Number(values.scale);
 const RATE = Number(values.rate);
 const SECONDS = Number(values.seconds);
 const sized = (n: number) => Math.max(1, Math.round(n * SCALE));
+const selected = (name: string) => values.only === undefined || name.includes(values.only);
 
 interface ScenarioResult {
   /** Delivered events per second: each (event, endpoint) pair verified at the receiver. */
@@ -60,6 +71,7 @@ class Bench {
 
   /** Sustained throughput: a burst of events to `tailnets`, timed until every delivery verified. */
   async throughput(name: string, tailnets: string[], endpointsPerTailnet: number, events: number): Promise<void> {
+    if (!selected(name)) return;
     const setup = await this.fleet.create(name, tailnets, endpointsPerTailnet, 'nodeCreated');
     const expected = events * endpointsPerTailnet;
     this.probe.reset();
@@ -85,6 +97,7 @@ class Bench {
 
   /** Latency at a fixed offered load; with `failing`, that share of endpoints answers 503 throughout. */
   async latency(name: string, tailnets: string[], type: EventType, failingShare = 0): Promise<void> {
+    if (!selected(name)) return;
     const setup = await this.fleet.create(name, tailnets, 1, type);
     const failing = new Set(setup.paths.slice(0, Math.round(setup.paths.length * failingShare)));
     for (const path of failing) this.stack.receiver.answers.set(path, { status: 503 });
@@ -160,7 +173,8 @@ function printTable(scenarios: Bench['scenarios'], limits: { kafka: KafkaLimit; 
 }
 
 async function main(): Promise<void> {
-  const stack = await TidingsStack.create('bench', { LOG_LEVEL: 'info', RETRY_SCHEDULE: '5s*100' });
+  const profiling: Record<string, string> = values.profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(values.profile)}` } : {};
+  const stack = await TidingsStack.create('bench', { LOG_LEVEL: 'info', RETRY_SCHEDULE: '5s*100', ...profiling });
   const probe = new DeliveryProbe(stack.receiver);
   const producer = new Kafka({ clientId: 'bench-control-plane', brokers: stack.env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING }).producer({ idempotent: true });
   try {
