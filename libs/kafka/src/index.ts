@@ -1,3 +1,4 @@
+export * from './coalescing-producer';
 export * from './consumed-record';
 export * from './consumer-lag';
 export * from './kafka-client';
