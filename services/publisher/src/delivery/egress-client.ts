@@ -17,19 +17,40 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+/** Requests to the proxy at once; the pool's connections. */
+const CONNECTIONS = 64;
+
 /**
  * Sends requests through the egress proxy only, as absolute-form `http://` requests with
  * `X-Tidings-TLS: true`, so the proxy checks the address and originates TLS itself. One
- * keep-alive pool to the proxy serves every endpoint.
+ * keep-alive pool to the proxy serves every endpoint. Requests beyond its connections wait
+ * here, before their time limit starts: the limit is the endpoint's to answer in, and time
+ * spent queueing behind other endpoints is not its fault (counting it turned overload into
+ * timeouts and needless retries).
  */
 export class EgressClient {
   private readonly pool: Pool;
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(proxyUrl: string) {
-    this.pool = new Pool(proxyUrl, { connections: 64, keepAliveTimeout: 30_000, pipelining: 1 });
+    this.pool = new Pool(proxyUrl, { connections: CONNECTIONS, keepAliveTimeout: 30_000, pipelining: 1 });
   }
 
   async post(endpointUrl: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<DeliveryResponse> {
+    if (this.inFlight >= CONNECTIONS) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.inFlight += 1;
+    try {
+      return await this.send(endpointUrl, body, headers, timeoutMs);
+    } finally {
+      // Hand the slot straight to the next waiter (inFlight stays), or free it.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.inFlight -= 1;
+    }
+  }
+
+  private async send(endpointUrl: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<DeliveryResponse> {
     const target = new URL(endpointUrl);
     const tls = target.protocol === 'https:';
     target.protocol = 'http:';
