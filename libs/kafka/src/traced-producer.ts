@@ -1,6 +1,7 @@
-import { SpanKind, SpanStatusCode, context, trace, type Link } from '@opentelemetry/api';
+import { SpanKind, context, trace, type Link } from '@opentelemetry/api';
 import type { Message, Producer, RecordMetadata } from 'kafkajs';
 import { KAFKA_HEADERS } from '@tidings/contracts';
+import { recordFailure } from '@tidings/telemetry';
 import { extractTraceContext, injectTraceContext } from './trace-context';
 
 const tracer = trace.getTracer('@tidings/kafka');
@@ -38,8 +39,7 @@ export async function sendTraced(producer: Pick<Producer, 'send'>, topic: string
         });
         return await producer.send({ topic, messages: traced });
       } catch (error) {
-        span.recordException(error as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+        recordFailure(span, error);
         throw error;
       } finally {
         span.end();

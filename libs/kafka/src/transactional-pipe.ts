@@ -1,7 +1,7 @@
-import { SpanStatusCode, trace, type Link } from '@opentelemetry/api';
+import { trace, type Link } from '@opentelemetry/api';
 import type { Consumer, IHeaders, Kafka, Producer } from 'kafkajs';
 import { KAFKA_HEADERS } from '@tidings/contracts';
-import type { Logger } from '@tidings/telemetry';
+import { recordFailure, type Logger } from '@tidings/telemetry';
 import { toConsumedRecord, type ConsumedRecord } from './consumed-record';
 import { MAX_SPAN_LINKS, startSendSpan } from './messaging-spans';
 import { extractTraceContext, headerValue } from './trace-context';
@@ -130,8 +130,7 @@ export class TransactionalPipe {
           if (isStale()) throw new Error('partition revoked during the batch; its new owner re-reads it');
           await transaction.commit();
         } catch (error) {
-          span.recordException(error as Error);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+          recordFailure(span, error);
           await transaction.abort().catch((abortError: unknown) => logger.warn({ err: abortError }, 'aborting the transaction failed'));
           logger.error({ err: error, partition: batch.partition, firstOffset: batch.firstOffset() }, 'batch transaction aborted; the batch will be re-read');
           throw error;

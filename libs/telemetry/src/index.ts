@@ -1,5 +1,6 @@
 export * from './logger';
 export * from './nest-logger';
+export * from './span-failure';
 export * from './start-telemetry';
 export * from './traceparent';
 export * from './version';

@@ -1,7 +1,7 @@
-import { ROOT_CONTEXT, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { ROOT_CONTEXT, context, trace } from '@opentelemetry/api';
 import { retryRecordSchema, type RetryRecord, type RetryTopic } from '@tidings/contracts';
 import { consumerGroupLag, decodeJsonRecord, startProcessSpan, toConsumedRecord, type ConsumedRecord, type Decoded } from '@tidings/kafka';
-import { fromTraceparent, type Logger } from '@tidings/telemetry';
+import { fromTraceparent, recordFailure, type Logger } from '@tidings/telemetry';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { PublisherMetrics } from '../delivery/publisher-metrics';
 import type { RetryHandler } from './retry-handler';
@@ -132,8 +132,7 @@ export class RetryChainConsumer {
     try {
       await context.with(trace.setSpan(ROOT_CONTEXT, span), () => this.options.handler.handle(r));
     } catch (error) {
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      recordFailure(span, error);
       throw error;
     } finally {
       span.end();
