@@ -13,10 +13,12 @@ export interface ReceivedWebhook {
   status: number;
 }
 
-/** How to answer a request to a path: a status, and headers (e.g. Retry-After). */
+/** How to answer a request to a path: a status, headers (e.g. Retry-After), and when. */
 export interface ReceiverAnswer {
   status: number;
   headers?: Record<string, string>;
+  /** Answer this much later (a slow endpoint); the request is recorded when it arrives. */
+  delayMs?: number;
 }
 
 export interface VerifiedWebhook extends ReceivedWebhook {
@@ -53,7 +55,9 @@ export class WebhookReceiver {
         const webhook = { ...request, status: answer.status };
         if (this.record) this.received.push(webhook);
         for (const l of this.listeners) l(webhook);
-        res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers }).end('{"ok":true}');
+        const respond = () => res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers }).end('{"ok":true}');
+        if (answer.delayMs) setTimeout(respond, answer.delayMs);
+        else respond();
       });
     });
     await new Promise<void>((resolve, reject) => {

@@ -18,6 +18,7 @@ const publisherEnv = {
   /** Every delivery goes through this forward proxy; there is no direct path. */
   EGRESS_PROXY_URL: rules.url(['http:']).default('http://localhost:9090'),
   DELIVERY_TIMEOUT_MS: rules.positiveInt(15_000, 'milliseconds'),
+  DELIVERY_CONCURRENCY: rules.positiveInt(64, 'requests'),
   BATCH_MAX_EVENTS: rules.positiveInt(100, 'events'),
   BATCH_MAX_BYTES: rules.positiveInt(256 * 1024, 'bytes'),
   BATCH_LINGER_MS: rules.positiveInt(1_000, 'milliseconds'),
@@ -27,6 +28,8 @@ export interface PublisherConfig {
   port: number;
   egressProxyUrl: string;
   deliveryTimeoutMs: number;
+  /** Requests to the egress proxy in flight at once (the pool's connections). */
+  deliveryConcurrency: number;
   batch: { maxEvents: number; maxBytes: number; lingerMs: number };
   kafka: KafkaConfig;
   database: DatabaseConfig;
@@ -46,6 +49,7 @@ export function loadPublisherConfig(env: Env): PublisherConfig {
     port: own.PUBLISHER_PORT,
     egressProxyUrl: own.EGRESS_PROXY_URL,
     deliveryTimeoutMs: own.DELIVERY_TIMEOUT_MS,
+    deliveryConcurrency: own.DELIVERY_CONCURRENCY,
     batch: { maxEvents: own.BATCH_MAX_EVENTS, maxBytes: own.BATCH_MAX_BYTES, lingerMs: own.BATCH_LINGER_MS },
     kafka,
     database,

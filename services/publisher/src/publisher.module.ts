@@ -112,15 +112,16 @@ export class PublisherModule {
         { provide: LOGGER, useValue: logger },
         { provide: DATA_SOURCE, useFactory: () => publisherDataSource(config.database) },
         { provide: EndpointDirectory, useFactory: () => new EndpointDirectory(logger.child({ component: 'endpoint-directory' })) },
-        { provide: EgressClient, useFactory: () => new EgressClient(config.egressProxyUrl) },
+        { provide: EgressClient, useFactory: () => new EgressClient(config.egressProxyUrl, config.deliveryConcurrency) },
         { provide: SecretBox, useFactory: () => new SecretBox(config.secrets.keys) },
         { provide: DeliveryHoldsRepository, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new DeliveryHoldsRepository(ds) },
         {
           provide: PublisherMetrics,
-          inject: [ServiceMetrics, DeliveryHoldsRepository],
-          useFactory: (m: ServiceMetrics, holds: DeliveryHoldsRepository) => {
+          inject: [ServiceMetrics, DeliveryHoldsRepository, EgressClient],
+          useFactory: (m: ServiceMetrics, holds: DeliveryHoldsRepository, egress: EgressClient) => {
             const metrics = new PublisherMetrics(m.registry);
             metrics.watchHolds(() => holds.countByState());
+            metrics.watchEgressSlots(egress.slots);
             return metrics;
           },
         },

@@ -1,5 +1,6 @@
 import { HTTP_HEADERS } from '@tidings/contracts';
 import { Pool } from 'undici';
+import { SendSlots, type SendPriority } from './send-slots';
 
 export interface DeliveryResponse {
   status: number;
@@ -17,37 +18,48 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-/** Requests to the proxy at once; the pool's connections. */
-const CONNECTIONS = 64;
+/** One of the pool's connections, reserved: post once with it, or release it unused. */
+export interface EgressSlot {
+  post(endpointUrl: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<DeliveryResponse>;
+  release(): void;
+}
 
 /**
  * Sends requests through the egress proxy only, as absolute-form `http://` requests with
  * `X-Tidings-TLS: true`, so the proxy checks the address and originates TLS itself. One
- * keep-alive pool to the proxy serves every endpoint. Requests beyond its connections wait
- * here, before their time limit starts: the limit is the endpoint's to answer in, and time
- * spent queueing behind other endpoints is not its fault (counting it turned overload into
- * timeouts and needless retries).
+ * keep-alive pool to the proxy serves every endpoint. A request first reserves one of the
+ * pool's connections and only then starts its time limit: the limit is the endpoint's to
+ * answer in, and time spent queueing behind other endpoints is not its fault (counting it
+ * turned overload into timeouts and needless retries). Reserving before a batch is formed lets
+ * the batch take what arrived while it waited.
  */
 export class EgressClient {
   private readonly pool: Pool;
-  private inFlight = 0;
-  private readonly waiting: (() => void)[] = [];
+  readonly slots: SendSlots;
 
-  constructor(proxyUrl: string) {
-    this.pool = new Pool(proxyUrl, { connections: CONNECTIONS, keepAliveTimeout: 30_000, pipelining: 1 });
+  constructor(proxyUrl: string, connections: number) {
+    this.slots = new SendSlots(connections);
+    this.pool = new Pool(proxyUrl, { connections, keepAliveTimeout: 30_000, pipelining: 1 });
   }
 
-  async post(endpointUrl: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<DeliveryResponse> {
-    if (this.inFlight >= CONNECTIONS) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.inFlight += 1;
-    try {
-      return await this.send(endpointUrl, body, headers, timeoutMs);
-    } finally {
-      // Hand the slot straight to the next waiter (inFlight stays), or free it.
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.inFlight -= 1;
-    }
+  async reserve(priority: SendPriority): Promise<EgressSlot> {
+    const release = await this.slots.acquire(priority);
+    let used = false;
+    return {
+      post: async (endpointUrl, body, headers, timeoutMs) => {
+        if (used) throw new Error('an egress slot sends one request');
+        used = true;
+        try {
+          return await this.send(endpointUrl, body, headers, timeoutMs);
+        } finally {
+          release();
+        }
+      },
+      release: () => {
+        used = true;
+        release();
+      },
+    };
   }
 
   private async send(endpointUrl: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<DeliveryResponse> {

@@ -24,6 +24,7 @@ export class PublisherMetrics {
   private readonly deadLetters: Counter<'cause'>;
   private readonly deadLetteredEvents: Counter<'cause'>;
   private heldEndpoints: (() => Promise<Map<string, number>>) | undefined;
+  private egressSlots: { inUse: number; waiting: number } | undefined;
   private readonly retryTopics = new Map<string, RetryTopicGauges>();
 
   constructor(registry: Registry) {
@@ -56,6 +57,18 @@ export class PublisherMetrics {
         this.reset();
         const counts = await heldEndpoints()?.catch(() => undefined);
         for (const state of HOLD_STATES) this.set({ state }, counts?.get(state) ?? (counts ? 0 : Number.NaN));
+      },
+    });
+    const egressSlots = () => this.egressSlots;
+    new Gauge({
+      name: 'tidings_publisher_egress_requests',
+      help: 'Requests to the egress proxy: sending (holding one of DELIVERY_CONCURRENCY connections) or waiting for one',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      collect() {
+        const slots = egressSlots();
+        this.set({ state: 'sending' }, slots?.inUse ?? 0);
+        this.set({ state: 'waiting' }, slots?.waiting ?? 0);
       },
     });
     const topics = this.retryTopics;
@@ -100,6 +113,11 @@ export class PublisherMetrics {
   /** Read at scrape time: the count of holds by state (the same on every instance). */
   watchHolds(countByState: () => Promise<Map<string, number>>): void {
     this.heldEndpoints = countByState;
+  }
+
+  /** Read at scrape time: this instance's requests to the egress, sending and waiting. */
+  watchEgressSlots(slots: { inUse: number; waiting: number }): void {
+    this.egressSlots = slots;
   }
 
   watchRetryTopic(topic: string, gauges: RetryTopicGauges): void {

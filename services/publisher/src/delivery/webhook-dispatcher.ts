@@ -2,7 +2,7 @@ import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { DeliveryBatch } from '@tidings/contracts';
 import { TIDINGS_VERSION, type Logger } from '@tidings/telemetry';
 import { signatureHeaders } from '@tidings/webhook-signing';
-import type { EgressClient } from './egress-client';
+import type { EgressClient, EgressSlot } from './egress-client';
 import type { DeliveryKind, PublisherMetrics } from './publisher-metrics';
 
 /** Where a batch goes and the secrets (in clear, in memory only) that sign it. */
@@ -26,7 +26,8 @@ const tracer = trace.getTracer('tidings-publisher');
 
 /**
  * Signs a batch with every secret of its target and POSTs it through the egress, inside a
- * `delivery attempt` span: the HTTP client span (and the egress' spans) hang under it.
+ * `delivery attempt` span: the HTTP client span (and the egress' spans) hang under it. A
+ * caller reserves a connection first (`reserve`), so it can decide what to send once it has one.
  */
 export class WebhookDispatcher {
   constructor(
@@ -36,22 +37,29 @@ export class WebhookDispatcher {
     private readonly metrics: PublisherMetrics,
   ) {}
 
-  dispatch(kind: DeliveryKind, target: DeliveryTarget, batch: DeliveryBatch, attempt: number): Promise<AttemptOutcome> {
+  /** A connection to the egress; notices (final and test events) are served before payloads. */
+  reserve(kind: DeliveryKind): Promise<EgressSlot> {
+    return this.egress.reserve(kind === 'notice' ? 'urgent' : 'normal');
+  }
+
+  /** Sends with `slot`, which it gives back in every case. */
+  dispatch(slot: EgressSlot, kind: DeliveryKind, target: DeliveryTarget, batch: DeliveryBatch, attempt: number): Promise<AttemptOutcome> {
     const attributes = { 'tidings.endpoint.id': target.endpointId, 'tidings.batch.id': batch.id, 'tidings.attempt': attempt, 'tidings.delivery.kind': kind, 'tidings.batch.event_count': batch.events.length };
     return tracer.startActiveSpan('delivery attempt', { attributes }, async (span) => {
       try {
-        const result = await this.attempt(kind, target, batch, attempt);
+        const result = await this.attempt(slot, kind, target, batch, attempt);
         span.setAttribute('tidings.delivery.outcome', result.outcome);
         if (result.status !== null) span.setAttribute('http.response.status_code', result.status);
         if (result.outcome !== 'delivered') span.setStatus({ code: SpanStatusCode.ERROR, message: result.reason });
         return result;
       } finally {
+        slot.release();
         span.end();
       }
     });
   }
 
-  private async attempt(kind: DeliveryKind, target: DeliveryTarget, batch: DeliveryBatch, attempt: number): Promise<AttemptOutcome> {
+  private async attempt(slot: EgressSlot, kind: DeliveryKind, target: DeliveryTarget, batch: DeliveryBatch, attempt: number): Promise<AttemptOutcome> {
     const body = JSON.stringify(batch.events);
     const headers = {
       'content-type': 'application/json',
@@ -61,7 +69,7 @@ export class WebhookDispatcher {
     const started = performance.now();
     let result: AttemptOutcome;
     try {
-      const response = await this.egress.post(target.endpointUrl, body, headers, this.timeoutMs);
+      const response = await slot.post(target.endpointUrl, body, headers, this.timeoutMs);
       const latencyMs = performance.now() - started;
       if (response.status >= 200 && response.status < 300) result = { outcome: 'delivered', status: response.status, latencyMs };
       else if (response.status === 410) result = { outcome: 'gone', status: 410, latencyMs, reason: 'the endpoint answered 410 Gone' };

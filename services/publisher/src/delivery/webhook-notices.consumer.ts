@@ -52,7 +52,8 @@ export class WebhookNoticesConsumer {
     const secrets = target.secrets.map((s) => this.deps.secretBox.open(s, target.endpointId));
     const batch = { id: batchIdFor(`${record.topic}/${record.partition}/${record.offset}`), events: [event] };
     for (let attempt = 1; ; attempt++) {
-      const result = await this.deps.dispatcher.dispatch('notice', { endpointId: target.endpointId, endpointUrl: target.endpointUrl, secrets }, batch, attempt);
+      const slot = await this.deps.dispatcher.reserve('notice');
+      const result = await this.deps.dispatcher.dispatch(slot, 'notice', { endpointId: target.endpointId, endpointUrl: target.endpointUrl, secrets }, batch, attempt);
       if (result.outcome === 'delivered') return;
       const delay = NOTICE_RETRY_DELAYS_MS[attempt - 1];
       if (delay === undefined) {

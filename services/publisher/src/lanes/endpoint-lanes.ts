@@ -1,12 +1,13 @@
-import { ROOT_CONTEXT, SpanStatusCode, context, trace, type Link, type Span, type SpanContext } from '@opentelemetry/api';
+import { ROOT_CONTEXT, context, trace, type Link, type Span, type SpanContext } from '@opentelemetry/api';
 import { laneRecordSchema, type DeliveryBatch, type LaneRecord } from '@tidings/contracts';
 import type { EndpointDirectory, EndpointState } from '@tidings/endpoint-directory';
 import { decodeJsonRecord, MAX_SPAN_LINKS, startProcessSpan, type ConsumedRecord } from '@tidings/kafka';
 import type { SecretBox } from '@tidings/secret-box';
-import { fromTraceparent, toTraceparent, type Logger } from '@tidings/telemetry';
+import { fromTraceparent, recordFailure, toTraceparent, type Logger } from '@tidings/telemetry';
 import type { DeliveryRecordsProducer } from '../delivery/delivery-records.producer';
 import type { PublisherMetrics } from '../delivery/publisher-metrics';
-import type { WebhookDispatcher } from '../delivery/webhook-dispatcher';
+import type { EgressSlot } from '../delivery/egress-client';
+import type { AttemptOutcome, WebhookDispatcher } from '../delivery/webhook-dispatcher';
 import type { DeliveryHold, DeliveryHoldsRepository, WaitingItem } from '../holds/delivery-holds.repository';
 import type { FailedBatchRouter } from '../retry/failed-batch-router';
 import { deliveryTarget } from '../signing/endpoint-secrets';
@@ -251,7 +252,11 @@ export class EndpointLanes {
     this.syncedFrom = Math.max(this.syncedFrom, started);
   }
 
-  /** Starts the next batch if none is in flight: from the queue, or the next page of a drain. */
+  /**
+   * Starts the next batch if none is in flight: from the queue, or the next page of a drain.
+   * The batch forms once a connection to the egress is free, so while every connection is busy
+   * it takes in what keeps arriving (within the batch limits) instead of going out small.
+   */
   private pump(lane: Lane): void {
     if (lane.inFlight || lane.abandoned || this.stopping) return;
     if (lane.queue.length === 0) {
@@ -261,12 +266,21 @@ export class EndpointLanes {
       }
       return;
     }
-    const next = takeBatch(lane.queue, this.deps.limits)!;
-    const taken = lane.queue.splice(0, next.taken);
     lane.inFlight = true;
+    void this.deps.dispatcher.reserve('payload').then((slot) => this.sendNext(lane, slot));
+  }
+
+  private sendNext(lane: Lane, slot: EgressSlot): void {
+    const next = lane.abandoned || this.stopping ? undefined : takeBatch(lane.queue, this.deps.limits);
+    if (!next) {
+      slot.release();
+      lane.inFlight = false;
+      return;
+    }
+    const taken = lane.queue.splice(0, next.taken);
     this.deps.metrics.batchFormed(next.batch.events.length);
     const span = this.startBatchSpan(lane, next.batch, taken);
-    void context.with(trace.setSpan(ROOT_CONTEXT, span), () => this.deliver(lane, next.batch, taken, span));
+    void context.with(trace.setSpan(ROOT_CONTEXT, span), () => this.deliver(lane, slot, next.batch, taken, span));
   }
 
   /**
@@ -319,15 +333,18 @@ export class EndpointLanes {
     this.pump(lane);
   }
 
-  private async deliver(lane: Lane, batch: DeliveryBatch, taken: QueuedItem[], span: Span): Promise<void> {
+  private async deliver(lane: Lane, slot: EgressSlot, batch: DeliveryBatch, taken: QueuedItem[], span: Span): Promise<void> {
     const offsets = taken.map((i) => i.offset);
     const lastSeq = taken.reduce<number | undefined>((max, i) => (i.seq === undefined ? max : Math.max(max ?? 0, i.seq)), undefined);
     const endpoint = this.deps.directory.get(lane.endpointId);
     try {
-      // Deleted or disabled while queued: dropped or dead-lettered, never sent.
-      const result = endpoint?.enabled
-        ? await this.deps.dispatcher.dispatch('payload', deliveryTarget(endpoint, this.deps.secretBox), batch, 1)
-        : undefined;
+      let result: AttemptOutcome | undefined;
+      try {
+        // Deleted or disabled while queued: dropped or dead-lettered, never sent.
+        if (endpoint?.enabled) result = await this.deps.dispatcher.dispatch(slot, 'payload', deliveryTarget(endpoint, this.deps.secretBox), batch, 1);
+      } finally {
+        slot.release(); // the unused slot; after a send, already given back
+      }
       lane.serially(
         async () => {
           if (lane.abandoned) return span.end();
@@ -410,8 +427,7 @@ export class EndpointLanes {
    */
   private fail(lane: Lane, error: unknown, span?: Span): void {
     if (span?.isRecording()) {
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      recordFailure(span, error);
       span.end();
     }
     if (lane.abandoned) return;

@@ -46,7 +46,8 @@ export class RetryHandler {
       await records.retryResolved(r, r.batch.id, 'deadLettered', reason);
       return holds.markResolved(r.endpointId, r.batch.id, r.attempt);
     }
-    const result = await this.deps.dispatcher.dispatch('payload', deliveryTarget(endpoint, this.deps.secretBox), r.batch, r.attempt);
+    const slot = await this.deps.dispatcher.reserve('payload');
+    const result = await this.deps.dispatcher.dispatch(slot, 'payload', deliveryTarget(endpoint, this.deps.secretBox), r.batch, r.attempt);
     if (result.outcome === 'delivered') {
       await records.attempt(r, r.batch, r.attempt, result, null);
       await records.retryResolved(r, r.batch.id, 'delivered', null);

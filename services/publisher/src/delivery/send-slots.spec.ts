@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { SendSlots, type ReleaseSlot } from './send-slots';
+
+/** Lets every settled promise's callbacks run. */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('SendSlots', () => {
+  it('grants up to its capacity at once, then makes callers wait', async () => {
+    const slots = new SendSlots(2);
+    const granted: string[] = [];
+    for (const name of ['a', 'b', 'c']) void slots.acquire('normal').then(() => granted.push(name));
+    await settle();
+    assert.deepEqual(granted, ['a', 'b']);
+    assert.equal(slots.inUse, 2);
+    assert.equal(slots.waiting, 1);
+  });
+
+  it('hands a released slot to the longest waiter, urgent ones first', async () => {
+    const slots = new SendSlots(1);
+    const first = await slots.acquire('normal');
+    const order: string[] = [];
+    const releases = new Map<string, ReleaseSlot>();
+    for (const [name, priority] of [['n1', 'normal'], ['n2', 'normal'], ['u1', 'urgent'], ['u2', 'urgent']] as const) {
+      void slots.acquire(priority).then((release) => {
+        order.push(name);
+        releases.set(name, release);
+      });
+    }
+    first();
+    for (const name of ['u1', 'u2', 'n1']) {
+      await settle();
+      releases.get(name)!();
+    }
+    await settle();
+    assert.deepEqual(order, ['u1', 'u2', 'n1', 'n2']);
+    assert.equal(slots.inUse, 1);
+    assert.equal(slots.waiting, 0);
+  });
+
+  it('counts a slot released twice once', async () => {
+    const slots = new SendSlots(1);
+    const release = await slots.acquire('normal');
+    release();
+    release();
+    assert.equal(slots.inUse, 0);
+    await slots.acquire('normal');
+    const late = slots.acquire('normal');
+    let got = false;
+    void late.then(() => (got = true));
+    await settle();
+    assert.equal(got, false, 'a double release must not create a second slot');
+  });
+
+  it('serves tens of thousands of waiters in order', async () => {
+    const slots = new SendSlots(1);
+    let release = await slots.acquire('normal');
+    const order: number[] = [];
+    const waiters = Array.from({ length: 20_000 }, (_, i) =>
+      slots.acquire('normal').then((r) => {
+        order.push(i);
+        return r;
+      }),
+    );
+    for (const waiter of waiters) {
+      release();
+      release = await waiter;
+    }
+    assert.deepEqual(order, Array.from({ length: 20_000 }, (_, i) => i));
+  });
+
+  it('refuses a capacity that is not a positive integer', () => {
+    assert.throws(() => new SendSlots(0), /positive integer/);
+    assert.throws(() => new SendSlots(1.5), /positive integer/);
+  });
+});
