@@ -18,6 +18,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { TidingsStack } from '@tidings/testing';
+import { CpuMeter, pidFrom, type CpuSeconds } from './e2e/cpu-meter';
 import { DeliveryProbe } from './e2e/delivery-probe';
 import { emitAtRate, emitBurst, type EventType } from './e2e/domain-events';
 import { measureHttpLimit, measureKafkaLimit, type HttpLimit, type KafkaLimit } from './e2e/limits';
@@ -52,6 +53,11 @@ interface ScenarioResult {
 class Bench {
   readonly scenarios: Record<string, ScenarioResult | Record<string, unknown>> = {};
   private limits!: { kafka: KafkaLimit; http: HttpLimit };
+  private readonly cpu = new CpuMeter(() => ({
+    ...Object.fromEntries([...this.stack.services].map(([name, service]) => [name, service.child.pid])),
+    kafka: pidFrom(process.env.TIDINGS_BENCH_KAFKA_PIDFILE),
+    postgres: pidFrom(process.env.TIDINGS_BENCH_POSTGRES_PIDFILE),
+  }));
 
   constructor(
     private readonly stack: TidingsStack,
@@ -77,9 +83,11 @@ class Bench {
     this.probe.reset();
     log(`${name}: ${events} events → ${expected} deliveries`);
     const started = Date.now();
+    const cpuBefore = this.cpuSample();
     await emitBurst(this.producer, this.topic, tailnets, events, 'nodeCreated', this.probe);
     const complete = await this.probe.until(expected, 600_000);
     const seconds = ((this.probe.lastAt || Date.now()) - started) / 1000;
+    const cpu = CpuMeter.between(cpuBefore, this.cpuSample(), (Date.now() - started) / 1000, cpus().length);
     this.record(name, {
       eventsPerSecond: Math.round(this.probe.delivered / seconds),
       latencyMs: percentiles(this.probe.latenciesMs()),
@@ -88,11 +96,16 @@ class Bench {
       tailnets: tailnets.length,
       deliveries: this.probe.delivered,
       expectedDeliveries: expected,
+      requests: this.probe.requests,
+      eventsPerRequest: round(this.probe.delivered / Math.max(1, this.probe.requests), 2),
       complete,
       invalidSignatures: this.probe.invalid,
       seconds: round(seconds, 2),
       endpointSetupSeconds: setup.seconds,
+      cpuSeconds: cpu.seconds,
+      cpuShareOfCores: cpu.shareOfCores,
     });
+    log(`${name}: CPU seconds ${JSON.stringify(cpu.seconds)}`);
   }
 
   /** Latency at a fixed offered load; with `failing`, that share of endpoints answers 503 throughout. */
@@ -118,6 +131,7 @@ class Bench {
       failingEndpoints: failing.size,
       deliveriesToHealthyEndpoints: this.probe.delivered,
       expectedDeliveries: expected,
+      requests: this.probe.requests,
       complete,
       seconds: round(seconds, 2),
     });
@@ -135,6 +149,12 @@ class Bench {
     log(`peak RSS (MiB): ${JSON.stringify(rss)}`);
   }
 
+  /** CPU seconds so far: each service, the broker, the database, and this process (receiver, probe, producer). */
+  private cpuSample(): CpuSeconds {
+    const own = process.cpuUsage();
+    return { ...this.cpu.sample(), bench: (own.user + own.system) / 1e6 };
+  }
+
   private get topic(): string {
     return this.stack.env.DOMAIN_EVENTS_TOPIC!;
   }
@@ -145,7 +165,8 @@ class Bench {
       ratioToKafkaLimit: round(result.eventsPerSecond / this.limits.kafka.messagesPerSecond, 3),
       ratioToHttpLimit: round(result.eventsPerSecond / this.limits.http.requestsPerSecond, 3),
     };
-    log(`${name}: ${result.eventsPerSecond} events/s, latency ${JSON.stringify(result.latencyMs)} ms`);
+    const perRequest = typeof result.eventsPerRequest === 'number' ? `, ${result.eventsPerRequest} events per POST` : '';
+    log(`${name}: ${result.eventsPerSecond} events/s, latency ${JSON.stringify(result.latencyMs)} ms${perRequest}`);
   }
 }
 

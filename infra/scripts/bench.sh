@@ -21,6 +21,8 @@ if [ "$script" = end-to-end ]; then
   "$TIDINGS_ROOT/infra/kafka/start.sh" --port "$kafka_port" --controller-port $((kafka_port + 1)) --dir "$run_dir/kafka" --fresh >/dev/null
   TIDINGS_TEST_DATABASE_URL=$("$TIDINGS_ROOT/infra/postgres/start.sh" --port "$pg_port" --dir "$run_dir/postgres" --fresh | tail -1)
   export TIDINGS_TEST_DATABASE_URL TIDINGS_TEST_KAFKA_BROKERS="localhost:$kafka_port"
+  # The bench reports each process' CPU time per scenario, the broker's and the database's too.
+  export TIDINGS_BENCH_KAFKA_PIDFILE="$run_dir/kafka/kafka.pid" TIDINGS_BENCH_POSTGRES_PIDFILE="$run_dir/postgres/data/postmaster.pid"
   "$TIDINGS_NODE" --enable-source-maps --disable-warning=TimeoutNegativeWarning "$TIDINGS_ROOT/dist/infra/bench/$script.js" "$@"
   exit $?
 fi

@@ -15,6 +15,8 @@ export class DeliveryProbe {
   private readonly producedAt = new Map<string, number>();
   private latencies: { path: string; ms: number }[] = [];
   delivered = 0;
+  /** Verified POSTs that carried at least one measured event (delivered / requests = batch size). */
+  requests = 0;
   invalid = 0;
   lastAt = 0;
 
@@ -34,6 +36,7 @@ export class DeliveryProbe {
   /** Starts a new measurement: counters and latencies from here on. */
   reset(): void {
     this.delivered = 0;
+    this.requests = 0;
     this.invalid = 0;
     this.lastAt = 0;
     this.latencies = [];
@@ -58,12 +61,15 @@ export class DeliveryProbe {
       this.invalid += 1;
       return;
     }
+    let measured = 0;
     for (const event of verified.events as { id: string }[]) {
       const produced = this.producedAt.get(event.id);
       if (produced === undefined) continue;
-      this.delivered += 1;
+      measured += 1;
       this.latencies.push({ path: w.path, ms: at - produced });
     }
+    this.delivered += measured;
+    if (measured > 0) this.requests += 1;
     this.lastAt = Math.max(this.lastAt, at);
   }
 }
