@@ -50,6 +50,40 @@ export function startProcessSpan(record: ConsumedRecord, options: ProcessSpanOpt
 }
 
 /**
+ * A CONSUMER `process <topic>` span for a batch of one partition handled as a unit: its own
+ * trace (its records came from many), linked to a sample of the records' producers.
+ */
+export function startBatchProcessSpan(records: ConsumedRecord[], options: Pick<ProcessSpanOptions, 'groupId' | 'attributes'>): Span {
+  const [first] = records;
+  if (!first) throw new Error('a batch span needs at least one record');
+  const links: Link[] = [];
+  for (const record of records) {
+    if (links.length >= MAX_SPAN_LINKS) break;
+    const producer = trace.getSpanContext(extractTraceContext(record.headers));
+    if (producer) links.push({ context: producer });
+  }
+  return tracer.startSpan(
+    `process ${first.topic}`,
+    {
+      kind: SpanKind.CONSUMER,
+      root: true,
+      links,
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.operation.type': 'process',
+        'messaging.operation.name': 'process',
+        'messaging.destination.name': first.topic,
+        'messaging.destination.partition.id': String(first.partition),
+        'messaging.consumer.group.name': options.groupId,
+        'messaging.batch.message_count': records.length,
+        ...options.attributes,
+      },
+    },
+    ROOT_CONTEXT,
+  );
+}
+
+/**
  * A PRODUCER `create <topic>` span: the context stamped on records made now and sent later
  * (in a transaction with others), so each record's consumer continues this trace.
  */

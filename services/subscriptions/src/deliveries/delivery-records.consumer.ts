@@ -9,7 +9,7 @@ import type { Kafka } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { z } from 'zod';
 import { isRejectedValue } from '../database/postgres-errors';
-import { projectAttempt, projectDeadLetter } from './delivery-projector';
+import { projectAttempts, projectDeadLetter } from './delivery-projector';
 
 /**
  * Projects the publisher's delivery attempts and dead letters into the tables behind the
@@ -31,9 +31,9 @@ export class DeliveryRecordsConsumer implements OnApplicationBootstrap, OnApplic
     this.consumer = new ManagedConsumer(this.kafka, {
       groupId: `${this.config.prefix}${CONSUMER_GROUPS.subscriptionsDeliveries}`,
       logger: this.logger,
-      handlers: {
-        [this.config.topics.deliveryAttempts]: (record) => this.project(record, deliveryAttemptRecordSchema, projectAttempt),
-        [this.config.topics.webhookDeadLetters]: (record) => this.project(record, deadLetterRecordSchema, projectDeadLetter),
+      batchHandlers: {
+        [this.config.topics.deliveryAttempts]: (records) => this.projectAll(records, deliveryAttemptRecordSchema, projectAttempts),
+        [this.config.topics.webhookDeadLetters]: (records) => this.projectEach(records, deadLetterRecordSchema, projectDeadLetter),
       },
     });
     await this.consumer.start();
@@ -43,18 +43,40 @@ export class DeliveryRecordsConsumer implements OnApplicationBootstrap, OnApplic
     await this.consumer?.stop();
   }
 
-  private async project<S extends z.ZodType>(record: ConsumedRecord, schema: S, write: (manager: EntityManager, value: z.output<S>) => Promise<void>): Promise<void> {
-    const where = { topic: record.topic, partition: record.partition, offset: record.offset, key: record.key };
-    const decoded = decodeJsonRecord(record, schema);
-    if (!decoded.ok) {
-      this.logger.error({ ...where, reason: decoded.reason }, 'skipping unreadable delivery record');
-      return;
-    }
+  /** A fetched batch in one write; if Postgres refuses it, record by record, to skip only the bad one. */
+  private async projectAll<S extends z.ZodType>(records: ConsumedRecord[], schema: S, write: (manager: EntityManager, values: z.output<S>[]) => Promise<void>): Promise<void> {
+    const readable = this.decodeAll(records, schema);
     try {
-      await write(this.dataSource.manager, decoded.value);
+      await write(this.dataSource.manager, readable.map((r) => r.value));
     } catch (error) {
       if (!isRejectedValue(error)) throw error;
-      this.logger.error({ ...where, reason: error.message }, 'skipping delivery record the database refused');
+      for (const r of readable) await this.write(r.record, () => write(this.dataSource.manager, [r.value]));
     }
   }
+
+  private async projectEach<S extends z.ZodType>(records: ConsumedRecord[], schema: S, write: (manager: EntityManager, value: z.output<S>) => Promise<void>): Promise<void> {
+    for (const r of this.decodeAll(records, schema)) await this.write(r.record, () => write(this.dataSource.manager, r.value));
+  }
+
+  private decodeAll<S extends z.ZodType>(records: ConsumedRecord[], schema: S): { record: ConsumedRecord; value: z.output<S> }[] {
+    return records.flatMap((record) => {
+      const decoded = decodeJsonRecord(record, schema);
+      if (decoded.ok) return [{ record, value: decoded.value }];
+      this.logger.error({ ...where(record), reason: decoded.reason }, 'skipping unreadable delivery record');
+      return [];
+    });
+  }
+
+  private async write(record: ConsumedRecord, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      if (!isRejectedValue(error)) throw error;
+      this.logger.error({ ...where(record), reason: error.message }, 'skipping delivery record the database refused');
+    }
+  }
+}
+
+function where(record: ConsumedRecord) {
+  return { topic: record.topic, partition: record.partition, offset: record.offset, key: record.key };
 }
