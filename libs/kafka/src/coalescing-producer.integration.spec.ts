@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel, type Producer, type ProducerBatch } from 'kafkajs';
 import { testInfra, uniqueName } from '@tidings/testing';
 import { CoalescingProducer } from './coalescing-producer';
+import { provisionTopics } from './topic-provisioner';
 
 /** Against the test run's real broker: many callers, few requests, nothing lost or reordered. */
 describe('CoalescingProducer', () => {
@@ -15,8 +16,13 @@ describe('CoalescingProducer', () => {
     kafka = new Kafka({ clientId: 'coalesce-test', brokers: testInfra().brokers, logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: 3 })), waitForLeaders: true });
-    await admin.disconnect();
+    try {
+      // As the services do: a broker just started may not serve a new topic at once (KRaft).
+      await provisionTopics(admin, topics.map((name) => ({ name, partitions: 3, config: {} })));
+    } finally {
+      // A connected admin would keep this file's process alive past a failure.
+      await admin.disconnect();
+    }
     producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
   });
