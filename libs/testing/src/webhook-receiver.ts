@@ -6,6 +6,8 @@ import type { TestCa } from './test-ca';
 
 export interface ReceivedWebhook {
   receivedAt: Date;
+  /** The address the request came from (in a cluster: the egress pod's). */
+  remoteAddress?: string;
   path: string;
   headers: Record<string, string | string[] | undefined>;
   body: string;
@@ -49,7 +51,7 @@ export class WebhookReceiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const request = { receivedAt: new Date(), path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+        const request = { receivedAt: new Date(), remoteAddress: req.socket.remoteAddress, path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
         const rule = this.answers.get(request.path);
         const answer = typeof rule === 'function' ? rule(request) : (rule ?? { status: this.status });
         const webhook = { ...request, status: answer.status };
