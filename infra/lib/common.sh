@@ -27,7 +27,8 @@ wait_for_port() {
   return 1
 }
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# port_in_use PORT [HOST]: something accepts TCP connections there (HOST defaults to loopback).
+port_in_use() { (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null; }
 
 # stop_pidfile FILE NAME SECONDS: SIGTERM the process (group) in FILE, wait, then SIGKILL.
 stop_pidfile() {
