@@ -104,10 +104,19 @@ check_pod() {
   k delete pod "$name" --wait=false >/dev/null
 }
 
+DAEMONS="containerd etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy coredns"
+all_alive() {
+  local name
+  for name in $DAEMONS; do alive "$name" || return 1; done
+}
+
 up() {
   [ -n "$NODE_IP" ] || usage
   [[ $NODE_IP =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "--node-ip must be an IPv4 address"
-  [ -e "/run/netns/$NETNS" ] && die "network namespace $NETNS exists: run 'cluster.sh down --dir $DIR --netns $NETNS' first"
+  if [ -e "/run/netns/$NETNS" ]; then
+    if all_alive; then log "cluster already running in $NETNS"; echo "$DIR/kubeconfig"; return 0; fi
+    die "network namespace $NETNS exists but the cluster is not whole: run 'cluster.sh down --dir $DIR --netns $NETNS' first"
+  fi
   local started=$SECONDS
   install_prerequisites
   BIN=$("$here/build-binaries.sh")

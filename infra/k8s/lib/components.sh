@@ -8,7 +8,7 @@
 ns() { nsenter --net="/run/netns/$NETNS" "$@"; }
 k() { ns "$BIN/kubectl" --kubeconfig "$DIR/kubeconfig" "$@"; }
 
-alive() { [ -f "$DIR/run/$1.pid" ] && kill -0 "$(cat "$DIR/run/$1.pid")" 2>/dev/null; }
+alive() { [ -f "$DIR/run/$1.pid" ] && pid_running "$(cat "$DIR/run/$1.pid")"; }
 
 # start_daemon NAME COMMAND...: in the background, in a session of its own (a Ctrl-C meant for
 # the caller must not reach it), output in logs/NAME.log, pid in run/NAME.pid.

@@ -131,6 +131,7 @@ clusterCIDR: $POD_CIDR
 masqueradeAll: $MASQUERADE_ALL
 healthzBindAddress: 127.0.0.1:10256
 metricsBindAddress: 127.0.0.1:10249
+nodePortAddresses: [primary]
 # conntrack sysctls are the host's business (0 = leave as they are); so is our OOM score.
 conntrack: { maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s }
 oomScoreAdj: 0

@@ -4,8 +4,9 @@
 //	probe serve ADDR              answer every HTTP request with 200 and the host name, forever
 //	probe resolve NAME            print NAME's addresses (pod DNS: resolv.conf, search path)
 //	probe --ca FILE get URL       GET URL, trusting FILE for https; fails unless 2xx
+//	probe connect HOST:PORT       open a TCP connection (a database, a broker) and close it
 //
-// resolve and get retry for up to 60 s: a Service's DNS name and its kube-proxy rules appear
+// resolve, get and connect retry for up to 60 s: a Service's DNS name and its kube-proxy rules appear
 // a moment after the Service does.
 package main
 
@@ -18,6 +19,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
+	"strings"
+	"syscall"
 	"time"
 )
 
@@ -27,7 +31,7 @@ func main() {
 	args := os.Args[1:]
 	var client = &http.Client{Timeout: 5 * time.Second}
 	if len(args) == 0 {
-		fail("usage: probe [serve ADDR] [resolve NAME] [--ca FILE] [get URL] ...")
+		fail("usage: probe [serve ADDR] [resolve NAME] [--ca FILE] [get URL] [connect HOST:PORT] ...")
 	}
 	for len(args) >= 2 {
 		step, arg := args[0], args[1]
@@ -41,6 +45,8 @@ func main() {
 			client = withCA(arg)
 		case "get":
 			retry("get "+arg, func() error { return get(client, arg) })
+		case "connect":
+			retry("connect "+arg, func() error { return connect(arg) })
 		default:
 			fail("unknown step " + step)
 		}
@@ -55,6 +61,13 @@ func serve(addr string) {
 	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "probe %s ok\n", host)
 	})
+	// Stopped is not failed: a pod deleted or rolled ends Completed, not Error.
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	go func() {
+		<-stop
+		os.Exit(0)
+	}()
 	fmt.Println("serving on", addr)
 	fail(http.ListenAndServe(addr, nil).Error())
 }
@@ -80,8 +93,17 @@ func get(client *http.Client, url string) error {
 	if res.StatusCode/100 != 2 {
 		return fmt.Errorf("status %d: %s", res.StatusCode, body)
 	}
-	fmt.Printf("GET %s => %d %s\n", url, res.StatusCode, body)
+	fmt.Printf("GET %s => %d %s\n", url, res.StatusCode, strings.TrimSpace(string(body)))
 	return nil
+}
+
+func connect(addr string) error {
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return err
+	}
+	fmt.Println("connected to", addr, "from", conn.LocalAddr())
+	return conn.Close()
 }
 
 func withCA(file string) *http.Client {
