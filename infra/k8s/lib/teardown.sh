@@ -94,21 +94,38 @@ remove_cgroup_root() {
   done
 }
 
-# The kubelet sets these host-wide kernel settings at start (it has no "leave them" mode):
-# up records them first, down puts them back.
+# The kubelet sets these host-wide kernel settings at start (it has no "leave them" mode).
+# The first cluster up on the host records them, the last one down puts them back: clusters
+# in other namespaces may be running. Kept in /run, which a reboot resets along with them.
 HOST_SYSCTLS="vm/overcommit_memory vm/panic_on_oom kernel/panic kernel/panic_on_oops kernel/keys/root_maxkeys kernel/keys/root_maxbytes"
+HOST_STATE=/run/tidings-k8s
 
 save_host_sysctls() {
-  [ -f "$DIR/host-sysctls" ] && return 0
-  local key
-  for key in $HOST_SYSCTLS; do echo "$key $(cat "/proc/sys/$key")"; done >"$DIR/host-sysctls"
+  mkdir -p "$HOST_STATE"
+  (
+    flock 9
+    local key
+    if [ ! -f "$HOST_STATE/sysctls" ]; then
+      for key in $HOST_SYSCTLS; do echo "$key $(cat "/proc/sys/$key")"; done >"$HOST_STATE/sysctls"
+    fi
+    grep -qx "$NETNS" "$HOST_STATE/clusters" 2>/dev/null || echo "$NETNS" >>"$HOST_STATE/clusters"
+  ) 9>"$HOST_STATE/lock"
 }
 
 restore_host_sysctls() {
-  [ -f "$DIR/host-sysctls" ] || return 0
-  local key value
-  while read -r key value; do
-    [ "$(cat "/proc/sys/$key")" = "$value" ] || echo "$value" >"/proc/sys/$key"
-  done <"$DIR/host-sysctls"
-  rm -f "$DIR/host-sysctls"
+  [ -f "$HOST_STATE/clusters" ] || return 0
+  (
+    flock 9
+    local key value
+    grep -vx "$NETNS" "$HOST_STATE/clusters" >"$HOST_STATE/clusters.new" || true
+    mv "$HOST_STATE/clusters.new" "$HOST_STATE/clusters"
+    [ -s "$HOST_STATE/clusters" ] && exit 0
+    if [ -f "$HOST_STATE/sysctls" ]; then
+      while read -r key value; do
+        [ "$(cat "/proc/sys/$key")" = "$value" ] || echo "$value" >"/proc/sys/$key"
+      done <"$HOST_STATE/sysctls"
+      log "restored the kernel settings the kubelet changed"
+    fi
+    rm -f "$HOST_STATE/sysctls" "$HOST_STATE/clusters"
+  ) 9>"$HOST_STATE/lock"
 }
