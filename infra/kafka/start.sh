@@ -3,18 +3,23 @@
 # and returns once it accepts Kafka requests.
 #
 #   infra/kafka/start.sh [--port 9092] [--controller-port 9093] [--dir .local/kafka/run] [--fresh]
+#                        [--host IP]
 #
 # --fresh wipes the data directory first (tests use it; the local stack keeps its data).
+# --host listens and advertises on IP instead of localhost: pods of the one-node cluster
+# (infra/k8s) reach a broker started in its namespace at the node address. The controller
+# stays on localhost.
 set -euo pipefail
 source "$(dirname "$0")/../lib/common.sh"
 
-port=9092 controller_port=9093 dir="$TIDINGS_LOCAL/kafka/run" fresh=0
+port=9092 controller_port=9093 dir="$TIDINGS_LOCAL/kafka/run" fresh=0 host=localhost
 while [ $# -gt 0 ]; do
   case $1 in
     --port) port=$2; shift 2 ;;
     --controller-port) controller_port=$2; shift 2 ;;
     --dir) dir=$2; shift 2 ;;
     --fresh) fresh=1; shift ;;
+    --host) host=$2; shift 2 ;;
     *) die "unknown argument: $1" ;;
   esac
 done
@@ -22,18 +27,20 @@ done
 "$TIDINGS_ROOT/infra/kafka/fetch.sh"
 libs="$TIDINGS_LOCAL/kafka/libs"
 pidfile="$dir/kafka.pid"
+probe_host=$host
+[ "$host" = localhost ] && probe_host=127.0.0.1
 
 if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-  log "Kafka already running on :$port (pid $(cat "$pidfile"))"
+  log "Kafka already running on $host:$port (pid $(cat "$pidfile"))"
   echo already-running   # callers that did not start it must not stop it
   exit 0
 fi
-port_in_use "$port" && die "port $port is taken by another process; stop it or pass --port"
+port_in_use "$port" "$probe_host" && die "port $port is taken by another process; stop it or pass --port"
 
 [ "$fresh" -eq 1 ] && rm -rf "$dir"
 mkdir -p "$dir/data"
 
-sed -e "s#@PORT@#$port#g" -e "s#@CONTROLLER_PORT@#$controller_port#g" -e "s#@DATA@#$dir/data#g" \
+sed -e "s#@HOST@#$host#g" -e "s#@PORT@#$port#g" -e "s#@CONTROLLER_PORT@#$controller_port#g" -e "s#@DATA@#$dir/data#g" \
   "$TIDINGS_ROOT/infra/kafka/server.properties" > "$dir/server.properties"
 
 java_opts=(-Xms256m -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true
@@ -58,5 +65,5 @@ until grep -q "Kafka Server started" "$dir/server.out" 2>/dev/null; do
   [ "$(date +%s)" -lt "$deadline" ] || { tail -40 "$dir/server.out" >&2; die "Kafka not ready after 90s"; }
   sleep 0.3
 done
-wait_for_port 127.0.0.1 "$port" 10 || die "Kafka started but :$port does not accept connections"
-log "Kafka ready on localhost:$port (pid $(cat "$pidfile"), data in $dir)"
+wait_for_port "$probe_host" "$port" 10 || die "Kafka started but $host:$port does not accept connections"
+log "Kafka ready on $host:$port (pid $(cat "$pidfile"), data in $dir)"

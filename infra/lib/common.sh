@@ -27,19 +27,29 @@ wait_for_port() {
   return 1
 }
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# port_in_use PORT [HOST]: something accepts TCP connections there (HOST defaults to loopback).
+port_in_use() { (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null; }
+
+# pid_running PID: the process exists and is not a zombie. An exited daemon whose parent is
+# gone stays a zombie until PID 1 reaps it, which on this VM takes seconds.
+pid_running() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [ "${stat%% *}" != Z ]
+}
 
 # stop_pidfile FILE NAME SECONDS: SIGTERM the process (group) in FILE, wait, then SIGKILL.
 stop_pidfile() {
   local file=$1 name=$2 grace=${3:-30} pid
   [ -f "$file" ] || { log "$name is not running (no $file)"; return 0; }
   pid=$(cat "$file")
-  if kill -0 "$pid" 2>/dev/null; then
+  if pid_running "$pid"; then
     log "stopping $name (pid $pid)"
     kill -TERM "$pid" 2>/dev/null || true
     local deadline=$(( $(date +%s) + grace ))
-    while kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.2; done
-    if kill -0 "$pid" 2>/dev/null; then
+    while pid_running "$pid" && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.1; done
+    if pid_running "$pid"; then
       log "$name did not stop within ${grace}s; killing it"
       kill -KILL "$pid" 2>/dev/null || true
     fi
