@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Kafka, logLevel } from 'kafkajs';
 import { TidingsStack, waitFor, type ServiceName } from '@tidings/testing';
 
 interface ReadyAnswer {
@@ -47,5 +48,27 @@ describe('readiness', () => {
     assert.ok(postgres, JSON.stringify(answer.body));
     assert.match(postgres.reason, /.+/);
     assert.equal((await fetch(stack.healthUrl('subscriptions'))).status, 200, 'still alive: liveness does not depend on the database');
+  });
+
+  it('the trigger turns not ready when its consumer loses its topic, naming its group', async () => {
+    const admin = new Kafka({ clientId: 'readiness-e2e', brokers: stack.env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      await admin.deleteTopics({ topics: [stack.env.DOMAIN_EVENTS_TOPIC!] });
+    } finally {
+      await admin.disconnect();
+    }
+    const answer = await waitFor(
+      'the trigger to report its consumer',
+      async () => {
+        const a = await ready('trigger');
+        return a.status === 503 && a;
+      },
+      60_000,
+    );
+    // kafkajs gives up on the partitions' metadata and crashes the consumer, then restarts it.
+    const group = `kafka consumer ${stack.env.KAFKA_TOPIC_PREFIX}tidings.trigger.v1`;
+    const check = answer.body.notReady?.find((c) => c.name === group);
+    assert.match(check?.reason ?? JSON.stringify(answer.body), /^crashed \(.+\); restarting$/);
   });
 });

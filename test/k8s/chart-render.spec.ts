@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { parse as parseYaml, parseAllDocuments, stringify } from 'yaml';
 import { parseRetrySchedule, resolveTopicNames, topicSpecs } from '@tidings/contracts';
 import { repoRoot } from '@tidings/testing';
@@ -103,6 +103,8 @@ describe('helm chart (helm template)', () => {
     assert.ok(helm, 'TIDINGS_HELM is not set: point it at a helm 3 binary (the Kubernetes test tier sets it)');
     accessSync(helm, constants.X_OK);
   });
+
+  after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('renders by default: four Deployments and Services, the ConfigMap, NetworkPolicies, PDBs and the test hooks', () => {
     const objects = render();
