@@ -45,6 +45,13 @@ export default [
     },
   },
   {
+    // The helm test checks run in the pruned production image by path: Node built-ins and each other only.
+    files: ['infra/helm-test/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!node:|\\./)', message: 'infra/helm-test uses Node built-ins only (node:*) and its own files' }] }],
+    },
+  },
+  {
     // node:test's describe/it return promises the runner itself awaits.
     files: ['**/*.spec.ts'],
     rules: {

@@ -3,8 +3,10 @@ import type { Kafka } from 'kafkajs';
 import { topicSpecs } from '@tidings/contracts';
 import type { KafkaConfig } from '@tidings/config';
 import { createKafkaClient, provisionTopics } from '@tidings/kafka';
+import { ReadinessRegistry } from '@tidings/service-runtime';
 import type { Logger } from '@tidings/telemetry';
 import { ConsumerLagMetric, REPORTED_GROUPS, type ReportedGroup } from './consumer-lag.metric';
+import { consumerReadiness } from './consumer-readiness';
 import { KafkaProducerService } from './kafka-producer.service';
 import { KAFKA_CLIENT, KAFKA_CONFIG, SERVICE_LOGGER } from './tokens';
 
@@ -39,7 +41,7 @@ export interface KafkaModuleOptions {
   consumerGroups?: ReportedGroup[];
 }
 
-/** The thin Nest adapter over @tidings/kafka: the client, topic provisioning, the producer, lag. */
+/** The thin Nest adapter over @tidings/kafka: the client, topic provisioning, the producer, lag, consumer readiness. */
 @Global()
 @Module({})
 export class KafkaModule {
@@ -49,7 +51,11 @@ export class KafkaModule {
       providers: [
         { provide: KAFKA_CONFIG, useValue: options.config },
         { provide: SERVICE_LOGGER, useValue: options.logger },
-        { provide: KAFKA_CLIENT, useFactory: () => createKafkaClient(options.config, options.logger) },
+        {
+          provide: KAFKA_CLIENT,
+          inject: [ReadinessRegistry],
+          useFactory: (readiness: ReadinessRegistry) => createKafkaClient(options.config, options.logger, {}, consumerReadiness(readiness)),
+        },
         { provide: REPORTED_GROUPS, useValue: options.consumerGroups ?? [] },
         TopicProvisioning,
         KafkaProducerService,

@@ -1,5 +1,6 @@
 export * from './coalescing-producer';
 export * from './consumed-record';
+export * from './consumer-group-state';
 export * from './consumer-lag';
 export * from './kafka-client';
 export * from './managed-consumer';

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type KafkaConfig as KafkaJsConfig, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type ConsumerConfig, type KafkaConfig as KafkaJsConfig, type LogEntry } from 'kafkajs';
 import type { KafkaConfig } from '@tidings/config';
 import type { Logger } from '@tidings/telemetry';
 
@@ -9,13 +9,35 @@ const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+/** Told of every consumer made from the client (a readiness check follows each one's group). */
+export type ConsumerObserver = (consumer: Consumer, groupId: string) => void;
+
+/**
+ * Consumers are made in several places (managed consumers, the transactional pipe, the lanes,
+ * the retry chain, log replayers); observing them here means none can be left out.
+ */
+class ObservedKafka extends Kafka {
+  constructor(
+    config: KafkaJsConfig,
+    private readonly observe: ConsumerObserver,
+  ) {
+    super(config);
+  }
+
+  override consumer(config: ConsumerConfig): Consumer {
+    const consumer = super.consumer(config);
+    this.observe(consumer, config.groupId);
+    return consumer;
+  }
+}
+
 /**
  * The one Kafka client factory of the repo: every producer, consumer and admin is made from
  * the client this returns, with kafkajs' own logs routed into the service's JSON log.
  */
-export function createKafkaClient(config: KafkaConfig, logger: Logger, overrides: Partial<KafkaJsConfig> = {}): Kafka {
+export function createKafkaClient(config: KafkaConfig, logger: Logger, overrides: Partial<KafkaJsConfig> = {}, observeConsumer?: ConsumerObserver): Kafka {
   const kafkaLogger = logger.child({ component: 'kafkajs' });
-  return new Kafka({
+  const clientConfig: KafkaJsConfig = {
     clientId: config.clientId,
     brokers: config.brokers,
     connectionTimeout: 5_000,
@@ -29,5 +51,6 @@ export function createKafkaClient(config: KafkaConfig, logger: Logger, overrides
         kafkaLogger[levels[level] ?? 'info'](rest, message);
       },
     ...overrides,
-  });
+  };
+  return observeConsumer ? new ObservedKafka(clientConfig, observeConsumer) : new Kafka(clientConfig);
 }

@@ -5,6 +5,7 @@ import { loadConfigOrExit, type TelemetryConfig } from '@tidings/config';
 import { createLogger, NestPinoLogger, stopTelemetry, type Logger } from '@tidings/telemetry';
 import { HealthController } from './health.controller';
 import { MetricsModule } from './metrics';
+import { ReadinessModule } from './readiness.controller';
 
 export interface RunServiceOptions {
   name: string;
@@ -17,14 +18,14 @@ export interface RunServiceOptions {
 }
 
 /**
- * The one shape of every main.ts: the service's module plus /health, logging through pino,
+ * The one shape of every main.ts: the service's module plus /health, /ready and /metrics, logging through pino,
  * listening on its port, and shutting down in order on SIGTERM/SIGINT.
  */
 export async function runService(options: RunServiceOptions): Promise<INestApplication> {
   const { logger } = options;
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
 
-  @Module({ imports: [MetricsModule.forService(options.name), options.module], controllers: [HealthController] })
+  @Module({ imports: [MetricsModule.forService(options.name), ReadinessModule.forService(), options.module], controllers: [HealthController] })
   class ServiceRootModule {}
 
   // Body parsing is each service's own business (the API parses JSON in a middleware).

@@ -52,7 +52,7 @@ export function startTelemetry(config: TelemetryConfig, options: TelemetryOption
     metricReaders: [],
     logRecordProcessors: [],
     instrumentations: [
-      new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => req.url === '/metrics' || req.url?.startsWith('/health') === true }),
+      new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => req.url === '/metrics' || req.url?.startsWith('/health') === true || req.url?.startsWith('/ready') === true }),
       ...(options.undici === false ? [] : [new UndiciInstrumentation()]),
       new PgInstrumentation(),
     ],

@@ -80,6 +80,16 @@ export class TidingsStack {
     return `http://127.0.0.1:${port}/health`;
   }
 
+  /** A service's readiness endpoint (the egress serves it on its admin port). */
+  readyUrl(name: ServiceName): string {
+    return this.healthUrl(name).replace(/\/health$/, '/ready');
+  }
+
+  /** Drops the stack's database now, forcing out the services' sessions (an outage of it). */
+  async dropDatabaseNow(): Promise<void> {
+    await this.dropDatabase?.();
+  }
+
   /** A service's Prometheus endpoint (the egress serves it on its admin port). */
   metricsUrl(name: ServiceName): string {
     return this.healthUrl(name).replace(/\/health$/, '/metrics');

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { ServiceMetrics } from '@tidings/service-runtime';
+import { notReady, READY, ReadinessRegistry, ServiceMetrics } from '@tidings/service-runtime';
 import type { Logger } from '@tidings/telemetry';
 import { AddressPolicy } from '@tidings/address-policy';
 import type { EgressConfig } from './egress-config';
@@ -12,14 +12,20 @@ import { UpstreamPools } from './upstream-pools';
 export const EGRESS_CONFIG = Symbol('EGRESS_CONFIG');
 export const LOGGER = Symbol('LOGGER');
 
-/** Starts the proxy listener with the app and drains it on shutdown. */
+/**
+ * Starts the proxy listener with the app and drains it on shutdown. Ready (`proxy listener`)
+ * while the proxy port accepts connections: the admin port answering says nothing about it.
+ */
 @Injectable()
 class ProxyLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(ForwardProxy) private readonly proxy: ForwardProxy,
     @Inject(EGRESS_CONFIG) private readonly config: EgressConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(ReadinessRegistry) readiness: ReadinessRegistry,
+  ) {
+    readiness.register('proxy listener', () => (this.proxy.listening ? READY : notReady(`not listening on port ${this.config.port}`)));
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const port = await this.proxy.listen(this.config.port);
@@ -32,8 +38,8 @@ class ProxyLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
 }
 
 /**
- * The egress service: the forward proxy on EGRESS_PORT; this Nest app itself serves /health
- * and /metrics on EGRESS_ADMIN_PORT.
+ * The egress service: the forward proxy on EGRESS_PORT; this Nest app itself serves /health,
+ * /ready and /metrics on EGRESS_ADMIN_PORT.
  */
 @Module({})
 export class EgressModule {

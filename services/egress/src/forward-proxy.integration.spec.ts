@@ -242,4 +242,13 @@ describe('ForwardProxy over real TLS', () => {
     assert.equal(res.status, 504);
     assert.equal(res.code, '1201');
   });
+
+  it('reports listening from listen() until close() begins (its readiness)', async () => {
+    await startProxy();
+    const proxy = proxies.at(-1)!;
+    assert.equal(proxy.listening, true);
+    const closing = proxy.close();
+    assert.equal(proxy.listening, false);
+    await closing;
+  });
 });

@@ -85,6 +85,11 @@ export class ForwardProxy {
     return (this.server.address() as AddressInfo).port;
   }
 
+  /** True from listen() until close() begins: what the egress' readiness reports. */
+  get listening(): boolean {
+    return this.server?.listening === true;
+  }
+
   async close(): Promise<void> {
     if (!this.server) return;
     const server = this.server;

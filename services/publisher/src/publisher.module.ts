@@ -4,7 +4,7 @@ import { runMigrations } from '@tidings/database';
 import { EndpointDirectory } from '@tidings/endpoint-directory';
 import { KAFKA_CLIENT, KafkaModule, KafkaProducerService } from '@tidings/kafka-nest';
 import { SecretBox } from '@tidings/secret-box';
-import { ServiceMetrics } from '@tidings/service-runtime';
+import { notReady, READY, ReadinessRegistry, ServiceMetrics } from '@tidings/service-runtime';
 import type { Logger } from '@tidings/telemetry';
 import type { Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
@@ -26,18 +26,28 @@ const CONFIG = Symbol('PUBLISHER_CONFIG');
 const LOGGER = Symbol('PUBLISHER_LOGGER');
 const DATA_SOURCE = Symbol('PUBLISHER_DATA_SOURCE');
 
-/** Connects the publisher's tables and brings them up to date before anything delivers. */
+/**
+ * Connects the publisher's tables and brings them up to date before anything delivers. Its
+ * readiness check is ready by construction once the port is open (this runs during init,
+ * before listen); it is there so /ready lists everything the service waits for.
+ */
 @Injectable()
 class Database implements OnModuleInit, OnApplicationShutdown {
+  private migrated = false;
+
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(ReadinessRegistry) readiness: ReadinessRegistry,
+  ) {
+    readiness.register('database migrations', () => (this.migrated ? READY : notReady('migrations have not run yet')));
+  }
 
   async onModuleInit(): Promise<void> {
     await this.dataSource.initialize();
     const applied = await runMigrations(this.dataSource, PUBLISHER_MIGRATION_LOCK);
     if (applied.length > 0) this.logger.info({ applied }, 'applied database migrations');
+    this.migrated = true;
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -4,12 +4,14 @@ import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
 import { CONSUMER_GROUPS } from '@tidings/contracts';
 import { KafkaModule } from '@tidings/kafka-nest';
 import { SecretBox } from '@tidings/secret-box';
+import { notReady, READY, ReadinessRegistry } from '@tidings/service-runtime';
 import type { Logger } from '@tidings/telemetry';
 import type { DataSource } from 'typeorm';
 import { ApiKeyEntity } from './api-keys/api-key.entity';
 import { ApiKeyGuard } from './api-keys/api-key.guard';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import { dataSourceOptions, MIGRATION_LOCK } from './database/data-source-options';
+import { DatabaseReadiness } from './database/database-readiness';
 import { runMigrations } from '@tidings/database';
 import { BatchReplayService } from './deliveries/batch-replay.service';
 import { DeliveriesController } from './deliveries/deliveries.controller';
@@ -30,17 +32,27 @@ import type { SubscriptionsConfig } from './subscriptions-config';
 
 const LOGGER = Symbol('LOGGER');
 
-/** Brings the schema up to date before anything reads or writes. */
+/**
+ * Brings the schema up to date before anything reads or writes. Its readiness check is ready
+ * by construction once the port is open (migrations run during init, before listen); it is
+ * there so /ready lists everything the service waits for.
+ */
 @Injectable()
 class Migrator implements OnModuleInit {
+  private migrated = false;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(ReadinessRegistry) readiness: ReadinessRegistry,
+  ) {
+    readiness.register('database migrations', () => (this.migrated ? READY : notReady('migrations have not run yet')));
+  }
 
   async onModuleInit(): Promise<void> {
     const applied = await runMigrations(this.dataSource, MIGRATION_LOCK);
     if (applied.length > 0) this.logger.info({ applied }, 'applied database migrations');
+    this.migrated = true;
   }
 }
 
@@ -72,6 +84,7 @@ export class SubscriptionsModule implements NestModule {
         { provide: SecretBox, useFactory: () => new SecretBox(config.secrets.keys) },
         { provide: EndpointUrlPolicy, useFactory: () => new EndpointUrlPolicy(config.allowCidrs) },
         Migrator,
+        DatabaseReadiness,
         ApiKeysService,
         ApiKeyGuard,
         EndpointCommandsService,

@@ -4,7 +4,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { Counter, Histogram } from 'prom-client';
 
 /** Scrapes and probes are not API traffic. */
-const UNCOUNTED = /^\/(metrics|health)\b/;
+const UNCOUNTED = /^\/(metrics|health|ready)\b/;
 
 /**
  * Counts and times every API request by route pattern (never the raw path: ids would make
