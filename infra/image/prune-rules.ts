@@ -28,7 +28,7 @@ export function underNodeModules(path: string): string | undefined {
 
 // Top-level folders of a package that none loads from at run time (tests, docs, examples, CI
 // settings). Only at the top: deeper, such names can be code (yaml's dist/doc is).
-const JUNK_DIRS = new Set(['test', 'tests', '__tests__', '__mocks__', 'example', 'examples', 'docs', 'doc', 'benchmark', 'benchmarks', 'coverage', '.github']);
+const JUNK_DIRS = new Set(['test', 'tests', 'spec', 'specs', '__tests__', '__mocks__', 'example', 'examples', 'docs', 'doc', 'benchmark', 'benchmarks', 'coverage', '.github']);
 
 // Builds for bundlers and ESM importers, at any depth (OpenTelemetry's build/esm and
 // build/esnext, rxjs' dist/esm5, typeorm's browser): the services are CommonJS and require()
