@@ -44,7 +44,7 @@ cleanup() {
   ip netns del "$netns" 2>/dev/null
   if [ "$status" -ne 0 ]; then
     log "failed; the logs:"
-    for f in "$work"/*.log; do [ -f "$f" ] && { echo "== $f" >&2; tail -20 "$f" >&2; }; done
+    for f in "$work"/*.log; do [ -f "$f" ] && { echo "== $f" >&2; tail -40 "$f" >&2; }; done
   fi
   rm -rf "$work"
   exit "$status"
