@@ -73,23 +73,32 @@ async function writeBlob(blobs: string, content: string): Promise<Blob> {
 const deterministicTar = ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=@0'];
 
 /** Gzips a layer into the blob store; returns the blob and the uncompressed tar's digest. */
-async function addLayer(blobs: string, source: string): Promise<{ blob: Blob; diffId: string }> {
+async function addLayer(blobs: string, source: string): Promise<{ blob: Blob; diffId: string; tarSize: number }> {
   let layer = source;
   if ((await stat(source)).isDirectory()) {
     layer = join(blobs, '..', '..', 'layer.tar');
     execFileSync('tar', [...deterministicTar, '-C', source, '-cf', layer, '.']);
   }
   const diffId = `sha256:${await sha256File(layer)}`;
+  const tarSize = (await stat(layer)).size;
   const staging = join(blobs, 'layer.partial');
   // Level 6 and no header mtime: the same tar always gives the same blob.
   await pipeline(createReadStream(layer), createGzip({ level: 6 }), createWriteStream(staging));
   const digest = await sha256File(staging);
   await rename(staging, join(blobs, digest));
   if (layer !== source) await rm(layer);
-  return { blob: { digest: `sha256:${digest}`, size: (await stat(join(blobs, digest))).size }, diffId };
+  return { blob: { digest: `sha256:${digest}`, size: (await stat(join(blobs, digest))).size }, diffId, tarSize };
 }
 
-export async function writeOciArchive(options: OciArchiveOptions): Promise<{ manifestDigest: string; configDigest: string }> {
+export interface OciArchiveResult {
+  manifestDigest: string;
+  /** The image id (`docker images`, `ctr images ls` show its start). */
+  configDigest: string;
+  /** Bottom first: the gzipped blob (digest, bytes) and the uncompressed tar's digest and bytes. */
+  layers: { digest: string; size: number; diffId: string; tarSize: number }[];
+}
+
+export async function writeOciArchive(options: OciArchiveOptions): Promise<OciArchiveResult> {
   const dir = await mkdtemp(join(tmpdir(), 'oci-'));
   try {
     const blobs = join(dir, 'blobs', 'sha256');
@@ -140,7 +149,11 @@ export async function writeOciArchive(options: OciArchiveOptions): Promise<{ man
     await writeFile(join(dir, 'manifest.json'), JSON.stringify(dockerManifest));
 
     execFileSync('tar', [...deterministicTar, '-C', dir, '-cf', options.out, 'oci-layout', 'index.json', 'manifest.json', 'blobs']);
-    return { manifestDigest: manifestBlob.digest, configDigest: configBlob.digest };
+    return {
+      manifestDigest: manifestBlob.digest,
+      configDigest: configBlob.digest,
+      layers: layers.map((l) => ({ ...l.blob, diffId: l.diffId, tarSize: l.tarSize })),
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
