@@ -2,9 +2,10 @@
 # npm test: installs and builds what is missing, type-checks, lints (module boundaries
 # included), starts a private Kafka and PostgreSQL for this run, and runs every test tier
 # (unit specs beside the code, integration specs against the real broker and database, and
-# the end-to-end specs in test/) with Node's test runner.
+# the end-to-end specs in test/) with Node's test runner. The specs of test/k8s need the
+# cluster that test-k8s.sh starts, so only that script runs them.
 #
-#   npm test                 everything but test/k8s (the Kubernetes tier runs it with TIDINGS_HELM)
+#   npm test                 everything, then the Kubernetes tier (infra/scripts/test-k8s.sh)
 #   npm test -- <glob>...    only the spec files matching (paths under dist/, e.g. 'dist/test/**')
 set -euo pipefail
 source "$(dirname "$0")/../lib/common.sh"
@@ -26,7 +27,10 @@ if [ "${TIDINGS_IN_TEST_NETNS:-}" != 1 ]; then
     ip netns exec "$netns" ip link set lo up
     log "running the tests in network namespace $netns (loopback only)"
     TIDINGS_IN_TEST_NETNS=1 ip netns exec "$netns" "$0" "$@"
-    exit $?
+    # The Kubernetes tier makes its own namespace (its kubelet needs the host's mounts, which
+    # `ip netns exec` replaces), so it runs after, not inside, this one.
+    if [ $# -eq 0 ]; then TIDINGS_SETUP_DONE=1 "$TIDINGS_ROOT/infra/scripts/test-k8s.sh"; fi
+    exit 0
   fi
   log "not root: the tests run in this network namespace, and the isolation-only tests will fail"
 fi
@@ -53,7 +57,7 @@ else
 fi
 export TIDINGS_TEST_KAFKA_BROKERS="localhost:$kafka_port"
 
-# test/k8s is the Kubernetes tier's (it needs TIDINGS_HELM and fails without it): run it by name.
+# Everything but test/k8s (see above).
 if [ $# -gt 0 ]; then specs=("$@"); else specs=('dist/{libs,services,infra}/**/*.spec.js' 'dist/test/!(k8s)/**/*.spec.js'); fi
 # kafkajs schedules negative timeouts on Node >= 24; the warning is noise, not a fault.
 "$TIDINGS_NODE" --enable-source-maps --disable-warning=TimeoutNegativeWarning \
