@@ -64,5 +64,5 @@ in_ns env \
   TIDINGS_K8S_NODE_IP="$node_ip" TIDINGS_K8S_CRDS="$crds" TIDINGS_IMAGE="$image" \
   TIDINGS_K8S_KAFKA_BROKERS="$node_ip:9092" TIDINGS_K8S_DATABASE_URL="${database_url/127.0.0.1/$node_ip}" \
   "$TIDINGS_NODE" --enable-source-maps --disable-warning=TimeoutNegativeWarning \
-  --test --test-concurrency=1 --test-timeout=1200000 --test-reporter=spec "${specs[@]}"
+  --test --test-force-exit --test-concurrency=1 --test-timeout=1200000 --test-reporter=spec "${specs[@]}"
 log "Kubernetes tier passed in $(( $(date +%s) - started )) s"

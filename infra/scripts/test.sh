@@ -60,5 +60,7 @@ export TIDINGS_TEST_KAFKA_BROKERS="localhost:$kafka_port"
 # Everything but test/k8s (see above).
 if [ $# -gt 0 ]; then specs=("$@"); else specs=('dist/{libs,services,infra}/**/*.spec.js' 'dist/test/!(k8s)/**/*.spec.js'); fi
 # kafkajs schedules negative timeouts on Node >= 24; the warning is noise, not a fault.
+# --test-force-exit: a spec file whose tests are done ends even if a failed test left a client
+# connected (one did: the run then waited on it for good instead of reporting the failure).
 "$TIDINGS_NODE" --enable-source-maps --disable-warning=TimeoutNegativeWarning \
-  --test --test-concurrency=2 --test-timeout=300000 --test-reporter=spec "${specs[@]}"
+  --test --test-force-exit --test-concurrency=2 --test-timeout=300000 --test-reporter=spec "${specs[@]}"

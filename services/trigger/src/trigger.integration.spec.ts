@@ -184,15 +184,22 @@ describe('trigger', () => {
     const tailnet = `dlqfail-${randomUUID()}.example.com`;
     const endpoint = randomUUID();
     await configure(endpoint, tailnet, { type: 'endpointCreated', subscriptions: ['nodeCreated'] });
+    const [before, afterBad] = [randomUUID(), randomUUID()];
     const admin = kafka.admin();
     await admin.connect();
-    await admin.deleteTopics({ topics: [topics.domainEventsDlq] });
-    const [before, afterBad] = [randomUUID(), randomUUID()];
-    await send(structured(tailnet, 'nodeCreated', NODE, before), { key: tailnet, value: 'poison' }, structured(tailnet, 'nodeCreated', NODE, afterBad));
-    await new Promise((r) => setTimeout(r, 3_000));
-    assert.equal(payloadsFor(before).length + payloadsFor(afterBad).length, 0, 'nothing committed while the DLQ cannot be written');
-    await admin.createTopics({ topics: [{ topic: topics.domainEventsDlq, numPartitions: 1 }], waitForLeaders: true });
-    await admin.disconnect();
+    // Disconnected whatever happens: a connected admin keeps this file's process alive.
+    try {
+      await admin.deleteTopics({ topics: [topics.domainEventsDlq] });
+      // deleteTopics answers before every broker stops serving the topic; under load a write
+      // could still land in it, and this test would see the batch committed.
+      await waitFor('the DLQ to be gone', async () => !(await admin.listTopics()).includes(topics.domainEventsDlq), 30_000, 100);
+      await send(structured(tailnet, 'nodeCreated', NODE, before), { key: tailnet, value: 'poison' }, structured(tailnet, 'nodeCreated', NODE, afterBad));
+      await new Promise((r) => setTimeout(r, 3_000));
+      assert.equal(payloadsFor(before).length + payloadsFor(afterBad).length, 0, 'nothing committed while the DLQ cannot be written');
+      await admin.createTopics({ topics: [{ topic: topics.domainEventsDlq, numPartitions: 1 }], waitForLeaders: true });
+    } finally {
+      await admin.disconnect();
+    }
     await waitFor('the batch to go through once the DLQ exists', () => payloadsFor(before).length === 1 && payloadsFor(afterBad).length === 1, 60_000);
     await waitFor('the poison record in the DLQ', () => deadLetters.some((r) => r.key === tailnet && r.value?.toString() === 'poison'), 30_000);
   });
