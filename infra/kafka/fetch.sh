@@ -7,7 +7,8 @@ source "$(dirname "$0")/../lib/common.sh"
 here="$TIDINGS_ROOT/infra/kafka"
 version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$here/pom.xml")
 dest="$TIDINGS_LOCAL/kafka/libs"
-marker="$dest/.fetched-$version"
+# The manifest's hash, so a dependency added to pom.xml is fetched on the next run.
+marker="$dest/.fetched-$version-$(sha256sum "$here/pom.xml" | cut -c1-12)"
 
 [ -f "$marker" ] && exit 0
 
