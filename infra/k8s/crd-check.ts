@@ -253,7 +253,7 @@ export function checkSources(sources: Source[]): Report {
     const parsed = Array.from(parseAllDocuments(text, { version: '1.1', uniqueKeys: false }));
     const broken = parsed.flatMap((doc) => [...doc.errors, ...doc.warnings]);
     if (broken.length > 0) {
-      report.errors.push(`${path}: ${broken[0].message.split('\n')[0]}`);
+      report.errors.push(`${path}: ${broken[0].message.split('\n')[0].replace(/:$/, '')}`);
       continue;
     }
     const docs = parsed.map((doc) => doc.toJS() as unknown).filter((doc) => doc !== null && doc !== undefined);
