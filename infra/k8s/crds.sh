@@ -27,8 +27,12 @@ if [ -f "$out/.complete" ]; then echo "$out"; exit 0; fi
 
 command -v go >/dev/null || die "Go is needed to fetch the Prometheus Operator module (go.dev toolchain on PATH)"
 command -v mvn >/dev/null || apt_install maven
-python=python3
-"$python" -c 'import yaml' 2>/dev/null || { apt_install python3-yaml; python=/usr/bin/python3; }
+[ -x "$TIDINGS_NODE" ] || die "no node_modules: run npm ci (or infra/scripts/setup.sh) first"
+# The check runs from dist/: setup builds it before the test tier calls this script; run alone,
+# this script builds it.
+crd_check="$TIDINGS_ROOT/dist/infra/k8s/crd-check.js"
+[ -f "$crd_check" ] || "$TIDINGS_NODE" "$TIDINGS_ROOT/infra/scripts/build.mjs" >&2
+[ -f "$crd_check" ] || die "the build wrote no $crd_check"
 
 # Strimzi 1.x is built for Java 21; Debian's default java is 17, so look for a newer JDK beside it.
 java_home=""
@@ -76,7 +80,7 @@ JAVA_HOME="$java_home" "$java_home/bin/java" -cp "$(cat "$work/classpath")" \
   --yaml "io.strimzi.api.kafka.model.topic.KafkaTopic=$work/crds/kafka.strimzi.io_kafkatopics.yaml" >&2
 
 # 3. No API server here: check what decides whether one accepts them, and what the chart needs.
-summary=$("$python" "$here/crd_check.py" "$work"/crds/*.yaml) || die "the CRDs failed their check (above)"
+summary=$("$TIDINGS_NODE" "$crd_check" "$work"/crds/*.yaml) || die "the CRDs failed their check (above)"
 while read -r line; do log "$line"; done <<<"$summary"
 
 touch "$work/crds/.complete"
