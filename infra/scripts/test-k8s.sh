@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # npm run test:k8s: the Kubernetes tier. Builds the image with this repository's own script,
 # builds (once, cached under ~/.cache/tidings) the Kubernetes binaries, helm and CoreDNS from
-# the Go module proxy, starts a one-node cluster inside a network namespace of its own, with
+# the Go module proxy, starts a one-node cluster inside a network namespace of its own
+# (cluster.sh installs containerd, runc and the CNI plugins from Debian where missing), with
 # Kafka and PostgreSQL on the node's address, imports the image, and runs test/k8s/*.spec.ts
 # inside that namespace: the chart rendered, validated by the API server and installed for
 # real, a webhook delivered from inside the cluster, an upgrade and an uninstall. Whatever
@@ -15,13 +16,6 @@ cd "$TIDINGS_ROOT"
 
 [ "$(id -u)" -eq 0 ] || die "the Kubernetes tier needs root (network namespaces, containerd, kubelet)"
 [ "${TIDINGS_SETUP_DONE:-}" = 1 ] || "$TIDINGS_ROOT/infra/scripts/setup.sh"
-
-need=()
-for pair in containerd:containerd runc:runc iptables:iptables conntrack:conntrack; do
-  command -v "${pair%%:*}" >/dev/null || need+=("${pair#*:}")
-done
-[ -x /usr/lib/cni/bridge ] || need+=(containernetworking-plugins)
-[ ${#need[@]} -eq 0 ] || apt_install "${need[@]}"
 
 started=$(date +%s)
 bin=$("$TIDINGS_ROOT/infra/k8s/build-binaries.sh" | tail -1)
