@@ -43,11 +43,21 @@ kill_tasks() {
   for id in $ids; do $c tasks delete --force "$id" >/dev/null 2>&1 || true; done
 }
 
+# The parent's pid, read after the command name's closing parenthesis: a name may hold
+# spaces (the test runner's Node calls its thread "node MainThread"), which shifts awk's fields.
+parent_of() {
+  local stat ppid
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 1; return; }
+  stat=${stat##*) }
+  read -r _ ppid _ <<<"$stat"
+  echo "${ppid:-1}"
+}
+
 # Last resort, so that nothing keeps running: processes in the pods' cgroups, this
 # containerd's shims, and anything else still inside the namespace (not us or our callers).
 kill_leftovers() {
   local pids="" ours=" " p=$$ mount netns_inode="" cmdline
-  while [ "$p" -gt 1 ]; do ours+="$p "; p=$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null || echo 1); done
+  while [ "$p" -gt 1 ]; do ours+="$p "; p=$(parent_of "$p"); done
   [ -e "/run/netns/$NETNS" ] && netns_inode=$(stat -L -c %i "/run/netns/$NETNS")
   for mount in $(cgroup_mounts); do
     [ -d "$mount$CGROUP_ROOT" ] && pids+=" $(find "$mount$CGROUP_ROOT" -name cgroup.procs -exec cat {} + 2>/dev/null | tr '\n' ' ')"
