@@ -219,4 +219,18 @@ describe('helm chart (helm template)', () => {
     assert.deepEqual(admin!.ports.map((p) => p.port), ['http']);
     assert.deepEqual(admin!.from, [{ namespaceSelector: {} }]);
   });
+
+  it('confines every pod it renders to the cluster, except the egress', () => {
+    const objects = render();
+    const selector = one(objects, 'NetworkPolicy', 'rel-tidings-internal-only').spec!.podSelector as { matchExpressions: { key: string; operator: string; values: string[] }[] };
+    const selected = (labels: Record<string, string>) => selector.matchExpressions.every((e) => e.operator === 'In' && e.values.includes(labels[e.key] ?? ''));
+    const pods = objects.flatMap((o) => {
+      if (o.kind === 'Deployment') return [(o.spec!.template as unknown as { metadata: { labels: Record<string, string> } }).metadata.labels];
+      if (o.kind === 'Pod') return [o.metadata.labels ?? {}];
+      return [];
+    });
+    const free = pods.filter((labels) => !selected(labels)).map((labels) => labels['app.kubernetes.io/component']);
+    assert.equal(pods.length, 6, 'four Deployments and two test pods');
+    assert.deepEqual(free, ['egress']);
+  });
 });
