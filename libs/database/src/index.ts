@@ -1,1 +1,2 @@
+export * from './advisory-locks';
 export * from './run-migrations';

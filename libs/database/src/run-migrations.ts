@@ -1,10 +1,11 @@
 import type { DataSource } from 'typeorm';
+import type { AdvisoryLockId } from './advisory-locks';
 
 /**
  * Applies pending migrations under a Postgres advisory lock, so replicas booting at once take
- * turns; returns the names applied. Each service passes its own fixed lock id.
+ * turns; returns the names applied. Each service passes its own lock from ADVISORY_LOCKS.
  */
-export async function runMigrations(dataSource: DataSource, lockId: number): Promise<string[]> {
+export async function runMigrations(dataSource: DataSource, lockId: AdvisoryLockId): Promise<string[]> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {

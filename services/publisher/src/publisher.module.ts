@@ -1,6 +1,6 @@
 import { Inject, Injectable, Module, type DynamicModule, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { CONSUMER_GROUPS } from '@tidings/contracts';
-import { runMigrations } from '@tidings/database';
+import { ADVISORY_LOCKS, runMigrations } from '@tidings/database';
 import { EndpointDirectory } from '@tidings/endpoint-directory';
 import { KAFKA_CLIENT, KafkaModule, KafkaProducerService } from '@tidings/kafka-nest';
 import { SecretBox } from '@tidings/secret-box';
@@ -8,7 +8,7 @@ import { notReady, READY, ReadinessRegistry, ServiceMetrics } from '@tidings/ser
 import type { Logger } from '@tidings/telemetry';
 import type { Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
-import { PUBLISHER_MIGRATION_LOCK, publisherDataSource } from './database/publisher-data-source';
+import { publisherDataSource } from './database/publisher-data-source';
 import { DeliveryRecordsProducer } from './delivery/delivery-records.producer';
 import { EgressClient } from './delivery/egress-client';
 import { PublisherMetrics } from './delivery/publisher-metrics';
@@ -45,7 +45,7 @@ class Database implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     await this.dataSource.initialize();
-    const applied = await runMigrations(this.dataSource, PUBLISHER_MIGRATION_LOCK);
+    const applied = await runMigrations(this.dataSource, ADVISORY_LOCKS.publisherMigrations);
     if (applied.length > 0) this.logger.info({ applied }, 'applied database migrations');
     this.migrated = true;
   }

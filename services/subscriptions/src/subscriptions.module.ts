@@ -10,9 +10,9 @@ import type { DataSource } from 'typeorm';
 import { ApiKeyEntity } from './api-keys/api-key.entity';
 import { ApiKeyGuard } from './api-keys/api-key.guard';
 import { ApiKeysService } from './api-keys/api-keys.service';
-import { dataSourceOptions, MIGRATION_LOCK } from './database/data-source-options';
+import { dataSourceOptions } from './database/data-source-options';
 import { DatabaseReadiness } from './database/database-readiness';
-import { runMigrations } from '@tidings/database';
+import { ADVISORY_LOCKS, runMigrations } from '@tidings/database';
 import { BatchReplayService } from './deliveries/batch-replay.service';
 import { DeliveriesController } from './deliveries/deliveries.controller';
 import { DeliveryQueriesService } from './deliveries/delivery-queries.service';
@@ -50,7 +50,7 @@ class Migrator implements OnModuleInit {
   }
 
   async onModuleInit(): Promise<void> {
-    const applied = await runMigrations(this.dataSource, MIGRATION_LOCK);
+    const applied = await runMigrations(this.dataSource, ADVISORY_LOCKS.subscriptionsMigrations);
     if (applied.length > 0) this.logger.info({ applied }, 'applied database migrations');
     this.migrated = true;
   }

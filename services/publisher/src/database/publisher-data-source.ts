@@ -2,9 +2,6 @@ import type { DatabaseConfig } from '@tidings/config';
 import { DataSource } from 'typeorm';
 import { DeliveryHolds1763900000000 } from './migrations/1763900000000-delivery-holds';
 
-/** Arbitrary but fixed: serialises the publisher's migrations across replicas. */
-export const PUBLISHER_MIGRATION_LOCK = 7_117_002;
-
 /** The publisher's tables (prefixed `publisher_`) with their own migrations table. */
 export function publisherDataSource(config: DatabaseConfig): DataSource {
   return new DataSource({

@@ -12,7 +12,7 @@ import {
 } from '@tidings/contracts';
 import type { KafkaProducerService } from '@tidings/kafka-nest';
 import type { PublisherMetrics } from './publisher-metrics';
-import type { AttemptOutcome } from './webhook-dispatcher';
+import type { AttemptOutcome } from './delivery-terms';
 
 export interface EndpointRef {
   endpointId: string;

@@ -1,8 +1,6 @@
 import type { DeadLetterCause, WebhookEvent } from '@tidings/contracts';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { AttemptOutcome } from './webhook-dispatcher';
-
-export type DeliveryKind = 'payload' | 'notice';
+import type { AttemptOutcome, DeliveryKind } from './delivery-terms';
 
 const HOLD_STATES = ['retrying', 'resolved', 'draining', 'deadLettered'] as const;
 

@@ -3,24 +3,8 @@ import type { DeliveryBatch } from '@tidings/contracts';
 import { TIDINGS_VERSION, type Logger } from '@tidings/telemetry';
 import { signatureHeaders } from '@tidings/webhook-signing';
 import type { EgressClient, EgressSlot } from './egress-client';
-import type { DeliveryKind, PublisherMetrics } from './publisher-metrics';
-
-/** Where a batch goes and the secrets (in clear, in memory only) that sign it. */
-export interface DeliveryTarget {
-  endpointId: string;
-  endpointUrl: string;
-  secrets: string[];
-}
-
-/**
- * What one attempt came to, per PRODUCT: a 2xx within the timeout delivers; 410 Gone stops
- * the endpoint at once; anything else (3xx included: redirects are never followed, 4xx, 5xx,
- * a timeout, an egress refusal) fails and is retried on the schedule.
- */
-export type AttemptOutcome =
-  | { outcome: 'delivered'; status: number; latencyMs: number }
-  | { outcome: 'gone'; status: 410; latencyMs: number; reason: string }
-  | { outcome: 'failed'; status: number | null; latencyMs: number; reason: string; retryAfterMs: number | undefined };
+import type { AttemptOutcome, DeliveryKind, DeliveryTarget } from './delivery-terms';
+import type { PublisherMetrics } from './publisher-metrics';
 
 const tracer = trace.getTracer('tidings-publisher');
 

@@ -7,7 +7,8 @@ import { fromTraceparent, recordFailure, toTraceparent, type Logger } from '@tid
 import type { DeliveryRecordsProducer } from '../delivery/delivery-records.producer';
 import type { PublisherMetrics } from '../delivery/publisher-metrics';
 import type { EgressSlot } from '../delivery/egress-client';
-import type { AttemptOutcome, WebhookDispatcher } from '../delivery/webhook-dispatcher';
+import type { AttemptOutcome } from '../delivery/delivery-terms';
+import type { WebhookDispatcher } from '../delivery/webhook-dispatcher';
 import type { DeliveryHold, DeliveryHoldsRepository, WaitingItem } from '../holds/delivery-holds.repository';
 import type { FailedBatchRouter } from '../retry/failed-batch-router';
 import { deliveryTarget } from '../signing/endpoint-secrets';

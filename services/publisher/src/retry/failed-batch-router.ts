@@ -1,6 +1,6 @@
 import { nextDelay, type DeliveryBatch, type RetrySchedule, type RetryTopic } from '@tidings/contracts';
 import type { DeliveryRecordsProducer, EndpointRef } from '../delivery/delivery-records.producer';
-import type { AttemptOutcome } from '../delivery/webhook-dispatcher';
+import type { AttemptOutcome } from '../delivery/delivery-terms';
 
 export type FailedAttempt = Exclude<AttemptOutcome, { outcome: 'delivered' }>;
 

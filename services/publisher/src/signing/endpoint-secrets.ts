@@ -1,6 +1,6 @@
 import { secretsInForce, type EndpointState } from '@tidings/endpoint-directory';
 import type { SecretBox } from '@tidings/secret-box';
-import type { DeliveryTarget } from '../delivery/webhook-dispatcher';
+import type { DeliveryTarget } from '../delivery/delivery-terms';
 
 /** The secrets, opened, that sign a delivery to an endpoint now (see secretsInForce). */
 export function signingSecrets(endpoint: EndpointState, box: SecretBox, now: Date = new Date()): string[] {

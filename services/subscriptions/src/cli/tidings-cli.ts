@@ -4,8 +4,8 @@ import { loadConfigOrExit, loadDatabaseConfig } from '@tidings/config';
 import { DataSource } from 'typeorm';
 import { ApiKeyEntity } from '../api-keys/api-key.entity';
 import { ApiKeysService } from '../api-keys/api-keys.service';
-import { dataSourceOptions, MIGRATION_LOCK } from '../database/data-source-options';
-import { runMigrations } from '@tidings/database';
+import { dataSourceOptions } from '../database/data-source-options';
+import { ADVISORY_LOCKS, runMigrations } from '@tidings/database';
 import { rebuildProjection } from '../endpoints/projection-rebuilder';
 
 /**
@@ -17,7 +17,7 @@ async function withDatabase<T>(action: (dataSource: DataSource) => Promise<T>): 
   const database = loadConfigOrExit(() => loadDatabaseConfig(process.env));
   const dataSource = await new DataSource(dataSourceOptions(database)).initialize();
   try {
-    await runMigrations(dataSource, MIGRATION_LOCK);
+    await runMigrations(dataSource, ADVISORY_LOCKS.subscriptionsMigrations);
     return await action(dataSource);
   } finally {
     await dataSource.destroy();

@@ -9,9 +9,6 @@ import { OutboxEntity } from '../outbox/outbox.entity';
 import { InitialSchema1763805600000 } from './migrations/1763805600000-initial-schema';
 import { DeliveryRecords1764410400000 } from './migrations/1764410400000-delivery-records';
 
-/** Arbitrary but fixed: serialises the subscriptions service's migrations across replicas. */
-export const MIGRATION_LOCK = 7_117_001;
-
 /** The schema changes only through these migrations; `synchronize` stays off. */
 export const MIGRATIONS = [InitialSchema1763805600000, DeliveryRecords1764410400000];
 export const ENTITIES = [ApiKeyEntity, EndpointEventEntity, EndpointEntity, OutboxEntity, DeliveryAttemptEntity, DeadLetterEntity];

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { KafkaConfig } from '@tidings/config';
+import { ADVISORY_LOCKS } from '@tidings/database';
 import { KAFKA_CONFIG, KafkaProducerService, SERVICE_LOGGER } from '@tidings/kafka-nest';
 import { ServiceMetrics } from '@tidings/service-runtime';
 import type { Logger } from '@tidings/telemetry';
@@ -9,8 +10,6 @@ import type { DataSource } from 'typeorm';
 import { OutboxEntity } from './outbox.entity';
 import type { OutboxTopic } from './outbox-writer';
 
-/** Only one relay publishes at a time, so records leave in the order they were written. */
-const RELAY_LOCK = 7_117_002;
 const BATCH = 200;
 const IDLE_POLL_MS = 500;
 
@@ -98,9 +97,9 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
   async publishBatch(lock: 'wait' | 'skip'): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
       if (lock === 'wait') {
-        await manager.query('SELECT pg_advisory_xact_lock($1)', [RELAY_LOCK]);
+        await manager.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY_LOCKS.outboxRelay]);
       } else {
-        const [{ locked }] = await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [RELAY_LOCK]);
+        const [{ locked }] = await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [ADVISORY_LOCKS.outboxRelay]);
         if (!locked) return 0;
       }
       const rows = await manager
