@@ -156,7 +156,7 @@ describe('hold machine: the drain', () => {
   it('frees the endpoint once released, or reads another page when something parked meanwhile', () => {
     const done = transition(draining, { kind: 'drainReleased', released: true });
     assert.equal(done.next, undefined);
-    assert.deepEqual(done.effects, [{ kind: 'stopDrain' }]);
+    assert.deepEqual(done.effects, [{ kind: 'forgetHold' }, { kind: 'stopDrain' }]);
     const again = transition(draining, { kind: 'drainReleased', released: false });
     assert.equal(again.next, draining);
     assert.deepEqual(again.effects, [{ kind: 'loadDrainPage' }]);

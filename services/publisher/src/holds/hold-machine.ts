@@ -63,6 +63,8 @@ export type HoldEffect =
   /** Write the hold row (and keep the lane's copy in step). */
   | { kind: 'putHold'; hold: DeliveryHold }
   | { kind: 'deleteHold' }
+  /** The row is gone already (a drain released it): the lane's copy follows. */
+  | { kind: 'forgetHold' }
   /** The failed batch becomes the held one; a drained batch also leaves the waiting rows through `throughSeq`. */
   | { kind: 'holdFailedBatch'; hold: DeliveryHold; throughSeq?: number }
   /** What the lane had queued behind the failed batch moves to the waiting table. */
@@ -130,7 +132,7 @@ export function transition(hold: DeliveryHold | undefined, event: HoldEvent): Tr
       return to(hold, event.size > 0 ? { kind: 'queueDrainPage' } : { kind: 'releaseIfDrained' });
     case 'drainReleased':
       if (state !== 'draining') return illegal(hold, event);
-      return event.released ? to(undefined, { kind: 'stopDrain' }) : to(hold, { kind: 'loadDrainPage' });
+      return event.released ? to(undefined, { kind: 'forgetHold' }, { kind: 'stopDrain' }) : to(hold, { kind: 'loadDrainPage' });
     case 'assigned':
       // A drain under way when the last owner stopped resumes here; other holds wait for their record.
       return state === 'draining' && !event.laneDraining ? to(hold, { kind: 'startDrain' }) : to(hold);
