@@ -15,6 +15,7 @@ import { PublisherMetrics } from './delivery/publisher-metrics';
 import { WebhookDispatcher } from './delivery/webhook-dispatcher';
 import { WebhookNoticesConsumer } from './delivery/webhook-notices.consumer';
 import { DeliveryHoldsRepository } from './holds/delivery-holds.repository';
+import { HoldEffects } from './holds/hold-effects';
 import { EndpointLanes } from './lanes/endpoint-lanes';
 import { WebhookLanesConsumer } from './lanes/webhook-lanes.consumer';
 import type { PublisherConfig } from './publisher-config';
@@ -154,7 +155,7 @@ export class PublisherModule {
           provide: EndpointLanes,
           inject: [EndpointDirectory, DeliveryHoldsRepository, WebhookDispatcher, DeliveryRecordsProducer, FailedBatchRouter, SecretBox, PublisherMetrics],
           useFactory: (directory: EndpointDirectory, holds: DeliveryHoldsRepository, dispatcher: WebhookDispatcher, records: DeliveryRecordsProducer, router: FailedBatchRouter, secretBox: SecretBox, metrics: PublisherMetrics) =>
-            new EndpointLanes({ directory, holds, dispatcher, records, router, secretBox, metrics, limits: config.batch, groupId: `${config.kafka.prefix}${CONSUMER_GROUPS.publisher}`, logger: logger.child({ component: 'lanes' }) }),
+            new EndpointLanes({ directory, holds: new HoldEffects({ directory, holds, records, limits: config.batch }), dispatcher, records, router, secretBox, metrics, limits: config.batch, groupId: `${config.kafka.prefix}${CONSUMER_GROUPS.publisher}`, logger: logger.child({ component: 'lanes' }) }),
         },
         {
           provide: RetryHandler,

@@ -1,55 +1,33 @@
-import { ROOT_CONTEXT, context, trace, type Link, type Span, type SpanContext } from '@opentelemetry/api';
+import { ROOT_CONTEXT, context, trace, type Span } from '@opentelemetry/api';
 import { laneRecordSchema, type DeliveryBatch, type LaneRecord } from '@tidings/contracts';
 import type { EndpointDirectory, EndpointState } from '@tidings/endpoint-directory';
-import { decodeJsonRecord, MAX_SPAN_LINKS, startProcessSpan, type ConsumedRecord } from '@tidings/kafka';
+import { decodeJsonRecord, startProcessSpan, type ConsumedRecord } from '@tidings/kafka';
 import type { SecretBox } from '@tidings/secret-box';
-import { fromTraceparent, recordFailure, toTraceparent, type Logger } from '@tidings/telemetry';
+import { recordFailure, toTraceparent, type Logger } from '@tidings/telemetry';
 import type { DeliveryRecordsProducer } from '../delivery/delivery-records.producer';
 import type { PublisherMetrics } from '../delivery/publisher-metrics';
 import type { EgressSlot } from '../delivery/egress-client';
 import type { AttemptOutcome } from '../delivery/delivery-terms';
 import type { WebhookDispatcher } from '../delivery/webhook-dispatcher';
-import type { DeliveryHold, DeliveryHoldsRepository, WaitingItem } from '../holds/delivery-holds.repository';
+import type { DeliveryHold, ParkedItem } from '../holds/delivery-holds.repository';
+import type { HoldEffects } from '../holds/hold-effects';
+import { transition, type HoldEffect, type HoldEvent, type Transition } from '../holds/hold-machine';
 import type { FailedBatchRouter } from '../retry/failed-batch-router';
 import { deliveryTarget } from '../signing/endpoint-secrets';
-import { batchIdFor } from './batch-id';
-import { eventItem, takeBatch, type BatchLimits, type LaneItem } from './batch-former';
+import { eventItem, takeBatch, type BatchLimits } from './batch-former';
+import { startBatchSpan } from './batch-span';
+import { Lane } from './lane';
 import { PartitionOffsets } from './partition-offsets';
+import { fromWaiting, type QueuedItem } from './queued-item';
 
-/**
- * An item in memory, what finishing it settles (a lane record's offset, or a waiting row), and
- * the span that consumed it (its batch continues that trace, or links to it after a wait).
- */
-type QueuedItem = LaneItem & { offset?: number; seq?: number; consumedBy?: SpanContext };
-
-const tracer = trace.getTracer('tidings-publisher');
-
-/** One endpoint's lane on this instance: at most one batch in flight, the rest queued in order. */
-class Lane {
-  readonly queue: QueuedItem[] = [];
-  inFlight = false;
-  /** Items come from the waiting table (a drain) rather than from the topic. */
-  draining = false;
-  /** The partition was revoked: whatever is in flight finishes, but its outcome is not acted on. */
-  abandoned = false;
-  /** Serialises this endpoint's state changes (hold, parking, drain steps) in arrival order. */
-  private tail: Promise<void> = Promise.resolve();
-
-  constructor(
-    readonly endpointId: string,
-    readonly partition: number,
-  ) {}
-
-  serially(work: () => Promise<void>, onError: (error: unknown) => void): void {
-    this.tail = this.tail.then(work).catch(onError);
-  }
-
-  idle(): Promise<void> {
-    return this.tail;
-  }
+/** What a hold effect acts on besides the endpoint: the payload just read, or a drain page. */
+interface EffectInput {
+  record?: LaneRecord;
+  item?: QueuedItem;
+  span?: Span;
+  page?: ParkedItem[];
 }
 
-const DRAIN_PAGE = 500;
 /** Record timestamps come from the trigger's clock, sync times from ours. */
 const CLOCK_SKEW_MARGIN_MS = 5_000;
 
@@ -64,7 +42,7 @@ const CLOCK_SKEW_MARGIN_MS = 5_000;
 export class EndpointLanes {
   private readonly lanes = new Map<string, Lane>();
   private readonly partitions = new Map<number, PartitionOffsets>();
-  private holds = new Map<string, DeliveryHold>();
+  private readonly holds: HoldEffects;
   /** Shutting down: batches in flight finish, no new one starts. */
   private stopping = false;
   /** The endpoint view includes every config written before this time (ms). */
@@ -73,7 +51,7 @@ export class EndpointLanes {
   constructor(
     private readonly deps: {
       directory: EndpointDirectory;
-      holds: DeliveryHoldsRepository;
+      holds: HoldEffects;
       dispatcher: WebhookDispatcher;
       records: DeliveryRecordsProducer;
       router: FailedBatchRouter;
@@ -84,7 +62,9 @@ export class EndpointLanes {
       groupId: string;
       logger: Logger;
     },
-  ) {}
+  ) {
+    this.holds = deps.holds;
+  }
 
   /**
    * A new assignment: partitions no longer ours are abandoned (their new owner re-reads what
@@ -93,20 +73,12 @@ export class EndpointLanes {
   async assign(owned: number[]): Promise<void> {
     const keep = new Set(owned);
     for (const [partition] of this.partitions) if (!keep.has(partition)) this.partitions.delete(partition);
-    for (const [id, lane] of this.lanes) {
-      if (!keep.has(lane.partition)) {
-        lane.abandoned = true;
-        this.lanes.delete(id);
-      }
-    }
+    for (const lane of [...this.lanes.values()]) if (!keep.has(lane.partition)) await this.step(lane, { kind: 'revoked' });
     for (const p of owned) if (!this.partitions.has(p)) this.partitions.set(p, new PartitionOffsets());
-    this.holds = new Map((await this.deps.holds.all()).map((h) => [h.endpointId, h]));
-    for (const hold of this.holds.values()) {
-      if (hold.state !== 'draining' || !keep.has(hold.lanePartition)) continue;
-      const lane = this.lane(hold.endpointId, hold.lanePartition);
-      if (lane.draining) continue;
-      lane.draining = true;
-      this.pump(lane);
+    for (const hold of await this.holds.reload()) {
+      if (!keep.has(hold.lanePartition)) continue;
+      const t = transition(hold, { kind: 'assigned', laneDraining: this.lanes.get(hold.endpointId)?.draining ?? false });
+      if (t.effects.length > 0) await this.carryOut(this.lane(hold.endpointId, hold.lanePartition), t);
     }
   }
 
@@ -172,8 +144,11 @@ export class EndpointLanes {
   private async onRecord(lane: Lane, record: LaneRecord, offset: number, writtenAt: number, span: Span): Promise<void> {
     if (lane.abandoned) return;
     const origin = `${lane.partition}@${offset}`;
-    if (record.kind === 'retryResolved') return this.onRetryResolved(lane, record, offset);
-
+    if (record.kind === 'retryResolved') {
+      const configVersion = this.deps.directory.get(lane.endpointId)?.version ?? 0;
+      await this.step(lane, { kind: 'retryResolved', batchId: record.batchId, outcome: record.outcome, reason: record.reason ?? null, configVersion });
+      return this.settle(lane, [offset]);
+    }
     const consumedBy = span.spanContext();
     const item: QueuedItem =
       record.kind === 'event'
@@ -182,57 +157,71 @@ export class EndpointLanes {
     // A replay follows an enable the API just published: make sure this view has it.
     if (record.kind === 'replay') await this.syncDirectory();
     const endpoint = await this.endpointAsOf(lane.endpointId, writtenAt);
-    let hold = this.holds.get(lane.endpointId);
-    if (hold?.state === 'deadLettered') {
-      if (endpoint?.enabled && endpoint.version > hold.configVersion) {
-        // Enabled again since the chain gave up: deliver from here on.
-        await this.deps.holds.delete(lane.endpointId);
-        this.holds.delete(lane.endpointId);
-        hold = undefined;
-      } else {
-        await this.deadLetterItems(record, [item], `endpoint disabled after failed deliveries: ${hold.reason ?? 'see earlier dead letters'}`);
-        return this.settle(lane, [offset]);
-      }
-    }
-    if (!endpoint) {
-      this.deps.logger.debug({ endpointId: lane.endpointId, offset }, 'endpoint deleted; payload dropped');
-      return this.settle(lane, [offset]);
-    }
-    if (!endpoint.enabled) {
-      await this.deadLetterItems(record, [item], `endpoint disabled: ${endpoint.disabledReason ?? 'no reason given'}`);
-      return this.settle(lane, [offset]);
-    }
-    if (hold) {
-      span.setAttribute('tidings.lane.parked_behind', hold.batchId);
-      await this.deps.holds.park(lane.endpointId, [{ sourceKey: origin, item: toWaiting(item) }]);
-      return this.settle(lane, [offset]);
-    }
-    lane.queue.push(item);
-    this.pump(lane);
+    const view = endpoint && { enabled: endpoint.enabled, version: endpoint.version, disabledReason: endpoint.disabledReason };
+    const t = await this.step(lane, { kind: 'payloadArrived', endpoint: view }, { record, item, span });
+    // Queued for delivery, the offset settles once the batch is done; otherwise it is done now.
+    if (!t.effects.some((e) => e.kind === 'deliver')) this.settle(lane, [offset]);
   }
 
-  private async onRetryResolved(lane: Lane, record: Extract<LaneRecord, { kind: 'retryResolved' }>, offset: number): Promise<void> {
-    const hold = this.holds.get(lane.endpointId);
-    if (!hold || hold.batchId !== record.batchId || (hold.state !== 'retrying' && hold.state !== 'resolved')) {
-      // A duplicate, or about a batch this lane has moved past.
-      return this.settle(lane, [offset]);
+  /** Asks the hold machine what `event` means for the lane's endpoint, and carries it out. */
+  private async step(lane: Lane, event: HoldEvent, input: EffectInput = {}): Promise<Transition> {
+    const t = transition(this.holds.current(lane.endpointId), event);
+    await this.carryOut(lane, t, input);
+    return t;
+  }
+
+  /** An illegal event fails the lane: its partition is read again rather than the hold guessed at. */
+  private async carryOut(lane: Lane, t: Transition, input: EffectInput = {}): Promise<void> {
+    if (t.illegal) throw new Error(`endpoint ${lane.endpointId}: the hold machine refuses ${t.illegal}`);
+    for (const effect of t.effects) if (!(await this.holds.run(lane.endpointId, effect))) await this.laneEffect(lane, effect, input);
+  }
+
+  private async laneEffect(lane: Lane, effect: HoldEffect, { record, item, span, page }: EffectInput): Promise<void> {
+    switch (effect.kind) {
+      case 'deliver':
+        lane.queue.push(item!);
+        return this.pump(lane);
+      case 'park':
+        span?.setAttribute('tidings.lane.parked_behind', effect.behind);
+        return this.holds.park(lane.endpointId, [item!]);
+      case 'deadLetterPayload':
+        return this.holds.deadLetterItems({ endpointId: record!.endpointId, tailnet: record!.tailnet }, [item!], effect.reason);
+      case 'dropPayload':
+        return this.deps.logger.debug({ endpointId: lane.endpointId, offset: item?.offset }, 'endpoint deleted; payload dropped');
+      case 'parkQueued': {
+        const queued = lane.queue.splice(0);
+        await this.holds.park(lane.endpointId, queued);
+        return this.settle(lane, queued.map((i) => i.offset));
+      }
+      case 'dropQueued':
+        lane.queue.splice(0); // drained items: their rows are still in the waiting table
+        return;
+      case 'startDrain':
+        lane.draining = true;
+        return this.pump(lane);
+      case 'stopDrain':
+        lane.draining = false;
+        return;
+      case 'loadDrainPage':
+        return this.pump(lane); // parked meanwhile: another page
+      case 'queueDrainPage': {
+        const now = Date.now();
+        lane.queue.push(...page!.map((p) => fromWaiting(p, now)));
+        return this.pump(lane);
+      }
+      case 'releaseIfDrained': {
+        const released = await this.holds.releaseIfDrained(lane.endpointId);
+        if (released) this.deps.logger.info({ endpointId: lane.endpointId }, 'endpoint caught up; delivering directly again');
+        await this.step(lane, { kind: 'drainReleased', released });
+        return;
+      }
+      case 'abandonLane':
+        lane.abandoned = true;
+        this.lanes.delete(lane.endpointId);
+        return;
+      default:
+        throw new Error(`a lane cannot carry out ${effect.kind}`);
     }
-    if (record.outcome === 'delivered') {
-      const draining = { ...hold, state: 'draining' as const };
-      await this.deps.holds.put(draining);
-      this.holds.set(lane.endpointId, draining);
-      lane.draining = true;
-      this.settle(lane, [offset]);
-      return this.pump(lane);
-    }
-    if (record.outcome === 'endpointGone') {
-      await this.discardWaiting(lane.endpointId);
-      await this.deps.holds.delete(lane.endpointId);
-      this.holds.delete(lane.endpointId);
-      return this.settle(lane, [offset]);
-    }
-    await this.holdAsDeadLettered(lane, hold.batchId, hold.attempt, record.reason ?? 'retries exhausted');
-    this.settle(lane, [offset]);
   }
 
   /**
@@ -280,58 +269,14 @@ export class EndpointLanes {
     }
     const taken = lane.queue.splice(0, next.taken);
     this.deps.metrics.batchFormed(next.batch.events.length);
-    const span = this.startBatchSpan(lane, next.batch, taken);
+    const span = startBatchSpan(lane.endpointId, next.batch, taken);
     void context.with(trace.setSpan(ROOT_CONTEXT, span), () => this.deliver(lane, slot, next.batch, taken, span));
-  }
-
-  /**
-   * A batch fresh from the topic continues its first event's trace (linking the others'); one
-   * that waited behind a retry starts a new trace linked to where its events came from.
-   */
-  private startBatchSpan(lane: Lane, batch: DeliveryBatch, taken: QueuedItem[]): Span {
-    const [first] = taken;
-    const fresh = first?.consumedBy !== undefined && first.seq === undefined;
-    const links: Link[] = taken
-      .slice(fresh ? 1 : 0, MAX_SPAN_LINKS)
-      .flatMap((i) => (i.consumedBy ? [{ context: i.consumedBy }] : []));
-    return tracer.startSpan(
-      'deliver batch',
-      {
-        root: !fresh,
-        links,
-        attributes: {
-          'tidings.endpoint.id': lane.endpointId,
-          'tidings.batch.id': batch.id,
-          'tidings.batch.event_count': batch.events.length,
-          'tidings.batch.drained': first?.seq !== undefined,
-        },
-      },
-      fresh ? trace.setSpanContext(ROOT_CONTEXT, first.consumedBy!) : ROOT_CONTEXT,
-    );
   }
 
   private async loadDrainPage(lane: Lane): Promise<void> {
     lane.inFlight = false;
-    const page = await this.deps.holds.waiting(lane.endpointId, DRAIN_PAGE);
-    if (page.length === 0) {
-      if (await this.deps.holds.releaseIfDrained(lane.endpointId)) {
-        this.holds.delete(lane.endpointId);
-        lane.draining = false;
-        this.deps.logger.info({ endpointId: lane.endpointId }, 'endpoint caught up; delivering directly again');
-      } else {
-        this.pump(lane); // parked meanwhile: another page
-      }
-      return;
-    }
-    const now = Date.now();
-    // Waiting events were held back, not new: they batch together without regard to linger.
-    lane.queue.push(
-      ...page.map(({ seq, sourceKey, item }): QueuedItem => {
-        const consumedBy = fromTraceparent(item.traceparent);
-        return item.kind === 'event' ? { ...eventItem(item.event, sourceKey, now), seq, consumedBy } : { kind: 'batch', batch: item.batch, origin: sourceKey, receivedAt: now, seq, consumedBy };
-      }),
-    );
-    this.pump(lane);
+    const page = await this.holds.waiting(lane.endpointId);
+    await this.step(lane, { kind: 'drainPageLoaded', size: page.length }, { page });
   }
 
   private async deliver(lane: Lane, slot: EgressSlot, batch: DeliveryBatch, taken: QueuedItem[], span: Span): Promise<void> {
@@ -351,13 +296,16 @@ export class EndpointLanes {
           if (lane.abandoned) return span.end();
           if (!result || !endpoint) {
             if (endpoint) await this.deps.records.deadLetter(endpoint, batch, 'endpointDisabled', 0, `endpoint disabled: ${endpoint.disabledReason ?? 'no reason given'}`);
-            if (lastSeq !== undefined) await this.deps.holds.deleteWaiting(lane.endpointId, lastSeq);
+            if (lastSeq !== undefined) await this.step(lane, { kind: 'drainedBatchDone', throughSeq: lastSeq });
           } else if (result.outcome === 'delivered') {
             await this.deps.records.attempt(endpoint, batch, 1, result, null);
-            if (lastSeq !== undefined) await this.deps.holds.deleteWaiting(lane.endpointId, lastSeq);
+            if (lastSeq !== undefined) await this.step(lane, { kind: 'drainedBatchDone', throughSeq: lastSeq });
           } else {
             const after = await this.deps.router.route(endpoint, batch, 1, result, new Date().toISOString(), toTraceparent(span.spanContext()));
-            await this.holdBehind(lane, endpoint, batch, after.next === 'retry' ? { state: 'retrying', attempt: after.attempt, reason: null } : { state: 'deadLettered', attempt: 1, reason: after.reason }, lastSeq);
+            const next: Pick<DeliveryHold, 'state' | 'attempt' | 'reason'> = after.next === 'retry' ? { state: 'retrying', attempt: after.attempt, reason: null } : { state: 'deadLettered', attempt: 1, reason: after.reason };
+            const hold: DeliveryHold = { endpointId: lane.endpointId, batchId: batch.id, configVersion: endpoint.version, lanePartition: lane.partition, ...next };
+            const configVersion = this.deps.directory.get(lane.endpointId)?.version ?? 0;
+            await this.step(lane, { kind: 'firstAttemptFailed', hold, configVersion, ...(lastSeq === undefined ? {} : { throughSeq: lastSeq }) });
           }
           span.end();
           this.settle(lane, offsets);
@@ -368,56 +316,6 @@ export class EndpointLanes {
       );
     } catch (error) {
       this.fail(lane, error, span);
-    }
-  }
-
-  /**
-   * The batch in flight failed: it is the endpoint's held batch now. What was queued behind it
-   * moves to the waiting table (a drain's items are there already).
-   */
-  private async holdBehind(lane: Lane, endpoint: EndpointState, batch: DeliveryBatch, next: Pick<DeliveryHold, 'state' | 'attempt' | 'reason'>, lastSeq: number | undefined): Promise<void> {
-    const hold: DeliveryHold = { endpointId: lane.endpointId, batchId: batch.id, configVersion: endpoint.version, lanePartition: lane.partition, ...next };
-    if (lastSeq !== undefined) await this.deps.holds.holdDrainedBatch(hold, lastSeq);
-    else await this.deps.holds.put(hold);
-    this.holds.set(lane.endpointId, hold);
-    const queued = lane.queue.splice(0);
-    if (lane.draining) lane.draining = false;
-    else {
-      await this.deps.holds.park(lane.endpointId, queued.map((i) => ({ sourceKey: i.origin, item: toWaiting(i) })));
-      this.settle(lane, queued.map((i) => i.offset));
-    }
-    if (hold.state === 'deadLettered') await this.holdAsDeadLettered(lane, hold.batchId, hold.attempt, hold.reason ?? 'the endpoint is gone');
-  }
-
-  /** The chain gave up: everything waiting follows the batch to the dead letters. */
-  private async holdAsDeadLettered(lane: Lane, batchId: string, attempt: number, reason: string): Promise<void> {
-    const endpoint = this.deps.directory.get(lane.endpointId);
-    const hold: DeliveryHold = { endpointId: lane.endpointId, batchId, attempt, state: 'deadLettered', configVersion: endpoint?.version ?? 0, reason, lanePartition: lane.partition };
-    await this.deps.holds.put(hold);
-    this.holds.set(lane.endpointId, hold);
-    lane.draining = false;
-    const ref = { endpointId: lane.endpointId, tailnet: endpoint?.tailnet ?? 'unknown' };
-    for (let page = await this.deps.holds.waiting(lane.endpointId, DRAIN_PAGE); page.length > 0; page = await this.deps.holds.waiting(lane.endpointId, DRAIN_PAGE)) {
-      const items: LaneItem[] = page.map(({ sourceKey, item }) => (item.kind === 'event' ? eventItem(item.event, sourceKey, 0) : { kind: 'batch', batch: item.batch, origin: sourceKey, receivedAt: 0 }));
-      while (items.length > 0) {
-        const { batch, taken } = takeBatch(items, { ...this.deps.limits, lingerMs: Number.POSITIVE_INFINITY })!;
-        items.splice(0, taken);
-        await this.deps.records.deadLetter(ref, batch, 'endpointDisabled', 0, `waited behind batch ${batchId}, which was dead-lettered: ${reason}`);
-      }
-      await this.deps.holds.deleteWaiting(lane.endpointId, page.at(-1)!.seq);
-    }
-  }
-
-  private async discardWaiting(endpointId: string): Promise<void> {
-    for (let page = await this.deps.holds.waiting(endpointId, DRAIN_PAGE); page.length > 0; page = await this.deps.holds.waiting(endpointId, DRAIN_PAGE)) {
-      await this.deps.holds.deleteWaiting(endpointId, page.at(-1)!.seq);
-    }
-  }
-
-  private async deadLetterItems(record: LaneRecord, items: QueuedItem[], reason: string): Promise<void> {
-    for (const item of items) {
-      const batch = item.kind === 'batch' ? item.batch : { id: batchIdFor(item.origin), events: [item.event] };
-      await this.deps.records.deadLetter({ endpointId: record.endpointId, tailnet: record.tailnet }, batch, 'endpointDisabled', 0, reason);
     }
   }
 
@@ -447,9 +345,4 @@ export class EndpointLanes {
 
   /** Set by the consumer: moves the partition's read position back to `offset`. */
   rewind: ((partition: number, offset: number) => void) | undefined;
-}
-
-function toWaiting(item: QueuedItem): WaitingItem {
-  const traceparent = item.consumedBy ? { traceparent: toTraceparent(item.consumedBy) } : {};
-  return item.kind === 'event' ? { kind: 'event', event: item.event, ...traceparent } : { kind: 'batch', batch: item.batch, ...traceparent };
 }

@@ -4,7 +4,8 @@ import type { SecretBox } from '@tidings/secret-box';
 import type { Logger } from '@tidings/telemetry';
 import type { DeliveryRecordsProducer } from '../delivery/delivery-records.producer';
 import type { WebhookDispatcher } from '../delivery/webhook-dispatcher';
-import type { DeliveryHoldsRepository } from '../holds/delivery-holds.repository';
+import type { DeliveryHold, DeliveryHoldsRepository } from '../holds/delivery-holds.repository';
+import { transition, type HoldEvent } from '../holds/hold-machine';
 import { deliveryTarget } from '../signing/endpoint-secrets';
 import type { FailedBatchRouter } from './failed-batch-router';
 
@@ -31,34 +32,43 @@ export class RetryHandler {
   async handle(r: RetryRecord): Promise<void> {
     const { holds, records, logger } = this.deps;
     const hold = await holds.get(r.endpointId);
-    if (!hold || hold.batchId !== r.batch.id || hold.state !== 'retrying' || hold.attempt !== r.attempt) {
+    if (!hold || !transition(hold, { kind: 'retryDue', batchId: r.batch.id, attempt: r.attempt }).effects.some((e) => e.kind === 'attemptRetry')) {
       logger.debug({ endpointId: r.endpointId, batchId: r.batch.id, attempt: r.attempt, hold }, 'stale retry record skipped');
       return;
     }
     const endpoint = this.deps.directory.get(r.endpointId);
     if (!endpoint) {
       await records.retryResolved(r, r.batch.id, 'endpointGone', 'the endpoint was deleted');
-      return holds.markResolved(r.endpointId, r.batch.id, r.attempt);
+      return this.chainStep(hold, r, 'retryFinished');
     }
     if (!endpoint.enabled) {
       const reason = `endpoint disabled: ${endpoint.disabledReason ?? 'no reason given'}`;
       await records.deadLetter(r, r.batch, 'endpointDisabled', r.attempt - 1, reason);
       await records.retryResolved(r, r.batch.id, 'deadLettered', reason);
-      return holds.markResolved(r.endpointId, r.batch.id, r.attempt);
+      return this.chainStep(hold, r, 'retryFinished');
     }
     const slot = await this.deps.dispatcher.reserve('payload');
     const result = await this.deps.dispatcher.dispatch(slot, 'payload', deliveryTarget(endpoint, this.deps.secretBox), r.batch, r.attempt);
     if (result.outcome === 'delivered') {
       await records.attempt(r, r.batch, r.attempt, result, null);
       await records.retryResolved(r, r.batch.id, 'delivered', null);
-      return holds.markResolved(r.endpointId, r.batch.id, r.attempt);
+      return this.chainStep(hold, r, 'retryFinished');
     }
     const after = await this.deps.router.route(r, r.batch, r.attempt, result, r.firstFailedAt, r.originTraceparent);
     if (after.next === 'retry') {
-      await holds.advanceAttempt(r.endpointId, r.batch.id, r.attempt);
-      return;
+      return this.chainStep(hold, r, 'retryRescheduled');
     }
     await records.retryResolved(r, r.batch.id, 'deadLettered', after.reason);
-    await holds.markResolved(r.endpointId, r.batch.id, r.attempt);
+    await this.chainStep(hold, r, 'retryFinished');
+  }
+
+  /** Moves the hold on as the hold machine says; the repository's compare-and-set keeps a duplicate from acting twice. */
+  private async chainStep(hold: DeliveryHold, r: RetryRecord, kind: Extract<HoldEvent, { kind: 'retryRescheduled' | 'retryFinished' }>['kind']): Promise<void> {
+    const t = transition(hold, { kind, batchId: r.batch.id, attempt: r.attempt });
+    if (t.illegal) throw new Error(`endpoint ${r.endpointId}: the hold machine refuses ${t.illegal}`);
+    for (const effect of t.effects) {
+      if (effect.kind === 'advanceAttempt') await this.deps.holds.advanceAttempt(r.endpointId, r.batch.id, effect.from);
+      else if (effect.kind === 'markResolved') await this.deps.holds.markResolved(r.endpointId, r.batch.id, effect.attempt);
+    }
   }
 }
