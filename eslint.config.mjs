@@ -73,10 +73,11 @@ export default [
     files: ['libs/**/*.ts', 'services/**/*.ts'],
     ignores: [...TEST_SOURCES, ...ENV_READERS],
     rules: {
+      // Also refuses `const { env } = process`.
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: ENV_MESSAGE }],
+      // `import { env } from 'node:process'` is a read too.
       'no-restricted-syntax': [
         'error',
-        { selector: "VariableDeclarator[init.type='Identifier'][init.name='process'] > ObjectPattern > Property[key.name='env']", message: ENV_MESSAGE },
         { selector: "ImportDeclaration[source.value=/^(node:)?process$/] > ImportSpecifier[imported.name='env']", message: ENV_MESSAGE },
       ],
     },
