@@ -1,8 +1,23 @@
 // Lint: typed TypeScript rules for async safety, and Nx's module boundaries, which fail the
 // build when a lib imports a service, a service imports another service, or anything reaches
-// into a lib past its barrel.
+// into a lib past its barrel; and size rules (issue 15) that fail a non-test source over 400
+// lines, a function over 6 parameters, a constructor or `deps` object over 6 collaborators,
+// and a `process.env` read outside the config lib and the entry points.
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
+import tidings from './eslint-rules/tidings-plugin.mjs';
+
+/** Non-test sources: what ships, and the scripts that build and check it. */
+const NON_TEST_SOURCES = ['libs/**/*.ts', 'services/**/*.ts', 'infra/**/*.ts'];
+const TEST_SOURCES = ['**/*.spec.ts', 'libs/testing/**'];
+
+/**
+ * Where `process.env` may be read: the config lib (which validates it), each service's entry
+ * points, and the CLI's. Everything else is handed its config (infra/ scripts, libs/testing and
+ * specs are outside this rule's files).
+ */
+const ENV_READERS = ['libs/config/**', 'services/*/src/main.ts', 'services/*/src/instrumentation.ts', 'services/subscriptions/src/cli/tidings-cli.ts'];
+const ENV_MESSAGE = 'Read the environment through @tidings/config (loadConfigOrExit hands the loader process.env); only libs/config and entry points (main.ts, instrumentation.ts, the CLI) read process.env.';
 
 const SERVICE_SCOPES = ['scope:subscriptions', 'scope:trigger', 'scope:publisher', 'scope:egress'];
 
@@ -42,6 +57,29 @@ export default [
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       '@nx/enforce-module-boundaries': ['error', boundaries({ testCode: false })],
+    },
+  },
+  {
+    files: NON_TEST_SOURCES,
+    ignores: TEST_SOURCES,
+    plugins: { tidings },
+    rules: {
+      'max-lines': ['error', { max: 400, skipBlankLines: false, skipComments: false }],
+      'max-params': ['error', { max: 6 }],
+      'tidings/max-collaborators': ['error', { max: 6 }],
+    },
+  },
+  {
+    files: ['libs/**/*.ts', 'services/**/*.ts'],
+    ignores: [...TEST_SOURCES, ...ENV_READERS],
+    rules: {
+      // Also refuses `const { env } = process`.
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: ENV_MESSAGE }],
+      // `import { env } from 'node:process'` is a read too.
+      'no-restricted-syntax': [
+        'error',
+        { selector: "ImportDeclaration[source.value=/^(node:)?process$/] > ImportSpecifier[imported.name='env']", message: ENV_MESSAGE },
+      ],
     },
   },
   {

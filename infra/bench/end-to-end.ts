@@ -118,7 +118,7 @@ class Bench {
     this.probe.reset();
     log(`${name}: ${RATE} events/s for ${SECONDS} s over ${tailnets.length} endpoints${failing.size ? `, ${failing.size} failing` : ''}`);
     const started = Date.now();
-    const produced = await emitAtRate(this.producer, this.topic, tailnets, RATE, SECONDS, type, this.probe);
+    const produced = await emitAtRate(this.producer, this.topic, tailnets, { perSecond: RATE, seconds: SECONDS, type }, this.probe);
     const expected = Math.round((produced * healthy.size) / tailnets.length);
     const complete = await this.probe.until(expected, 120_000);
     const seconds = ((this.probe.lastAt || Date.now()) - started) / 1000;

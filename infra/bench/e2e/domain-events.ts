@@ -26,11 +26,18 @@ export async function emitBurst(producer: Producer, topic: string, tailnets: str
   }
 }
 
+/** An offered load: `perSecond` events of one `type` for `seconds`. */
+export interface OfferedLoad {
+  perSecond: number;
+  seconds: number;
+  type: EventType;
+}
+
 /**
  * Produces events at a fixed offered rate for `seconds`, in 50 ms ticks, spread round-robin
  * over `tailnets`. Returns how many were produced (behind schedule, a tick sends what is due).
  */
-export async function emitAtRate(producer: Producer, topic: string, tailnets: string[], perSecond: number, seconds: number, type: EventType, probe: DeliveryProbe): Promise<number> {
+export async function emitAtRate(producer: Producer, topic: string, tailnets: string[], { perSecond, seconds, type }: OfferedLoad, probe: DeliveryProbe): Promise<number> {
   const started = Date.now();
   let sent = 0;
   const total = Math.round(perSecond * seconds);

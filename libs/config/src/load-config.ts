@@ -25,12 +25,14 @@ export function parseEnv<S extends z.ZodRawShape>(shape: S, env: Env): z.output<
 }
 
 /**
- * Runs a service's config loader; on a ConfigError prints the problems and exits with
- * status 78 (EX_CONFIG), so an orchestrator shows a clear reason instead of a stack trace.
+ * Runs a service's config loader on this process's environment (the config lib is the one
+ * place production code reads `process.env`, lint enforces it); on a ConfigError prints the
+ * problems and exits with status 78 (EX_CONFIG), so an orchestrator shows a clear reason
+ * instead of a stack trace.
  */
-export function loadConfigOrExit<T>(load: () => T): T {
+export function loadConfigOrExit<T>(load: (env: Env) => T): T {
   try {
-    return load();
+    return load(process.env);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);

@@ -78,7 +78,7 @@ export interface ServiceMainOptions<C> {
  * is printed and exits 1.
  */
 export function serviceMain<C>(options: ServiceMainOptions<C>): void {
-  const config = loadConfigOrExit(() => options.loadConfig(process.env));
+  const config = loadConfigOrExit(options.loadConfig);
   const logger = createLogger(options.telemetry(config));
   runService({ name: options.name, module: options.module(config, logger), port: options.port(config), logger }).catch((error: unknown) => {
     logger.fatal({ err: error }, `${options.name} failed to start`);

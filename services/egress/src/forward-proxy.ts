@@ -44,6 +44,15 @@ interface Target {
 }
 
 
+/** What goes upstream: where (checked), with which client identity, and the request itself. */
+interface OutgoingRequest {
+  target: Target;
+  destination: CheckedDestination;
+  clientCert: string | undefined;
+  headers: Record<string, string | string[]>;
+  body: Buffer;
+}
+
 interface Outcome {
   status: number;
   reason?: RefusalKind;
@@ -216,7 +225,7 @@ export class ForwardProxy {
     const span = startUpstreamSpan(req.method ?? 'GET', target, destination);
     if (this.config.propagateTraceContext) propagation.inject(trace.setSpan(context.active(), span), headers);
     try {
-      const outcome = await this.exchange(req, res, target, destination, clientCert, headers, body);
+      const outcome = await this.exchange(req, res, { target, destination, clientCert, headers, body });
       span.setAttribute('http.response.status_code', outcome.status);
       if (outcome.status >= 400) {
         span.setAttribute('error.type', String(outcome.status));
@@ -234,15 +243,8 @@ export class ForwardProxy {
   }
 
   /** The upstream request and its buffered response, relayed to the client. */
-  private async exchange(
-    req: IncomingMessage,
-    res: ServerResponse,
-    target: Target,
-    destination: CheckedDestination,
-    clientCert: string | undefined,
-    headers: Record<string, string | string[]>,
-    body: Buffer,
-  ): Promise<Outcome> {
+  private async exchange(req: IncomingMessage, res: ServerResponse, outgoing: OutgoingRequest): Promise<Outcome> {
+    const { target, destination, clientCert, headers, body } = outgoing;
     const pool = this.pools.get({ ...destination, port: target.port, tls: target.tls, hostname: target.url.hostname, clientCert });
     let upstream;
     try {

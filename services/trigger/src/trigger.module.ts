@@ -6,6 +6,7 @@ import { ServiceMetrics } from '@tidings/service-runtime';
 import type { Logger } from '@tidings/telemetry';
 import { DuplicateFilter } from './dedup/duplicate-filter';
 import { DomainEventsConsumer, TRIGGER_OPTIONS } from './domain-events/domain-events.consumer';
+import { TriggerViews } from './domain-events/trigger-views';
 import type { TriggerConfig } from './trigger-config';
 import { TriggerMetrics } from './trigger-metrics';
 
@@ -26,6 +27,7 @@ export class TriggerModule {
         { provide: DuplicateFilter, useFactory: () => new DuplicateFilter(logger.child({ component: 'duplicate-filter' })) },
         { provide: EndpointDirectory, useFactory: () => new EndpointDirectory(logger.child({ component: 'endpoint-directory' })) },
         { provide: TriggerMetrics, inject: [ServiceMetrics], useFactory: (metrics: ServiceMetrics) => new TriggerMetrics(metrics.registry) },
+        TriggerViews,
         DomainEventsConsumer,
       ],
     };

@@ -2,15 +2,14 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { context, trace, type Context } from '@opentelemetry/api';
 import { CONSUMER_GROUPS, domainEventKey, KAFKA_HEADERS, type WebhookEventRecord } from '@tidings/contracts';
 import type { KafkaConfig } from '@tidings/config';
-import { EndpointDirectory } from '@tidings/endpoint-directory';
 import { injectTraceContext, startCreateSpan, startProcessSpan, TransactionalPipe, type BatchResult, type ConsumedRecord, type OutputRecord } from '@tidings/kafka';
 import { KAFKA_CLIENT, KAFKA_CONFIG, SERVICE_LOGGER } from '@tidings/kafka-nest';
 import type { Logger } from '@tidings/telemetry';
 import type { Kafka } from 'kafkajs';
-import { DuplicateFilter } from '../dedup/duplicate-filter';
 import { BatchTally, TriggerMetrics } from '../trigger-metrics';
 import { buildWebhookEvent } from '../routing/payload-builder';
 import { decodeCloudEvent, type DomainEvent, type RejectionCode } from './cloud-event-decoder';
+import { TriggerViews } from './trigger-views';
 
 export const TRIGGER_OPTIONS = Symbol('TRIGGER_OPTIONS');
 export interface TriggerOptions {
@@ -34,25 +33,21 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicati
     @Inject(KAFKA_CONFIG) private readonly config: KafkaConfig,
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
     @Inject(TRIGGER_OPTIONS) private readonly options: TriggerOptions,
-    private readonly directory: EndpointDirectory,
-    private readonly duplicates: DuplicateFilter,
+    private readonly views: TriggerViews,
     @Inject(TriggerMetrics) private readonly metrics: TriggerMetrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const { topics, prefix } = this.config;
     // Route only once both views include everything written so far.
-    await Promise.all([
-      this.directory.start(this.kafka, topics.endpointConfig, `${prefix}tidings.trigger.endpoint-view`),
-      this.duplicates.start(this.kafka, topics.triggerDedup, `${prefix}tidings.trigger.dedup-view`),
-    ]);
+    await this.views.start(this.kafka, this.config);
     this.pipe = new TransactionalPipe(this.kafka, {
       inputTopic: topics.domainEvents,
       groupId: `${prefix}${CONSUMER_GROUPS.trigger}`,
       transactionalId: `${prefix}tidings.trigger.${this.options.instanceId}`,
       logger: this.logger,
       // An endpoint created (or deleted) before this batch was fetched must count for it.
-      beforeBatch: () => Promise.all([this.directory.sync(), this.duplicates.sync()]).then(() => undefined),
+      beforeBatch: () => this.views.sync(),
       processBatch: async (records) => this.route(records),
     });
     await this.pipe.start();
@@ -60,7 +55,7 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicati
 
   async onApplicationShutdown(): Promise<void> {
     await this.pipe?.stop();
-    await Promise.all([this.directory.stop(), this.duplicates.stop()]);
+    await this.views.stop();
     this.logger.info('stopped consuming domain events');
   }
 
@@ -84,7 +79,7 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicati
         const { event } = decoded;
         span.setAttributes({ 'tidings.event.type': event.type, 'tidings.tailnet': event.tailnet, 'cloudevents.event_id': event.id, 'cloudevents.event_source': event.source });
         const key = domainEventKey(event);
-        if (this.duplicates.isDuplicate(key) || marked.has(key)) {
+        if (this.views.duplicates.isDuplicate(key) || marked.has(key)) {
           span.setAttribute('tidings.outcome', 'duplicate');
           tally.count('duplicate');
           continue;
@@ -103,7 +98,7 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicati
     return {
       outputs,
       onCommitted: () => {
-        marked.forEach((at, key) => this.duplicates.remember(key, at));
+        marked.forEach((at, key) => this.views.duplicates.remember(key, at));
         this.metrics.committed(tally);
       },
     };
@@ -114,7 +109,7 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicati
    * whose context each carries, so every endpoint's delivery continues the event's trace.
    */
   private payloadsFor(event: DomainEvent, consumed: Context): OutputRecord[] {
-    const endpoints = this.directory.subscribersOf(event.tailnet, event.type);
+    const endpoints = this.views.endpoints.subscribersOf(event.tailnet, event.type);
     const routing = tracer.startSpan('route', { attributes: { 'tidings.event.type': event.type, 'tidings.tailnet': event.tailnet, 'tidings.endpoint.count': endpoints.length } }, consumed);
     try {
       if (endpoints.length === 0) return [];
