@@ -9,6 +9,7 @@ import type { Logger } from '@tidings/telemetry';
 import type { Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { publisherDataSource } from './database/publisher-data-source';
+import { DeliverBatch } from './delivery/deliver-batch';
 import { DeliveryRecordsProducer } from './delivery/delivery-records.producer';
 import { EgressClient } from './delivery/egress-client';
 import { PublisherMetrics } from './delivery/publisher-metrics';
@@ -76,14 +77,14 @@ class DeliveryPipeline implements OnApplicationBootstrap, BeforeApplicationShutd
     @Inject(EgressClient) private readonly egress: EgressClient,
     @Inject(EndpointLanes) lanes: EndpointLanes,
     @Inject(RetryHandler) retryHandler: RetryHandler,
-    @Inject(WebhookDispatcher) dispatcher: WebhookDispatcher,
+    @Inject(DeliverBatch) deliver: DeliverBatch,
     @Inject(SecretBox) secretBox: SecretBox,
     @Inject(PublisherMetrics) metrics: PublisherMetrics,
   ) {
     const { prefix, topics } = config.kafka;
     this.lanesConsumer = new WebhookLanesConsumer(kafka, { topic: topics.webhookEvents, groupId: `${prefix}${CONSUMER_GROUPS.publisher}`, lanes, logger });
     this.retryConsumer = new RetryChainConsumer(kafka, { topics: topics.webhookRetries, groupId: `${prefix}${CONSUMER_GROUPS.publisherRetries}`, handler: retryHandler, metrics, logger });
-    this.noticesConsumer = new WebhookNoticesConsumer(kafka, config.kafka, { dispatcher, secretBox, logger });
+    this.noticesConsumer = new WebhookNoticesConsumer(kafka, config.kafka, { deliver, secretBox, logger });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -153,17 +154,22 @@ export class PublisherModule {
           useFactory: (records: DeliveryRecordsProducer) => new FailedBatchRouter(records, config.kafka.retrySchedule, config.kafka.topics.webhookRetries),
         },
         {
+          provide: DeliverBatch,
+          inject: [WebhookDispatcher, DeliveryRecordsProducer, FailedBatchRouter, SecretBox, PublisherMetrics],
+          useFactory: (dispatcher: WebhookDispatcher, records: DeliveryRecordsProducer, router: FailedBatchRouter, secretBox: SecretBox, metrics: PublisherMetrics) =>
+            new DeliverBatch({ dispatcher, records, router, secretBox, metrics }),
+        },
+        {
           provide: EndpointLanes,
-          inject: [EndpointDirectory, DeliveryHoldsRepository, WebhookDispatcher, DeliveryRecordsProducer, FailedBatchRouter, SecretBox, PublisherMetrics],
-          // eslint-disable-next-line max-params -- issue 15: one delivery use case shrinks this
-          useFactory: (directory: EndpointDirectory, holds: DeliveryHoldsRepository, dispatcher: WebhookDispatcher, records: DeliveryRecordsProducer, router: FailedBatchRouter, secretBox: SecretBox, metrics: PublisherMetrics) =>
-            new EndpointLanes({ directory, holds: new HoldEffects({ directory, holds, records, limits: config.batch }), dispatcher, records, router, secretBox, metrics, limits: config.batch, groupId: `${config.kafka.prefix}${CONSUMER_GROUPS.publisher}`, logger: logger.child({ component: 'lanes' }) }),
+          inject: [EndpointDirectory, DeliveryHoldsRepository, DeliveryRecordsProducer, DeliverBatch],
+          useFactory: (directory: EndpointDirectory, holds: DeliveryHoldsRepository, records: DeliveryRecordsProducer, deliver: DeliverBatch) =>
+            new EndpointLanes({ directory, holds: new HoldEffects({ directory, holds, records, limits: config.batch }), deliver, limits: config.batch, groupId: `${config.kafka.prefix}${CONSUMER_GROUPS.publisher}`, logger: logger.child({ component: 'lanes' }) }),
         },
         {
           provide: RetryHandler,
-          inject: [EndpointDirectory, DeliveryHoldsRepository, WebhookDispatcher, DeliveryRecordsProducer, FailedBatchRouter, SecretBox],
-          useFactory: (directory: EndpointDirectory, holds: DeliveryHoldsRepository, dispatcher: WebhookDispatcher, records: DeliveryRecordsProducer, router: FailedBatchRouter, secretBox: SecretBox) =>
-            new RetryHandler({ directory, holds, dispatcher, records, router, secretBox, logger: logger.child({ component: 'retry-chain' }) }),
+          inject: [EndpointDirectory, DeliveryHoldsRepository, DeliverBatch, DeliveryRecordsProducer],
+          useFactory: (directory: EndpointDirectory, holds: DeliveryHoldsRepository, deliver: DeliverBatch, records: DeliveryRecordsProducer) =>
+            new RetryHandler({ directory, holds, deliver, records, logger: logger.child({ component: 'retry-chain' }) }),
         },
         Database,
         DeliveryPipeline,

@@ -18,7 +18,7 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-/** One of the pool's connections, reserved: post once with it, or release it unused. */
+/** One of the pool's connections, reserved: post once with it; release it either way (after the post, or unused). */
 export interface EgressSlot {
   post(endpointUrl: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<DeliveryResponse>;
   release(): void;
@@ -46,14 +46,10 @@ export class EgressClient {
     const release = await this.slots.acquire(priority);
     let used = false;
     return {
-      post: async (endpointUrl, body, headers, timeoutMs) => {
-        if (used) throw new Error('an egress slot sends one request');
+      post: (endpointUrl, body, headers, timeoutMs) => {
+        if (used) return Promise.reject(new Error('an egress slot sends one request'));
         used = true;
-        try {
-          return await this.send(endpointUrl, body, headers, timeoutMs);
-        } finally {
-          release();
-        }
+        return this.send(endpointUrl, body, headers, timeoutMs);
       },
       release: () => {
         used = true;

@@ -11,7 +11,8 @@ const tracer = trace.getTracer('tidings-publisher');
 /**
  * Signs a batch with every secret of its target and POSTs it through the egress, inside a
  * `delivery attempt` span: the HTTP client span (and the egress' spans) hang under it. A
- * caller reserves a connection first (`reserve`), so it can decide what to send once it has one.
+ * caller reserves a connection first (`reserve`), so it can decide what to send once it has one,
+ * and releases it: DeliverBatch is that caller.
  */
 export class WebhookDispatcher {
   constructor(
@@ -26,7 +27,7 @@ export class WebhookDispatcher {
     return this.egress.reserve(kind === 'notice' ? 'urgent' : 'normal');
   }
 
-  /** Sends with `slot`, which it gives back in every case. */
+  /** Sends with `slot`; the caller (DeliverBatch) gives it back. */
   dispatch(slot: EgressSlot, kind: DeliveryKind, target: DeliveryTarget, batch: DeliveryBatch, attempt: number): Promise<AttemptOutcome> {
     const attributes = { 'tidings.endpoint.id': target.endpointId, 'tidings.batch.id': batch.id, 'tidings.attempt': attempt, 'tidings.delivery.kind': kind, 'tidings.batch.event_count': batch.events.length };
     return tracer.startActiveSpan('delivery attempt', { attributes }, async (span) => {
@@ -37,7 +38,6 @@ export class WebhookDispatcher {
         if (result.outcome !== 'delivered') span.setStatus({ code: SpanStatusCode.ERROR, message: result.reason });
         return result;
       } finally {
-        slot.release();
         span.end();
       }
     });

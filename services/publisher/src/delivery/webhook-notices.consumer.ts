@@ -6,7 +6,7 @@ import type { SecretBox } from '@tidings/secret-box';
 import type { Logger } from '@tidings/telemetry';
 import type { Kafka } from 'kafkajs';
 import { batchIdFor } from '../lanes/batch-id';
-import type { WebhookDispatcher } from './webhook-dispatcher';
+import type { DeliverBatch } from './deliver-batch';
 
 /**
  * A notice is tried a few times in place, then given up with its reason: its endpoint may be
@@ -25,7 +25,7 @@ export class WebhookNoticesConsumer {
   constructor(
     kafka: Kafka,
     config: KafkaConfig,
-    private readonly deps: { dispatcher: WebhookDispatcher; secretBox: SecretBox; logger: Logger },
+    private readonly deps: { deliver: DeliverBatch; secretBox: SecretBox; logger: Logger },
   ) {
     this.consumer = new ManagedConsumer(kafka, {
       groupId: `${config.prefix}${CONSUMER_GROUPS.publisherNotices}`,
@@ -52,8 +52,7 @@ export class WebhookNoticesConsumer {
     const secrets = target.secrets.map((s) => this.deps.secretBox.open(s, target.endpointId));
     const batch = { id: batchIdFor(`${record.topic}/${record.partition}/${record.offset}`), events: [event] };
     for (let attempt = 1; ; attempt++) {
-      const slot = await this.deps.dispatcher.reserve('notice');
-      const result = await this.deps.dispatcher.dispatch(slot, 'notice', { endpointId: target.endpointId, endpointUrl: target.endpointUrl, secrets }, batch, attempt);
+      const result = await this.deps.deliver.run({ kind: 'notice', attempt, batch, to: { target: { endpointId: target.endpointId, endpointUrl: target.endpointUrl, secrets } } });
       if (result.outcome === 'delivered') return;
       const delay = NOTICE_RETRY_DELAYS_MS[attempt - 1];
       if (delay === undefined) {

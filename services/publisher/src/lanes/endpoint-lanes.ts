@@ -2,18 +2,12 @@ import { ROOT_CONTEXT, context, trace, type Span } from '@opentelemetry/api';
 import { laneRecordSchema, type DeliveryBatch, type LaneRecord } from '@tidings/contracts';
 import type { EndpointDirectory, EndpointState } from '@tidings/endpoint-directory';
 import { decodeJsonRecord, startProcessSpan, type ConsumedRecord } from '@tidings/kafka';
-import type { SecretBox } from '@tidings/secret-box';
 import { recordFailure, toTraceparent, type Logger } from '@tidings/telemetry';
-import type { DeliveryRecordsProducer } from '../delivery/delivery-records.producer';
-import type { PublisherMetrics } from '../delivery/publisher-metrics';
-import type { EgressSlot } from '../delivery/egress-client';
+import type { DeliverBatch } from '../delivery/deliver-batch';
 import type { AttemptOutcome } from '../delivery/delivery-terms';
-import type { WebhookDispatcher } from '../delivery/webhook-dispatcher';
 import type { DeliveryHold, ParkedItem } from '../holds/delivery-holds.repository';
 import type { HoldEffects } from '../holds/hold-effects';
 import { transition, type HoldEffect, type HoldEvent, type Transition } from '../holds/hold-machine';
-import type { FailedBatchRouter } from '../retry/failed-batch-router';
-import { deliveryTarget } from '../signing/endpoint-secrets';
 import { eventItem, takeBatch, type BatchLimits } from './batch-former';
 import { startBatchSpan } from './batch-span';
 import { Lane } from './lane';
@@ -26,6 +20,15 @@ interface EffectInput {
   item?: QueuedItem;
   span?: Span;
   page?: ParkedItem[];
+}
+
+/** A batch taken from a lane, and what sending it came to (nothing: not sent). */
+interface Sending {
+  batch: DeliveryBatch;
+  taken: QueuedItem[];
+  endpoint: EndpointState | undefined;
+  span: Span;
+  result: AttemptOutcome | undefined;
 }
 
 /** Record timestamps come from the trigger's clock, sync times from ours. */
@@ -48,16 +51,11 @@ export class EndpointLanes {
   /** The endpoint view includes every config written before this time (ms). */
   private syncedFrom = 0;
 
-  // eslint-disable-next-line tidings/max-collaborators -- issue 15: one delivery use case shrinks this
   constructor(
     private readonly deps: {
       directory: EndpointDirectory;
       holds: HoldEffects;
-      dispatcher: WebhookDispatcher;
-      records: DeliveryRecordsProducer;
-      router: FailedBatchRouter;
-      secretBox: SecretBox;
-      metrics: PublisherMetrics;
+      deliver: DeliverBatch;
       limits: BatchLimits;
       /** The consumer group the lanes' partitions belong to (named on their spans). */
       groupId: string;
@@ -243,11 +241,7 @@ export class EndpointLanes {
     this.syncedFrom = Math.max(this.syncedFrom, started);
   }
 
-  /**
-   * Starts the next batch if none is in flight: from the queue, or the next page of a drain.
-   * The batch forms once a connection to the egress is free, so while every connection is busy
-   * it takes in what keeps arriving (within the batch limits) instead of going out small.
-   */
+  /** Starts the next batch if none is in flight: from the queue, or the next page of a drain. */
   private pump(lane: Lane): void {
     if (lane.inFlight || lane.abandoned || this.stopping) return;
     if (lane.queue.length === 0) {
@@ -258,20 +252,38 @@ export class EndpointLanes {
       return;
     }
     lane.inFlight = true;
-    void this.deps.dispatcher.reserve('payload').then((slot) => this.sendNext(lane, slot));
+    void this.sendNext(lane);
   }
 
-  private sendNext(lane: Lane, slot: EgressSlot): void {
-    const next = lane.abandoned || this.stopping ? undefined : takeBatch(lane.queue, this.deps.limits);
-    if (!next) {
-      slot.release();
-      lane.inFlight = false;
-      return;
+  /**
+   * The batch forms once a connection to the egress is free, so while every connection is busy
+   * it takes in what keeps arriving (within the batch limits) instead of going out small.
+   */
+  private async sendNext(lane: Lane): Promise<void> {
+    const sending: Partial<Sending> = {};
+    try {
+      const result = await this.deps.deliver.run({
+        kind: 'payload',
+        attempt: 1,
+        form: () => {
+          const next = lane.abandoned || this.stopping ? undefined : takeBatch(lane.queue, this.deps.limits);
+          if (!next) return undefined;
+          const taken = lane.queue.splice(0, next.taken);
+          const endpoint = this.deps.directory.get(lane.endpointId);
+          Object.assign(sending, { batch: next.batch, taken, endpoint, span: startBatchSpan(lane.endpointId, next.batch, taken) });
+          // Deleted or disabled while queued: dropped or dead-lettered, never sent.
+          return { batch: next.batch, to: endpoint?.enabled ? { endpoint } : undefined, span: sending.span };
+        },
+      });
+      if (!sending.span) {
+        lane.inFlight = false;
+        return;
+      }
+      const formed = { ...sending, result } as Sending;
+      context.with(trace.setSpan(ROOT_CONTEXT, formed.span), () => lane.serially(() => this.afterSend(lane, formed), (error) => this.fail(lane, error, formed.span)));
+    } catch (error) {
+      this.fail(lane, error, sending.span);
     }
-    const taken = lane.queue.splice(0, next.taken);
-    this.deps.metrics.batchFormed(next.batch.events.length);
-    const span = startBatchSpan(lane.endpointId, next.batch, taken);
-    void context.with(trace.setSpan(ROOT_CONTEXT, span), () => this.deliver(lane, slot, next.batch, taken, span));
   }
 
   private async loadDrainPage(lane: Lane): Promise<void> {
@@ -280,44 +292,28 @@ export class EndpointLanes {
     await this.step(lane, { kind: 'drainPageLoaded', size: page.length }, { page });
   }
 
-  private async deliver(lane: Lane, slot: EgressSlot, batch: DeliveryBatch, taken: QueuedItem[], span: Span): Promise<void> {
-    const offsets = taken.map((i) => i.offset);
+  /** What a sent (or refused) batch means for the lane, in its serial order. */
+  private async afterSend(lane: Lane, { batch, taken, endpoint, span, result }: Sending): Promise<void> {
+    if (lane.abandoned) return span.end();
     const lastSeq = taken.reduce<number | undefined>((max, i) => (i.seq === undefined ? max : Math.max(max ?? 0, i.seq)), undefined);
-    const endpoint = this.deps.directory.get(lane.endpointId);
-    try {
-      let result: AttemptOutcome | undefined;
-      try {
-        // Deleted or disabled while queued: dropped or dead-lettered, never sent.
-        if (endpoint?.enabled) result = await this.deps.dispatcher.dispatch(slot, 'payload', deliveryTarget(endpoint, this.deps.secretBox), batch, 1);
-      } finally {
-        slot.release(); // the unused slot; after a send, already given back
+    if (!result || !endpoint) {
+      if (endpoint) await this.deps.deliver.refuse(endpoint, batch, 0, endpoint.disabledReason);
+      if (lastSeq !== undefined) await this.step(lane, { kind: 'drainedBatchDone', throughSeq: lastSeq });
+    } else {
+      const after = await this.deps.deliver.record(endpoint, batch, 1, result, { firstFailedAt: new Date().toISOString(), originTraceparent: toTraceparent(span.spanContext()) });
+      if (after.next === 'delivered') {
+        if (lastSeq !== undefined) await this.step(lane, { kind: 'drainedBatchDone', throughSeq: lastSeq });
+      } else {
+        const next: Pick<DeliveryHold, 'state' | 'attempt' | 'reason'> = after.next === 'retry' ? { state: 'retrying', attempt: after.attempt, reason: null } : { state: 'deadLettered', attempt: 1, reason: after.reason };
+        const hold: DeliveryHold = { endpointId: lane.endpointId, batchId: batch.id, configVersion: endpoint.version, lanePartition: lane.partition, ...next };
+        const configVersion = this.deps.directory.get(lane.endpointId)?.version ?? 0;
+        await this.step(lane, { kind: 'firstAttemptFailed', hold, configVersion, ...(lastSeq === undefined ? {} : { throughSeq: lastSeq }) });
       }
-      lane.serially(
-        async () => {
-          if (lane.abandoned) return span.end();
-          if (!result || !endpoint) {
-            if (endpoint) await this.deps.records.deadLetter(endpoint, batch, 'endpointDisabled', 0, `endpoint disabled: ${endpoint.disabledReason ?? 'no reason given'}`);
-            if (lastSeq !== undefined) await this.step(lane, { kind: 'drainedBatchDone', throughSeq: lastSeq });
-          } else if (result.outcome === 'delivered') {
-            await this.deps.records.attempt(endpoint, batch, 1, result, null);
-            if (lastSeq !== undefined) await this.step(lane, { kind: 'drainedBatchDone', throughSeq: lastSeq });
-          } else {
-            const after = await this.deps.router.route(endpoint, batch, 1, result, new Date().toISOString(), toTraceparent(span.spanContext()));
-            const next: Pick<DeliveryHold, 'state' | 'attempt' | 'reason'> = after.next === 'retry' ? { state: 'retrying', attempt: after.attempt, reason: null } : { state: 'deadLettered', attempt: 1, reason: after.reason };
-            const hold: DeliveryHold = { endpointId: lane.endpointId, batchId: batch.id, configVersion: endpoint.version, lanePartition: lane.partition, ...next };
-            const configVersion = this.deps.directory.get(lane.endpointId)?.version ?? 0;
-            await this.step(lane, { kind: 'firstAttemptFailed', hold, configVersion, ...(lastSeq === undefined ? {} : { throughSeq: lastSeq }) });
-          }
-          span.end();
-          this.settle(lane, offsets);
-          lane.inFlight = false;
-          this.pump(lane);
-        },
-        (error) => this.fail(lane, error, span),
-      );
-    } catch (error) {
-      this.fail(lane, error, span);
     }
+    span.end();
+    this.settle(lane, taken.map((i) => i.offset));
+    lane.inFlight = false;
+    this.pump(lane);
   }
 
   /**

@@ -1,13 +1,10 @@
 import type { RetryRecord } from '@tidings/contracts';
 import type { EndpointDirectory } from '@tidings/endpoint-directory';
-import type { SecretBox } from '@tidings/secret-box';
 import type { Logger } from '@tidings/telemetry';
 import type { DeliveryRecordsProducer } from '../delivery/delivery-records.producer';
-import type { WebhookDispatcher } from '../delivery/webhook-dispatcher';
+import type { DeliverBatch } from '../delivery/deliver-batch';
 import type { DeliveryHold, DeliveryHoldsRepository } from '../holds/delivery-holds.repository';
 import { transition, type HoldEvent } from '../holds/hold-machine';
-import { deliveryTarget } from '../signing/endpoint-secrets';
-import type { FailedBatchRouter } from './failed-batch-router';
 
 /**
  * One due retry. It acts only if the endpoint's hold still names this batch at this attempt
@@ -17,15 +14,12 @@ import type { FailedBatchRouter } from './failed-batch-router';
  * or dropped with a deleted endpoint).
  */
 export class RetryHandler {
-  // eslint-disable-next-line tidings/max-collaborators -- issue 15: one delivery use case shrinks this
   constructor(
     private readonly deps: {
       directory: EndpointDirectory;
       holds: DeliveryHoldsRepository;
-      dispatcher: WebhookDispatcher;
+      deliver: DeliverBatch;
       records: DeliveryRecordsProducer;
-      router: FailedBatchRouter;
-      secretBox: SecretBox;
       logger: Logger;
     },
   ) {}
@@ -43,19 +37,16 @@ export class RetryHandler {
       return this.chainStep(hold, r, 'retryFinished');
     }
     if (!endpoint.enabled) {
-      const reason = `endpoint disabled: ${endpoint.disabledReason ?? 'no reason given'}`;
-      await records.deadLetter(r, r.batch, 'endpointDisabled', r.attempt - 1, reason);
+      const reason = await this.deps.deliver.refuse(r, r.batch, r.attempt - 1, endpoint.disabledReason);
       await records.retryResolved(r, r.batch.id, 'deadLettered', reason);
       return this.chainStep(hold, r, 'retryFinished');
     }
-    const slot = await this.deps.dispatcher.reserve('payload');
-    const result = await this.deps.dispatcher.dispatch(slot, 'payload', deliveryTarget(endpoint, this.deps.secretBox), r.batch, r.attempt);
-    if (result.outcome === 'delivered') {
-      await records.attempt(r, r.batch, r.attempt, result, null);
+    const result = await this.deps.deliver.run({ kind: 'payload', attempt: r.attempt, batch: r.batch, to: { endpoint } });
+    const after = await this.deps.deliver.record(r, r.batch, r.attempt, result, r);
+    if (after.next === 'delivered') {
       await records.retryResolved(r, r.batch.id, 'delivered', null);
       return this.chainStep(hold, r, 'retryFinished');
     }
-    const after = await this.deps.router.route(r, r.batch, r.attempt, result, r.firstFailedAt, r.originTraceparent);
     if (after.next === 'retry') {
       return this.chainStep(hold, r, 'retryRescheduled');
     }

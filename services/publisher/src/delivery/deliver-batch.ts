@@ -1,0 +1,95 @@
+import { ROOT_CONTEXT, context, trace, type Span } from '@opentelemetry/api';
+import type { DeliveryBatch } from '@tidings/contracts';
+import type { EndpointState } from '@tidings/endpoint-directory';
+import type { SecretBox } from '@tidings/secret-box';
+import type { AfterFailure, FailedBatchRouter } from '../retry/failed-batch-router';
+import { deliveryTarget } from '../signing/endpoint-secrets';
+import type { DeliveryRecordsProducer, EndpointRef } from './delivery-records.producer';
+import type { AttemptOutcome, DeliveryKind, DeliveryTarget } from './delivery-terms';
+import type { PublisherMetrics } from './publisher-metrics';
+import type { WebhookDispatcher } from './webhook-dispatcher';
+
+/** A payload is signed with its endpoint's secrets in force when sent; a notice names its own. */
+export type Destination = { endpoint: EndpointState } | { target: DeliveryTarget };
+
+/** What to send. `to` absent: nothing goes out (the endpoint was disabled or deleted meanwhile). */
+export interface Formed {
+  batch: DeliveryBatch;
+  to: Destination | undefined;
+  /** The span the attempt hangs under; otherwise the active one. */
+  span?: Span;
+}
+
+interface Attempt {
+  kind: DeliveryKind;
+  attempt: number;
+}
+
+/**
+ * A lane forms its batch only once a connection is free, so that it takes in what arrived
+ * while it waited; `form` is asked then, and may find nothing left to send.
+ */
+export type FormOnSlot = Attempt & { form(): Formed | undefined };
+
+/** Where a failed batch's retry chain began: when it first failed, and the trace it came from. */
+export interface ChainOrigin {
+  firstFailedAt: string;
+  originTraceparent: string | null;
+}
+
+export type AfterAttempt = { next: 'delivered' } | AfterFailure;
+
+/**
+ * The one way a batch goes to an endpoint, for first tries (and replays, which come down the
+ * lanes), retries and notices: take an egress slot, send, give the slot back in one `finally`
+ * whatever happened; then `record` what the attempt came to. Recording is a second step
+ * because a lane writes it in its serial order, and not at all once its partition is revoked.
+ */
+export class DeliverBatch {
+  constructor(
+    private readonly deps: {
+      dispatcher: WebhookDispatcher;
+      records: DeliveryRecordsProducer;
+      router: FailedBatchRouter;
+      secretBox: SecretBox;
+      metrics: PublisherMetrics;
+    },
+  ) {}
+
+  run(request: Attempt & Formed & { to: Destination }): Promise<AttemptOutcome>;
+  run(request: FormOnSlot): Promise<AttemptOutcome | undefined>;
+  async run(request: (Attempt & Formed) | FormOnSlot): Promise<AttemptOutcome | undefined> {
+    const { dispatcher, metrics, secretBox } = this.deps;
+    const slot = await dispatcher.reserve(request.kind);
+    try {
+      const formed = 'form' in request ? request.form() : request;
+      if (!formed) return undefined;
+      // Only a first try forms a batch; a retry or a notice re-sends one.
+      if (request.kind === 'payload' && request.attempt === 1) metrics.batchFormed(formed.batch.events.length);
+      const { to, batch, span } = formed;
+      if (!to) return undefined;
+      const target = 'endpoint' in to ? deliveryTarget(to.endpoint, secretBox) : to.target;
+      const send = () => dispatcher.dispatch(slot, request.kind, target, batch, request.attempt);
+      return await (span ? context.with(trace.setSpan(ROOT_CONTEXT, span), send) : send());
+    } finally {
+      slot.release();
+    }
+  }
+
+  /**
+   * Writes what an attempt came to: the attempt record, and after a failure the records that
+   * move the batch on (the next retry, or dead letters and the endpoint disabled).
+   */
+  async record(endpoint: EndpointRef, batch: DeliveryBatch, attempt: number, result: AttemptOutcome, origin: ChainOrigin): Promise<AfterAttempt> {
+    if (result.outcome !== 'delivered') return this.deps.router.route(endpoint, batch, attempt, result, origin.firstFailedAt, origin.originTraceparent);
+    await this.deps.records.attempt(endpoint, batch, attempt, result, null);
+    return { next: 'delivered' };
+  }
+
+  /** A batch for a disabled endpoint is never sent: it is dead-lettered with the reason; returns that reason. */
+  async refuse(endpoint: EndpointRef, batch: DeliveryBatch, attempts: number, disabledReason: string | null): Promise<string> {
+    const reason = `endpoint disabled: ${disabledReason ?? 'no reason given'}`;
+    await this.deps.records.deadLetter(endpoint, batch, 'endpointDisabled', attempts, reason);
+    return reason;
+  }
+}
