@@ -27,6 +27,7 @@ import { RetryHandler } from './retry/retry-handler';
 const CONFIG = Symbol('PUBLISHER_CONFIG');
 const LOGGER = Symbol('PUBLISHER_LOGGER');
 const DATA_SOURCE = Symbol('PUBLISHER_DATA_SOURCE');
+const DELIVERY_CONSUMERS = Symbol('PUBLISHER_DELIVERY_CONSUMERS');
 
 /**
  * Connects the publisher's tables and brings them up to date before anything delivers. Its
@@ -57,6 +58,12 @@ class Database implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
+/** Something the pipeline starts after the endpoint view is current and stops before it closes. */
+interface DeliveryConsumer {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
 /**
  * Starts the three consumers once the endpoint view is current (payload lanes, retry chain,
  * notices) and stops them in the reverse order: no delivery starts after shutdown begins,
@@ -64,38 +71,24 @@ class Database implements OnModuleInit, OnApplicationShutdown {
  */
 @Injectable()
 class DeliveryPipeline implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly lanesConsumer: WebhookLanesConsumer;
-  private readonly retryConsumer: RetryChainConsumer;
-  private readonly noticesConsumer: WebhookNoticesConsumer;
-
-  // eslint-disable-next-line max-params -- issue 15: one delivery use case shrinks this
   constructor(
     @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
     @Inject(CONFIG) private readonly config: PublisherConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(EndpointDirectory) private readonly directory: EndpointDirectory,
     @Inject(EgressClient) private readonly egress: EgressClient,
-    @Inject(EndpointLanes) lanes: EndpointLanes,
-    @Inject(RetryHandler) retryHandler: RetryHandler,
-    @Inject(DeliverBatch) deliver: DeliverBatch,
-    @Inject(SecretBox) secretBox: SecretBox,
-    @Inject(PublisherMetrics) metrics: PublisherMetrics,
-  ) {
-    const { prefix, topics } = config.kafka;
-    this.lanesConsumer = new WebhookLanesConsumer(kafka, { topic: topics.webhookEvents, groupId: `${prefix}${CONSUMER_GROUPS.publisher}`, lanes, logger });
-    this.retryConsumer = new RetryChainConsumer(kafka, { topics: topics.webhookRetries, groupId: `${prefix}${CONSUMER_GROUPS.publisherRetries}`, handler: retryHandler, metrics, logger });
-    this.noticesConsumer = new WebhookNoticesConsumer(kafka, config.kafka, { deliver, secretBox, logger });
-  }
+    @Inject(DELIVERY_CONSUMERS) private readonly consumers: readonly DeliveryConsumer[],
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const { prefix, topics } = this.config.kafka;
     await this.directory.start(this.kafka, topics.endpointConfig, `${prefix}tidings.publisher.endpoint-view`);
-    await Promise.all([this.lanesConsumer.start(), this.retryConsumer.start(), this.noticesConsumer.start()]);
+    await Promise.all(this.consumers.map((c) => c.start()));
   }
 
   /** Before any other shutdown hook: the producer and the database are still open. */
   async beforeApplicationShutdown(): Promise<void> {
-    await Promise.all([this.lanesConsumer.stop(), this.retryConsumer.stop(), this.noticesConsumer.stop()]);
+    await Promise.all(this.consumers.map((c) => c.stop()));
     await this.directory.stop();
     await this.egress.close();
     this.logger.info('stopped delivering');
@@ -170,6 +163,19 @@ export class PublisherModule {
           inject: [EndpointDirectory, DeliveryHoldsRepository, DeliverBatch, DeliveryRecordsProducer],
           useFactory: (directory: EndpointDirectory, holds: DeliveryHoldsRepository, deliver: DeliverBatch, records: DeliveryRecordsProducer) =>
             new RetryHandler({ directory, holds, deliver, records, logger: logger.child({ component: 'retry-chain' }) }),
+        },
+        {
+          // Payload lanes, the retry chain and notices, each on its own consumer group.
+          provide: DELIVERY_CONSUMERS,
+          inject: [KAFKA_CLIENT, EndpointLanes, RetryHandler, DeliverBatch, SecretBox, PublisherMetrics],
+          useFactory: (kafka: Kafka, lanes: EndpointLanes, handler: RetryHandler, deliver: DeliverBatch, secretBox: SecretBox, metrics: PublisherMetrics): DeliveryConsumer[] => {
+            const { prefix, topics } = config.kafka;
+            return [
+              new WebhookLanesConsumer(kafka, { topic: topics.webhookEvents, groupId: `${prefix}${CONSUMER_GROUPS.publisher}`, lanes, logger }),
+              new RetryChainConsumer(kafka, { topics: topics.webhookRetries, groupId: `${prefix}${CONSUMER_GROUPS.publisherRetries}`, handler, metrics, logger }),
+              new WebhookNoticesConsumer(kafka, config.kafka, { deliver, secretBox, logger }),
+            ];
+          },
         },
         Database,
         DeliveryPipeline,

@@ -24,6 +24,16 @@ export interface EndpointRef {
  * the dead letters, the endpoint's lane (retryResolved) and the disable command. Every record
  * is keyed by endpoint id.
  */
+/** The next attempt of a failed batch, as the retry topic of its delay carries it. */
+export interface ScheduledRetry {
+  batch: DeliveryBatch;
+  attempt: number;
+  dueAt: Date;
+  firstFailedAt: string;
+  lastFailure: Failure;
+  originTraceparent: string | null;
+}
+
 export class DeliveryRecordsProducer {
   constructor(
     private readonly producer: KafkaProducerService,
@@ -48,8 +58,8 @@ export class DeliveryRecordsProducer {
     await this.send(this.topics.deliveryAttempts, endpoint.endpointId, record);
   }
 
-  // eslint-disable-next-line max-params -- issue 15: one delivery use case shrinks this
-  async retry(topic: string, endpoint: EndpointRef, batch: DeliveryBatch, attempt: number, dueAt: Date, firstFailedAt: string, lastFailure: Failure, originTraceparent: string | null): Promise<void> {
+  async retry(topic: string, endpoint: EndpointRef, next: ScheduledRetry): Promise<void> {
+    const { batch, attempt, dueAt, firstFailedAt, lastFailure, originTraceparent } = next;
     const record: RetryRecord = { schemaVersion: 1, ...ref(endpoint), batch, attempt, dueAt: dueAt.toISOString(), firstFailedAt, lastFailure, originTraceparent };
     await this.send(topic, endpoint.endpointId, record);
   }

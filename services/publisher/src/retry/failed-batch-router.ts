@@ -46,7 +46,7 @@ export class FailedBatchRouter {
     const dueAt = new Date(Date.now() + Math.max(delay, MIN_RETRY_DELAY_MS));
     const topic = this.topicByDelay.get(this.schedule.delaysMs[attempt - 1]!)!;
     await this.records.attempt(endpoint, batch, attempt, result, dueAt);
-    await this.records.retry(topic, endpoint, batch, attempt + 1, dueAt, firstFailedAt, { status: result.status, reason: result.reason }, originTraceparent);
+    await this.records.retry(topic, endpoint, { batch, attempt: attempt + 1, dueAt, firstFailedAt, lastFailure: { status: result.status, reason: result.reason }, originTraceparent });
     return { next: 'retry', attempt: attempt + 1, dueAt };
   }
 
