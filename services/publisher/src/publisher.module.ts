@@ -12,6 +12,7 @@ import { publisherDataSource } from './database/publisher-data-source';
 import { DeliveryRecordsProducer } from './delivery/delivery-records.producer';
 import { EgressClient } from './delivery/egress-client';
 import { PublisherMetrics } from './delivery/publisher-metrics';
+import { UnreadableRecords } from './delivery/unreadable-records';
 import { WebhookDispatcher } from './delivery/webhook-dispatcher';
 import { WebhookNoticesConsumer } from './delivery/webhook-notices.consumer';
 import { DeliveryHoldsRepository } from './holds/delivery-holds.repository';
@@ -22,6 +23,7 @@ import type { PublisherConfig } from './publisher-config';
 import { FailedBatchRouter } from './retry/failed-batch-router';
 import { RetryChainConsumer } from './retry/retry-chain.consumer';
 import { RetryHandler } from './retry/retry-handler';
+import { UnreadableRetries } from './retry/unreadable-retries';
 
 const CONFIG = Symbol('PUBLISHER_CONFIG');
 const LOGGER = Symbol('PUBLISHER_LOGGER');
@@ -78,11 +80,13 @@ class DeliveryPipeline implements OnApplicationBootstrap, BeforeApplicationShutd
     @Inject(WebhookDispatcher) dispatcher: WebhookDispatcher,
     @Inject(SecretBox) secretBox: SecretBox,
     @Inject(PublisherMetrics) metrics: PublisherMetrics,
+    @Inject(UnreadableRecords) unreadable: UnreadableRecords,
+    @Inject(UnreadableRetries) unreadableRetries: UnreadableRetries,
   ) {
     const { prefix, topics } = config.kafka;
-    this.lanesConsumer = new WebhookLanesConsumer(kafka, { topic: topics.webhookEvents, groupId: `${prefix}${CONSUMER_GROUPS.publisher}`, lanes, logger });
-    this.retryConsumer = new RetryChainConsumer(kafka, { topics: topics.webhookRetries, groupId: `${prefix}${CONSUMER_GROUPS.publisherRetries}`, handler: retryHandler, metrics, logger });
-    this.noticesConsumer = new WebhookNoticesConsumer(kafka, config.kafka, { dispatcher, secretBox, logger });
+    this.lanesConsumer = new WebhookLanesConsumer(kafka, { topic: topics.webhookEvents, groupId: `${prefix}${CONSUMER_GROUPS.publisher}`, lanes, unreadable, logger });
+    this.retryConsumer = new RetryChainConsumer(kafka, { topics: topics.webhookRetries, groupId: `${prefix}${CONSUMER_GROUPS.publisherRetries}`, handler: retryHandler, unreadable: unreadableRetries, metrics, logger });
+    this.noticesConsumer = new WebhookNoticesConsumer(kafka, config.kafka, { dispatcher, secretBox, unreadable, logger });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -145,6 +149,17 @@ export class PublisherModule {
           provide: DeliveryRecordsProducer,
           inject: [KafkaProducerService, PublisherMetrics],
           useFactory: (producer: KafkaProducerService, metrics: PublisherMetrics) => new DeliveryRecordsProducer(producer, config.kafka.topics, metrics),
+        },
+        {
+          provide: UnreadableRecords,
+          inject: [KafkaProducerService, PublisherMetrics],
+          useFactory: (producer: KafkaProducerService, metrics: PublisherMetrics) => new UnreadableRecords(producer, config.kafka.topics.internalDeadLetters, metrics, logger),
+        },
+        {
+          provide: UnreadableRetries,
+          inject: [EndpointDirectory, DeliveryHoldsRepository, DeliveryRecordsProducer, UnreadableRecords],
+          useFactory: (directory: EndpointDirectory, holds: DeliveryHoldsRepository, records: DeliveryRecordsProducer, unreadable: UnreadableRecords) =>
+            new UnreadableRetries({ directory, holds, records, unreadable, logger: logger.child({ component: 'retry-chain' }) }),
         },
         {
           provide: FailedBatchRouter,

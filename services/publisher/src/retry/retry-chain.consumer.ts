@@ -5,6 +5,7 @@ import { fromTraceparent, recordFailure, type Logger } from '@tidings/telemetry'
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { PublisherMetrics } from '../delivery/publisher-metrics';
 import type { RetryHandler } from './retry-handler';
+import type { UnreadableRetries } from './unreadable-retries';
 
 /** Due retries of one partition handled at once (one at a time per endpoint). */
 const CONCURRENCY = 16;
@@ -31,7 +32,7 @@ export class RetryChainConsumer {
 
   constructor(
     kafka: Kafka,
-    private readonly options: { topics: RetryTopic[]; groupId: string; handler: RetryHandler; metrics: PublisherMetrics; logger: Logger },
+    private readonly options: { topics: RetryTopic[]; groupId: string; handler: RetryHandler; unreadable: UnreadableRetries; metrics: PublisherMetrics; logger: Logger },
   ) {
     this.consumer = kafka.consumer({ groupId: options.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 1_000 });
     this.admin = kafka.admin();
@@ -60,7 +61,7 @@ export class RetryChainConsumer {
         for (const message of batch.messages) {
           const consumed = toConsumedRecord(batch.topic, batch.partition, message);
           const decoded = decodeJsonRecord(consumed, retryRecordSchema);
-          // An unreadable record has no due time: it is skipped, with its reason, at once.
+          // An unreadable record has no due time: it is dead-lettered at once, releasing the hold waiting on it.
           const dueAt = decoded.ok ? Date.parse(decoded.value.dueAt) : 0;
           if (dueAt > Date.now()) {
             this.heads.set(key, { topic: batch.topic, dueAt });
@@ -117,10 +118,7 @@ export class RetryChainConsumer {
    * batch and attempt.
    */
   private async handleOne({ consumed, decoded }: DueRecord): Promise<void> {
-    if (!decoded.ok) {
-      this.options.logger.error({ topic: consumed.topic, partition: consumed.partition, offset: consumed.offset, reason: decoded.reason }, 'skipping unreadable retry record');
-      return;
-    }
+    if (!decoded.ok) return this.options.unreadable.handle(consumed, decoded.reason);
     const r = decoded.value;
     const origin = fromTraceparent(r.originTraceparent);
     const span = startProcessSpan(consumed, {
