@@ -2,18 +2,19 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Producer } from 'kafkajs';
 import { Client } from 'pg';
-import { CONSUMER_GROUPS, KAFKA_HEADERS, retryTopicName } from '@tidings/contracts';
+import { CONSUMER_GROUPS, INTERNAL_TOPICS, KAFKA_HEADERS, retryTopicName } from '@tidings/contracts';
 import { TidingsStack, waitFor } from '@tidings/testing';
 import { apiKey, createEndpoint, deliveredEvents, emitNodeEvents, isPayload, kafkaFor, requestsTo } from './delivery-helpers';
 
 const HOUR_MS = 3_600_000;
 
 /**
- * Issue 15: a retry record the chain cannot read must not leave its endpoint held for ever.
+ * Issue 15: an internal record the publisher cannot read goes to the internal dead letters;
+ * a retry record the chain cannot read must not leave its endpoint held for ever.
  * The endpoint's batch waits in the 1 h retry topic; while the publisher is down, the chain's
  * position moves past that record and an unreadable one keyed by the endpoint takes its place.
  */
-describe('an unreadable retry record', () => {
+describe('unreadable internal records', () => {
   let stack: TidingsStack;
   let producer: Producer;
   let db: Client;
@@ -35,7 +36,27 @@ describe('an unreadable retry record', () => {
 
   const count = async (sql: string, id: string): Promise<number> => Number((await db.query<{ n: string }>(sql, [id])).rows[0]!.n);
 
-  it('after a publisher restart, leaves no endpoint held and is on the internal dead letters with its reason', async () => {
+  /** The first record on the internal dead letters keyed `key`, with its headers as strings. */
+  const internalDeadLetter = async (key: string): Promise<{ value: string | null; headers: Record<string, string> }> => {
+    const consumer = kafkaFor(stack).consumer({ groupId: `e2e-dlt-${key}-${Date.now()}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic: `${stack.env.KAFKA_TOPIC_PREFIX!}${INTERNAL_TOPICS.internalDeadLetters}`, fromBeginning: true });
+    const found = new Promise<{ value: string | null; headers: Record<string, string> }>((resolve) => {
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          if (message.key?.toString() !== key) return;
+          resolve({ value: message.value?.toString() ?? null, headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])) });
+        },
+      });
+    });
+    try {
+      return await waitFor(`the internal dead letter keyed ${key}`, () => Promise.race([found, new Promise<undefined>((r) => setTimeout(() => r(undefined), 1_000))]), 30_000);
+    } finally {
+      await consumer.disconnect();
+    }
+  };
+
+  it('a retry record: after a publisher restart, leaves no endpoint held and is on the internal dead letters with its reason', async () => {
     const tailnet = 'unreadable.example.com';
     const key = await apiKey(stack, tailnet);
     stack.receiver.answers.set('/flaky', { status: 500 });
@@ -63,20 +84,7 @@ describe('an unreadable retry record', () => {
     assert.notEqual(first, second);
     await waitFor('no hold left', async () => (await count('SELECT count(*) AS n FROM publisher_delivery_holds WHERE endpoint_id = $1', endpoint.endpointId)) === 0, 30_000);
 
-    const consumer = kafkaFor(stack).consumer({ groupId: `e2e-dlt-${Date.now()}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic: `${stack.env.KAFKA_TOPIC_PREFIX!}tidings.internal-dead-letters.v1`, fromBeginning: true });
-    const found = new Promise<{ value: string | null; headers: Record<string, string> }>((resolve) => {
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          if (message.key?.toString() !== endpoint.endpointId) return;
-          const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
-          resolve({ value: message.value?.toString() ?? null, headers });
-        },
-      });
-    });
-    const letter = await waitFor('the internal dead letter', () => Promise.race([found, new Promise<undefined>((r) => setTimeout(() => r(undefined), 1_000))]), 30_000);
-    await consumer.disconnect();
+    const letter = await internalDeadLetter(endpoint.endpointId);
     assert.equal(letter.value, '{"endpointId": truncated', 'the record as received');
     assert.equal(letter.headers[KAFKA_HEADERS.dlqReasonCode], 'not_json');
     assert.match(letter.headers[KAFKA_HEADERS.dlqReason] ?? '', /not JSON/);
@@ -86,5 +94,31 @@ describe('an unreadable retry record', () => {
 
     const metrics = await (await fetch(stack.metricsUrl('publisher'))).text();
     assert.match(metrics, new RegExp(`^tidings_publisher_unreadable_records_total\\{topic="${topic.replace(/\./g, '\\.')}",reason="not_json"\\} 1$`, 'm'));
+  });
+
+  it('on the lanes and the notices topic, is dead-lettered too, with its reason, and what follows still goes out', async () => {
+    const tailnet = 'lanes.example.com';
+    const key = await apiKey(stack, tailnet);
+    const endpoint = await createEndpoint(stack, key, tailnet, '/lanes');
+    const prefix = stack.env.KAFKA_TOPIC_PREFIX!;
+    const lanes = `${prefix}${INTERNAL_TOPICS.webhookEvents}`;
+    const notices = `${prefix}${INTERNAL_TOPICS.webhookNotices}`;
+    await producer.send({ topic: lanes, messages: [{ key: endpoint.endpointId, value: JSON.stringify({ schemaVersion: 1, kind: 'event', endpointId: endpoint.endpointId }) }] });
+    await producer.send({ topic: notices, messages: [{ key: `notice-${endpoint.endpointId}`, value: 'not json' }] });
+    const [after] = await emitNodeEvents(stack, producer, tailnet, ['after']);
+    await waitFor('the event after it', () => deliveredEvents(stack, endpoint).length >= 1, 30_000);
+    assert.deepEqual(deliveredEvents(stack, endpoint).map((e) => e.id), [after]);
+
+    const lane = await internalDeadLetter(endpoint.endpointId);
+    assert.equal(lane.headers[KAFKA_HEADERS.dlqSourceTopic], lanes);
+    assert.equal(lane.headers[KAFKA_HEADERS.dlqReasonCode], 'invalid');
+    assert.match(lane.headers[KAFKA_HEADERS.dlqReason] ?? '', /event/);
+    const notice = await internalDeadLetter(`notice-${endpoint.endpointId}`);
+    assert.equal(notice.headers[KAFKA_HEADERS.dlqSourceTopic], notices);
+    assert.equal(notice.headers[KAFKA_HEADERS.dlqReasonCode], 'not_json');
+    const metrics = await (await fetch(stack.metricsUrl('publisher'))).text();
+    for (const [topic, reason] of [[lanes, 'invalid'], [notices, 'not_json']]) {
+      assert.match(metrics, new RegExp(`^tidings_publisher_unreadable_records_total\\{topic="${topic!.replace(/\./g, '\\.')}",reason="${reason}"\\} 1$`, 'm'));
+    }
   });
 });
