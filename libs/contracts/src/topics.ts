@@ -38,6 +38,11 @@ export const INTERNAL_TOPICS = {
    * `source` + NUL + `id`, written in the same Kafka transaction as the payloads.
    */
   triggerDedup: 'tidings.trigger-dedup.v1',
+  /**
+   * Internal records a consumer could not use (not JSON, or not the contract), as received
+   * (same key and value) with the reason and source in `tidings-dlq-*` headers. Any key.
+   */
+  internalDeadLetters: 'tidings.internal-dead-letters.v1',
 } as const;
 
 export interface TopicSpec {
@@ -70,6 +75,7 @@ export function topicSpecs(names: TopicNames): TopicSpec[] {
     { name: names.webhookDeadLetters, partitions: 3, config: { 'retention.ms': String(30 * DAY_MS) } },
     { name: names.deliveryAttempts, partitions: 3, config: { 'retention.ms': String(7 * DAY_MS) } },
     { name: names.endpointCommands, partitions: 3, config: { 'retention.ms': String(7 * DAY_MS) } },
+    { name: names.internalDeadLetters, partitions: 1, config: { 'retention.ms': String(30 * DAY_MS) } },
     // Compacted per event key, and whole segments dropped once older than the 24 h window.
     { name: names.triggerDedup, partitions: 6, config: { 'cleanup.policy': 'compact,delete', 'retention.ms': String(DEDUP_WINDOW_MS + HOUR_MS), 'segment.ms': String(HOUR_MS) } },
   ];
@@ -88,6 +94,7 @@ export interface TopicNames {
   webhookDeadLetters: string;
   deliveryAttempts: string;
   endpointCommands: string;
+  internalDeadLetters: string;
 }
 
 export interface RetryTopic {
@@ -115,6 +122,7 @@ export function resolveTopicNames(options: { domainEventsTopic: string; prefix: 
     webhookDeadLetters: internal(INTERNAL_TOPICS.webhookDeadLetters),
     deliveryAttempts: internal(INTERNAL_TOPICS.deliveryAttempts),
     endpointCommands: internal(INTERNAL_TOPICS.endpointCommands),
+    internalDeadLetters: internal(INTERNAL_TOPICS.internalDeadLetters),
   };
 }
 

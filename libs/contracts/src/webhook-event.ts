@@ -39,14 +39,16 @@ export type WebhookEventRecord = z.infer<typeof webhookEventRecordSchema>;
 
 /**
  * The retry chain is done with a batch: the endpoint's waiting events may follow it (delivered),
- * follow it to the dead letters (deadLettered), or be dropped with it (endpointGone: deleted).
+ * follow it to the dead letters (deadLettered), or be dropped with it (endpointGone: deleted);
+ * after an unreadable retry record (unreadable) they follow too: the lost batch is not theirs.
  * Written to the endpoint's lane, so it is read in order with the endpoint's payloads.
  */
 export const retryResolvedRecordSchema = z.object({
   ...laneRecord,
   kind: z.literal('retryResolved'),
   batchId: z.string().min(1),
-  outcome: z.enum(['delivered', 'deadLettered', 'endpointGone']),
+  /** `unreadable`: the chain could not read the batch's retry record; it went to the internal dead letters. */
+  outcome: z.enum(['delivered', 'deadLettered', 'endpointGone', 'unreadable']),
   reason: z.string().nullable(),
 });
 

@@ -13,6 +13,7 @@ import { DeliverBatch } from './delivery/deliver-batch';
 import { DeliveryRecordsProducer } from './delivery/delivery-records.producer';
 import { EgressClient } from './delivery/egress-client';
 import { PublisherMetrics } from './delivery/publisher-metrics';
+import { UnreadableRecords } from './delivery/unreadable-records';
 import { WebhookDispatcher } from './delivery/webhook-dispatcher';
 import { WebhookNoticesConsumer } from './delivery/webhook-notices.consumer';
 import { DeliveryHoldsRepository } from './holds/delivery-holds.repository';
@@ -23,6 +24,7 @@ import type { PublisherConfig } from './publisher-config';
 import { FailedBatchRouter } from './retry/failed-batch-router';
 import { RetryChainConsumer } from './retry/retry-chain.consumer';
 import { RetryHandler } from './retry/retry-handler';
+import { UnreadableRetries } from './retry/unreadable-retries';
 
 const CONFIG = Symbol('PUBLISHER_CONFIG');
 const LOGGER = Symbol('PUBLISHER_LOGGER');
@@ -142,6 +144,17 @@ export class PublisherModule {
           useFactory: (producer: KafkaProducerService, metrics: PublisherMetrics) => new DeliveryRecordsProducer(producer, config.kafka.topics, metrics),
         },
         {
+          provide: UnreadableRecords,
+          inject: [KafkaProducerService, PublisherMetrics],
+          useFactory: (producer: KafkaProducerService, metrics: PublisherMetrics) => new UnreadableRecords(producer, config.kafka.topics.internalDeadLetters, metrics, logger),
+        },
+        {
+          provide: UnreadableRetries,
+          inject: [EndpointDirectory, DeliveryHoldsRepository, DeliveryRecordsProducer, UnreadableRecords],
+          useFactory: (directory: EndpointDirectory, holds: DeliveryHoldsRepository, records: DeliveryRecordsProducer, unreadable: UnreadableRecords) =>
+            new UnreadableRetries({ directory, holds, records, unreadable, logger: logger.child({ component: 'retry-chain' }) }),
+        },
+        {
           provide: FailedBatchRouter,
           inject: [DeliveryRecordsProducer],
           useFactory: (records: DeliveryRecordsProducer) => new FailedBatchRouter(records, config.kafka.retrySchedule, config.kafka.topics.webhookRetries),
@@ -164,18 +177,35 @@ export class PublisherModule {
           useFactory: (directory: EndpointDirectory, holds: DeliveryHoldsRepository, deliver: DeliverBatch, records: DeliveryRecordsProducer) =>
             new RetryHandler({ directory, holds, deliver, records, logger: logger.child({ component: 'retry-chain' }) }),
         },
+        // Payload lanes, the retry chain and notices, each on its own consumer group.
         {
-          // Payload lanes, the retry chain and notices, each on its own consumer group.
+          provide: WebhookLanesConsumer,
+          inject: [KAFKA_CLIENT, EndpointLanes, UnreadableRecords],
+          useFactory: (kafka: Kafka, lanes: EndpointLanes, unreadable: UnreadableRecords) =>
+            new WebhookLanesConsumer(kafka, { topic: config.kafka.topics.webhookEvents, groupId: `${config.kafka.prefix}${CONSUMER_GROUPS.publisher}`, lanes, unreadable, logger }),
+        },
+        {
+          provide: RetryChainConsumer,
+          inject: [KAFKA_CLIENT, RetryHandler, UnreadableRetries, PublisherMetrics],
+          useFactory: (kafka: Kafka, handler: RetryHandler, unreadable: UnreadableRetries, metrics: PublisherMetrics) =>
+            new RetryChainConsumer(kafka, {
+              source: { topics: config.kafka.topics.webhookRetries, groupId: `${config.kafka.prefix}${CONSUMER_GROUPS.publisherRetries}` },
+              handler,
+              unreadable,
+              metrics,
+              logger,
+            }),
+        },
+        {
+          provide: WebhookNoticesConsumer,
+          inject: [KAFKA_CLIENT, DeliverBatch, SecretBox, UnreadableRecords],
+          useFactory: (kafka: Kafka, deliver: DeliverBatch, secretBox: SecretBox, unreadable: UnreadableRecords) =>
+            new WebhookNoticesConsumer(kafka, config.kafka, { deliver, secretBox, unreadable, logger }),
+        },
+        {
           provide: DELIVERY_CONSUMERS,
-          inject: [KAFKA_CLIENT, EndpointLanes, RetryHandler, DeliverBatch, SecretBox, PublisherMetrics],
-          useFactory: (kafka: Kafka, lanes: EndpointLanes, handler: RetryHandler, deliver: DeliverBatch, secretBox: SecretBox, metrics: PublisherMetrics): DeliveryConsumer[] => {
-            const { prefix, topics } = config.kafka;
-            return [
-              new WebhookLanesConsumer(kafka, { topic: topics.webhookEvents, groupId: `${prefix}${CONSUMER_GROUPS.publisher}`, lanes, logger }),
-              new RetryChainConsumer(kafka, { topics: topics.webhookRetries, groupId: `${prefix}${CONSUMER_GROUPS.publisherRetries}`, handler, metrics, logger }),
-              new WebhookNoticesConsumer(kafka, config.kafka, { deliver, secretBox, logger }),
-            ];
-          },
+          inject: [WebhookLanesConsumer, RetryChainConsumer, WebhookNoticesConsumer],
+          useFactory: (...consumers: DeliveryConsumer[]) => consumers,
         },
         Database,
         DeliveryPipeline,

@@ -7,6 +7,7 @@ import pino from 'pino';
 import {
   batchReplayRecordSchema,
   CONSUMER_GROUPS,
+  KAFKA_HEADERS,
   resolveTopicNames,
   type BatchReplayRecord,
   type DeadLetterRecord,
@@ -417,6 +418,16 @@ describe('deliveries API', () => {
         assert.ok(reasons.some((r) => expected.test(r)), `${expected} in ${JSON.stringify(reasons)}`);
       }
       assert.ok(!logLines().some((l) => l.msg === 'record handler failed; it will be retried'), 'no record was retried');
+
+      const letters: ConsumedRecord[] = [];
+      const reader = new TopicReplayer(kafka, { topic: topics.internalDeadLetters, groupIdPrefix: 'deliveries-dlt', logger: pino({ level: 'silent' }), onRecord: (r) => letters.push(r) });
+      await reader.start();
+      const codes = await waitFor('five internal dead letters', () => {
+        const m = letters.filter((r) => r.key === id).map((r) => `${r.headers[KAFKA_HEADERS.dlqSourceTopic]?.toString()}:${r.headers[KAFKA_HEADERS.dlqReasonCode]?.toString()}`);
+        return m.length >= 5 ? m.sort() : undefined;
+      });
+      await reader.stop();
+      assert.deepEqual(codes, [`${topics.deliveryAttempts}:invalid`, `${topics.deliveryAttempts}:not_json`, `${topics.deliveryAttempts}:refused`, `${topics.deliveryAttempts}:refused`, `${topics.webhookDeadLetters}:invalid`].sort());
     });
   });
 });

@@ -5,8 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { Client } from 'pg';
 import pino from 'pino';
-import { CONSUMER_GROUPS, resolveTopicNames, webhookNoticeRecordSchema, type EndpointCommandRecord, type TopicNames, type WebhookNoticeRecord } from '@tidings/contracts';
-import { TopicReplayer } from '@tidings/kafka';
+import { CONSUMER_GROUPS, KAFKA_HEADERS, resolveTopicNames, webhookNoticeRecordSchema, type EndpointCommandRecord, type TopicNames, type WebhookNoticeRecord } from '@tidings/contracts';
+import { TopicReplayer, type ConsumedRecord } from '@tidings/kafka';
 import { TidingsStack, waitFor } from '@tidings/testing';
 
 type Webhook = { endpointId: string; status: string; disabledReason: string | null };
@@ -202,6 +202,22 @@ describe('endpoint commands', () => {
       assert.match(reasons[2]!, /type/);
       assert.match(reasons[3]!, /reason/);
       assert.ok(!logLines().some((l) => l.msg === 'record handler failed; it will be retried'), 'no command was retried');
+
+      const letters: ConsumedRecord[] = [];
+      const reader = new TopicReplayer(kafka, { topic: topics.internalDeadLetters, groupIdPrefix: 'commands-dlt', logger: pino({ level: 'silent' }), onRecord: (r) => letters.push(r) });
+      await reader.start();
+      const mine = await waitFor('four internal dead letters', () => {
+        const m = letters.filter((r) => r.key === id);
+        return m.length >= 4 ? m : undefined;
+      });
+      await reader.stop();
+      const header = (r: ConsumedRecord, name: string) => r.headers[name]?.toString();
+      assert.deepEqual(mine.map((r) => header(r, KAFKA_HEADERS.dlqReasonCode)), ['not_json', 'invalid', 'invalid', 'invalid']);
+      assert.deepEqual(mine.map((r) => header(r, KAFKA_HEADERS.dlqReason)), reasons);
+      assert.ok(mine.every((r) => header(r, KAFKA_HEADERS.dlqSourceTopic) === topics.endpointCommands));
+      assert.equal(mine[0]!.value?.toString(), 'not json', 'the record as received');
+      const metrics = await (await fetch(stack.metricsUrl('subscriptions'))).text();
+      assert.match(metrics, /^tidings_subscriptions_unreadable_records_total\{topic="[^"]*endpoint-commands[^"]*",reason="invalid"\} 3$/m);
     });
   });
 });

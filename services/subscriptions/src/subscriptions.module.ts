@@ -16,6 +16,7 @@ import { ADVISORY_LOCKS, runMigrations } from '@tidings/database';
 import { BatchReplayService } from './deliveries/batch-replay.service';
 import { DeliveriesController } from './deliveries/deliveries.controller';
 import { DeliveryQueriesService } from './deliveries/delivery-queries.service';
+import { UnreadableRecords } from './dead-letters/unreadable-records';
 import { DeliveryRecordsConsumer } from './deliveries/delivery-records.consumer';
 import { EndpointCommandsConsumer } from './endpoints/endpoint-commands.consumer';
 import { EndpointCommandsService } from './endpoints/endpoint-commands.service';
@@ -92,6 +93,7 @@ export class SubscriptionsModule implements NestModule {
         OutboxRelayService,
         DeliveryQueriesService,
         BatchReplayService,
+        UnreadableRecords,
         DeliveryRecordsConsumer,
         EndpointCommandsConsumer,
       ],

@@ -21,6 +21,7 @@ export class PublisherMetrics {
   private readonly batchEvents: Histogram;
   private readonly deadLetters: Counter<'cause'>;
   private readonly deadLetteredEvents: Counter<'cause'>;
+  private readonly unreadable: Counter<'topic' | 'reason'>;
   private heldEndpoints: (() => Promise<Map<string, number>>) | undefined;
   private egressSlots: { inUse: number; waiting: number } | undefined;
   private readonly retryTopics = new Map<string, RetryTopicGauges>();
@@ -45,6 +46,12 @@ export class PublisherMetrics {
     this.batchEvents = new Histogram({ name: 'tidings_publisher_batch_events', help: 'Events per batch sent (first attempts)', buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500], registers: [registry] });
     this.deadLetters = new Counter({ name: 'tidings_publisher_dead_lettered_batches_total', help: 'Batches dead-lettered, by cause', labelNames: ['cause'] as const, registers: [registry] });
     this.deadLetteredEvents = new Counter({ name: 'tidings_publisher_dead_lettered_events_total', help: 'Events in dead-lettered batches, by cause', labelNames: ['cause'] as const, registers: [registry] });
+    this.unreadable = new Counter({
+      name: 'tidings_publisher_unreadable_records_total',
+      help: 'Internal records the publisher could not use, sent to the internal dead letters, by source topic and reason (not_json, invalid)',
+      labelNames: ['topic', 'reason'] as const,
+      registers: [registry],
+    });
     const heldEndpoints = () => this.heldEndpoints?.();
     new Gauge({
       name: 'tidings_publisher_held_endpoints',
@@ -106,6 +113,10 @@ export class PublisherMetrics {
   deadLettered(cause: DeadLetterCause, events: number): void {
     this.deadLetters.inc({ cause });
     this.deadLetteredEvents.inc({ cause }, events);
+  }
+
+  unreadableRecord(topic: string, reason: string): void {
+    this.unreadable.inc({ topic, reason });
   }
 
   /** Read at scrape time: the count of holds by state (the same on every instance). */

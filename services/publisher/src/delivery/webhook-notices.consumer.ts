@@ -7,6 +7,7 @@ import type { Logger } from '@tidings/telemetry';
 import type { Kafka } from 'kafkajs';
 import { batchIdFor } from '../lanes/batch-id';
 import type { DeliverBatch } from './deliver-batch';
+import type { UnreadableRecords } from './unreadable-records';
 
 /**
  * A notice is tried a few times in place, then given up with its reason: its endpoint may be
@@ -25,7 +26,7 @@ export class WebhookNoticesConsumer {
   constructor(
     kafka: Kafka,
     config: KafkaConfig,
-    private readonly deps: { deliver: DeliverBatch; secretBox: SecretBox; logger: Logger },
+    private readonly deps: { deliver: DeliverBatch; secretBox: SecretBox; unreadable: UnreadableRecords; logger: Logger },
   ) {
     this.consumer = new ManagedConsumer(kafka, {
       groupId: `${config.prefix}${CONSUMER_GROUPS.publisherNotices}`,
@@ -44,10 +45,7 @@ export class WebhookNoticesConsumer {
 
   private async handle(record: ConsumedRecord): Promise<void> {
     const decoded = decodeJsonRecord(record, webhookNoticeRecordSchema);
-    if (!decoded.ok) {
-      this.deps.logger.error({ partition: record.partition, offset: record.offset, reason: decoded.reason }, 'skipping unreadable notice record');
-      return;
-    }
+    if (!decoded.ok) return this.deps.unreadable.deadLetter(record, decoded.reason);
     const { target, event } = decoded.value;
     const secrets = target.secrets.map((s) => this.deps.secretBox.open(s, target.endpointId));
     const batch = { id: batchIdFor(`${record.topic}/${record.partition}/${record.offset}`), events: [event] };

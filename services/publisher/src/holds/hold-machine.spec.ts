@@ -239,3 +239,40 @@ describe('hold machine: the retry chain', () => {
     }
   });
 });
+
+describe('hold machine: an unreadable retry record', () => {
+  it('releases a retrying hold: the held batch is resolved as unreadable, at its attempt', () => {
+    const t = transition(hold(), { kind: 'retryUnreadable' });
+    assert.equal(t.next?.state, 'resolved');
+    assert.deepEqual(t.effects, [{ kind: 'releaseUnreadable', batchId: 'b1', attempt: 2 }]);
+  });
+
+  it('releases it too when what could be read names the held batch and attempt', () => {
+    assert.deepEqual(kinds(transition(hold(), { kind: 'retryUnreadable', batchId: 'b1', attempt: 2 }).effects), ['releaseUnreadable']);
+  });
+
+  it('is ignored when what could be read names another batch or attempt (a stale record)', () => {
+    for (const event of [{ batchId: 'b0' }, { attempt: 3 }]) {
+      const h = hold();
+      const t = transition(h, { kind: 'retryUnreadable', ...event });
+      assert.equal(t.next, h);
+      assert.deepEqual(kinds(t.effects), ['ignore']);
+    }
+  });
+
+  it('is ignored when nothing waits on a retry record (free, resolved, draining, dead-lettered)', () => {
+    assert.deepEqual(kinds(transition(undefined, { kind: 'retryUnreadable' }).effects), ['ignore']);
+    for (const state of ['resolved', 'draining', 'deadLettered'] as const) {
+      const h = hold({ state });
+      assert.equal(transition(h, { kind: 'retryUnreadable' }).next, h, state);
+    }
+  });
+
+  it('the lane drains on retryResolved(unreadable), as after a delivery: the endpoint is not to blame', () => {
+    for (const state of ['retrying', 'resolved'] as const) {
+      const t = transition(hold({ state }), resolved({ outcome: 'unreadable', reason: 'retry record unreadable' }));
+      assert.equal(t.next?.state, 'draining');
+      assert.deepEqual(kinds(t.effects), ['putHold', 'startDrain']);
+    }
+  });
+});

@@ -14,9 +14,15 @@ import type { DeliveryHold } from './delivery-holds.repository';
  *     │                            │ retryResolved(endpointGone) ──▶ free (waiting items discarded)
  *     │                            │ retryResolved(deadLettered) ──▶ deadLettered (waiting dead-lettered)
  *     └──payloadArrived(enabled again, newer config)── deadLettered
+ *   retrying ──retryUnreadable──▶ resolved ──retryResolved(unreadable)──▶ draining (as delivered)
  *
  * The lane reads `retryResolved` while the hold is `retrying` too: the chain writes the record
  * before it marks the row, and a crash between the two leaves it `retrying`.
+ *
+ * An unreadable retry record (key: the endpoint) releases a `retrying` hold unless what can be
+ * read of it names another batch or attempt: the batch it carried is lost to the chain (it is
+ * on the internal dead letters for an operator), and the endpoint, which did nothing wrong,
+ * is neither disabled nor kept waiting on a record that will never be read.
  */
 export type HoldStateName = 'free' | DeliveryHold['state'];
 
@@ -33,7 +39,7 @@ export type HoldEvent =
   /** An event, batch or replay for the endpoint, read from its lane. */
   | { kind: 'payloadArrived'; endpoint: EndpointView | undefined }
   /** The retry chain finished with the held batch; `configVersion` is the endpoint's now (0 if deleted). */
-  | { kind: 'retryResolved'; batchId: string; outcome: 'delivered' | 'deadLettered' | 'endpointGone'; reason: string | null; configVersion: number }
+  | { kind: 'retryResolved'; batchId: string; outcome: 'delivered' | 'deadLettered' | 'endpointGone' | 'unreadable'; reason: string | null; configVersion: number }
   /** A batch this lane sent failed (fresh, or drained with `throughSeq`); `hold` is the hold it becomes. */
   | { kind: 'firstAttemptFailed'; hold: DeliveryHold; throughSeq?: number; configVersion: number }
   /** A drained batch was delivered, or dropped with its endpoint: its waiting rows are done. */
@@ -51,7 +57,9 @@ export type HoldEvent =
   /** Retry chain: the attempt failed and the next one is scheduled. */
   | { kind: 'retryRescheduled'; batchId: string; attempt: number }
   /** Retry chain: it wrote the retryResolved record for the batch. */
-  | { kind: 'retryFinished'; batchId: string; attempt: number };
+  | { kind: 'retryFinished'; batchId: string; attempt: number }
+  /** Retry chain: a retry record keyed by the endpoint could not be read; what of it could (batch, attempt). */
+  | { kind: 'retryUnreadable'; batchId?: string; attempt?: number };
 
 export type HoldEffect =
   /** Queue the payload on the lane and send it. */
@@ -84,6 +92,8 @@ export type HoldEffect =
   | { kind: 'attemptRetry' }
   | { kind: 'advanceAttempt'; from: number }
   | { kind: 'markResolved'; attempt: number }
+  /** Write retryResolved(unreadable) for the held batch on the lane, then mark the row resolved. */
+  | { kind: 'releaseUnreadable'; batchId: string; attempt: number }
   /** Nothing to do, and why (a duplicate or stale record). */
   | { kind: 'ignore'; why: string };
 
@@ -107,7 +117,7 @@ export function transition(hold: DeliveryHold | undefined, event: HoldEvent): Tr
       if (!hold || hold.batchId !== event.batchId || (state !== 'retrying' && state !== 'resolved')) {
         return to(hold, { kind: 'ignore', why: 'a duplicate, or about a batch this lane has moved past' });
       }
-      if (event.outcome === 'delivered') {
+      if (event.outcome === 'delivered' || event.outcome === 'unreadable') {
         const draining: DeliveryHold = { ...hold, state: 'draining' };
         return to(draining, { kind: 'putHold', hold: draining }, { kind: 'startDrain' });
       }
@@ -150,6 +160,12 @@ export function transition(hold: DeliveryHold | undefined, event: HoldEvent): Tr
     case 'retryFinished':
       if (!hold || state !== 'retrying' || hold.batchId !== event.batchId || hold.attempt !== event.attempt) return illegal(hold, event);
       return to({ ...hold, state: 'resolved' }, { kind: 'markResolved', attempt: event.attempt });
+    case 'retryUnreadable':
+      if (!hold || state !== 'retrying') return to(hold, { kind: 'ignore', why: 'no hold waits on a retry record' });
+      if ((event.batchId !== undefined && event.batchId !== hold.batchId) || (event.attempt !== undefined && event.attempt !== hold.attempt)) {
+        return to(hold, { kind: 'ignore', why: 'stale retry record' });
+      }
+      return to({ ...hold, state: 'resolved' }, { kind: 'releaseUnreadable', batchId: hold.batchId, attempt: hold.attempt });
   }
 }
 

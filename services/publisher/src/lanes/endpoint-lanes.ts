@@ -90,8 +90,11 @@ export class EndpointLanes {
       offsets.accept(offset);
       const decoded = decodeJsonRecord(record, laneRecordSchema);
       if (!decoded.ok) {
-        this.deps.logger.error({ partition: record.partition, offset: record.offset, reason: decoded.reason }, 'skipping unreadable lane record');
-        offsets.settle(offset);
+        // Settled once on the internal dead letters: a failed write leaves it to be read again.
+        void this.unreadable(record, decoded.reason).then(
+          () => offsets.settle(offset),
+          (error: unknown) => this.deps.logger.error({ err: error, partition: record.partition, offset: record.offset }, 'unreadable lane record not dead-lettered; read again after a restart'),
+        );
         continue;
       }
       const lr = decoded.value;
@@ -342,4 +345,7 @@ export class EndpointLanes {
 
   /** Set by the consumer: moves the partition's read position back to `offset`. */
   rewind: ((partition: number, offset: number) => void) | undefined;
+
+  /** Set by the consumer: puts an unreadable lane record on the internal dead letters. */
+  unreadable: (record: ConsumedRecord, reason: string) => Promise<void> = () => Promise.reject(new Error('no dead-letter topic wired'));
 }

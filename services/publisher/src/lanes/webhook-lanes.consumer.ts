@@ -1,6 +1,7 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from '@tidings/telemetry';
 import { toConsumedRecord } from '@tidings/kafka';
+import type { UnreadableRecords } from '../delivery/unreadable-records';
 import type { EndpointLanes } from './endpoint-lanes';
 
 /** Above this many unfinished records a partition stops fetching, until half are done. */
@@ -22,10 +23,11 @@ export class WebhookLanesConsumer {
 
   constructor(
     kafka: Kafka,
-    private readonly options: { topic: string; groupId: string; lanes: EndpointLanes; logger: Logger },
+    private readonly options: { topic: string; groupId: string; lanes: EndpointLanes; unreadable: UnreadableRecords; logger: Logger },
   ) {
     this.consumer = kafka.consumer({ groupId: options.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 500 });
     options.lanes.rewind = (partition, offset) => this.consumer.seek({ topic: options.topic, partition, offset: String(offset) });
+    options.lanes.unreadable = (record, reason) => options.unreadable.deadLetter(record, reason);
   }
 
   async start(): Promise<void> {

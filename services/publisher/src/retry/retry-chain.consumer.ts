@@ -5,6 +5,7 @@ import { fromTraceparent, recordFailure, type Logger } from '@tidings/telemetry'
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { PublisherMetrics } from '../delivery/publisher-metrics';
 import type { RetryHandler } from './retry-handler';
+import type { UnreadableRetries } from './unreadable-retries';
 
 /** Due retries of one partition handled at once (one at a time per endpoint). */
 const CONCURRENCY = 16;
@@ -13,6 +14,12 @@ const CONCURRENCY = 16;
 interface DueRecord {
   consumed: ConsumedRecord;
   decoded: Decoded<RetryRecord>;
+}
+
+/** What the chain reads: the retry topics (one per delay) and its consumer group. */
+export interface RetrySource {
+  topics: RetryTopic[];
+  groupId: string;
 }
 
 /**
@@ -31,14 +38,14 @@ export class RetryChainConsumer {
 
   constructor(
     kafka: Kafka,
-    private readonly options: { topics: RetryTopic[]; groupId: string; handler: RetryHandler; metrics: PublisherMetrics; logger: Logger },
+    private readonly options: { source: RetrySource; handler: RetryHandler; unreadable: UnreadableRetries; metrics: PublisherMetrics; logger: Logger },
   ) {
-    this.consumer = kafka.consumer({ groupId: options.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 1_000 });
+    this.consumer = kafka.consumer({ groupId: options.source.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 1_000 });
     this.admin = kafka.admin();
   }
 
   async start(): Promise<void> {
-    const { topics, logger } = this.options;
+    const { source: { topics }, logger } = this.options;
     if (topics.length === 0) return;
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => this.recomputePauses());
     await this.admin.connect();
@@ -60,7 +67,7 @@ export class RetryChainConsumer {
         for (const message of batch.messages) {
           const consumed = toConsumedRecord(batch.topic, batch.partition, message);
           const decoded = decodeJsonRecord(consumed, retryRecordSchema);
-          // An unreadable record has no due time: it is skipped, with its reason, at once.
+          // An unreadable record has no due time: it is dead-lettered at once, releasing the hold waiting on it.
           const dueAt = decoded.ok ? Date.parse(decoded.value.dueAt) : 0;
           if (dueAt > Date.now()) {
             this.heads.set(key, { topic: batch.topic, dueAt });
@@ -90,7 +97,7 @@ export class RetryChainConsumer {
   async stop(): Promise<void> {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
-    if (this.options.topics.length === 0) return;
+    if (this.options.source.topics.length === 0) return;
     await this.consumer.disconnect();
     await this.admin.disconnect();
   }
@@ -117,14 +124,11 @@ export class RetryChainConsumer {
    * batch and attempt.
    */
   private async handleOne({ consumed, decoded }: DueRecord): Promise<void> {
-    if (!decoded.ok) {
-      this.options.logger.error({ topic: consumed.topic, partition: consumed.partition, offset: consumed.offset, reason: decoded.reason }, 'skipping unreadable retry record');
-      return;
-    }
+    if (!decoded.ok) return this.options.unreadable.handle(consumed, decoded.reason);
     const r = decoded.value;
     const origin = fromTraceparent(r.originTraceparent);
     const span = startProcessSpan(consumed, {
-      groupId: this.options.groupId,
+      groupId: this.options.source.groupId,
       newTrace: true,
       links: origin ? [{ context: origin, attributes: { 'tidings.link.kind': 'first_attempt' } }] : [],
       attributes: { 'tidings.endpoint.id': r.endpointId, 'tidings.batch.id': r.batch.id, 'tidings.attempt': r.attempt, 'tidings.retry.due_at': r.dueAt },
@@ -161,7 +165,7 @@ export class RetryChainConsumer {
   }
 
   private async backlog(topic: string): Promise<number> {
-    const [lag] = await consumerGroupLag(this.admin, this.options.groupId, [topic]);
+    const [lag] = await consumerGroupLag(this.admin, this.options.source.groupId, [topic]);
     return lag?.lag ?? 0;
   }
 }

@@ -9,11 +9,13 @@ import type { Kafka } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { z } from 'zod';
 import { isRejectedValue } from '../database/postgres-errors';
+import { UnreadableRecords } from '../dead-letters/unreadable-records';
 import { projectAttempts, projectDeadLetter } from './delivery-projector';
 
 /**
  * Projects the publisher's delivery attempts and dead letters into the tables behind the
- * deliveries API. An unreadable record, or one Postgres refuses, is logged and skipped: it
+ * deliveries API. An unreadable record, or one Postgres refuses, is logged and moved to the
+ * internal dead letters: it
  * would fail the same way on every retry, and must not hold up the records behind it.
  */
 @Injectable()
@@ -25,6 +27,7 @@ export class DeliveryRecordsConsumer implements OnApplicationBootstrap, OnApplic
     @Inject(KAFKA_CONFIG) private readonly config: KafkaConfig,
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
     @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(UnreadableRecords) private readonly unreadable: UnreadableRecords,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -45,7 +48,7 @@ export class DeliveryRecordsConsumer implements OnApplicationBootstrap, OnApplic
 
   /** A fetched batch in one write; if Postgres refuses it, record by record, to skip only the bad one. */
   private async projectAll<S extends z.ZodType>(records: ConsumedRecord[], schema: S, write: (manager: EntityManager, values: z.output<S>[]) => Promise<void>): Promise<void> {
-    const readable = this.decodeAll(records, schema);
+    const readable = await this.decodeAll(records, schema);
     try {
       await write(this.dataSource.manager, readable.map((r) => r.value));
     } catch (error) {
@@ -55,16 +58,21 @@ export class DeliveryRecordsConsumer implements OnApplicationBootstrap, OnApplic
   }
 
   private async projectEach<S extends z.ZodType>(records: ConsumedRecord[], schema: S, write: (manager: EntityManager, value: z.output<S>) => Promise<void>): Promise<void> {
-    for (const r of this.decodeAll(records, schema)) await this.write(r.record, () => write(this.dataSource.manager, r.value));
+    for (const r of await this.decodeAll(records, schema)) await this.write(r.record, () => write(this.dataSource.manager, r.value));
   }
 
-  private decodeAll<S extends z.ZodType>(records: ConsumedRecord[], schema: S): { record: ConsumedRecord; value: z.output<S> }[] {
-    return records.flatMap((record) => {
+  private async decodeAll<S extends z.ZodType>(records: ConsumedRecord[], schema: S): Promise<{ record: ConsumedRecord; value: z.output<S> }[]> {
+    const readable: { record: ConsumedRecord; value: z.output<S> }[] = [];
+    for (const record of records) {
       const decoded = decodeJsonRecord(record, schema);
-      if (decoded.ok) return [{ record, value: decoded.value }];
+      if (decoded.ok) {
+        readable.push({ record, value: decoded.value });
+        continue;
+      }
       this.logger.error({ ...where(record), reason: decoded.reason }, 'skipping unreadable delivery record');
-      return [];
-    });
+      await this.unreadable.deadLetter(record, decoded.reason);
+    }
+    return readable;
   }
 
   private async write(record: ConsumedRecord, work: () => Promise<void>): Promise<void> {
@@ -73,6 +81,7 @@ export class DeliveryRecordsConsumer implements OnApplicationBootstrap, OnApplic
     } catch (error) {
       if (!isRejectedValue(error)) throw error;
       this.logger.error({ ...where(record), reason: error.message }, 'skipping delivery record the database refused');
+      await this.unreadable.deadLetter(record, error.message, true);
     }
   }
 }

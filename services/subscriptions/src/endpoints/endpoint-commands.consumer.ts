@@ -6,6 +6,7 @@ import { KAFKA_CLIENT, KAFKA_CONFIG, SERVICE_LOGGER } from '@tidings/kafka-nest'
 import type { Logger } from '@tidings/telemetry';
 import type { Kafka } from 'kafkajs';
 import type { Principal } from '../api-keys/api-keys.service';
+import { UnreadableRecords } from '../dead-letters/unreadable-records';
 import { EndpointCommandsService } from './endpoint-commands.service';
 
 /** The actor recorded on changes Tidings makes itself (config events, notices). */
@@ -26,6 +27,7 @@ export class EndpointCommandsConsumer implements OnApplicationBootstrap, OnAppli
     @Inject(KAFKA_CONFIG) private readonly config: KafkaConfig,
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
     private readonly commands: EndpointCommandsService,
+    @Inject(UnreadableRecords) private readonly unreadable: UnreadableRecords,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -45,9 +47,9 @@ export class EndpointCommandsConsumer implements OnApplicationBootstrap, OnAppli
     const where = { partition: record.partition, offset: record.offset, key: record.key };
     const decoded = decodeJsonRecord(record, endpointCommandRecordSchema);
     if (!decoded.ok) {
-      // Never retried: it would be as unreadable the next time.
+      // Never retried: it would be as unreadable the next time. Kept on the internal dead letters.
       this.logger.error({ ...where, reason: decoded.reason }, 'skipping unreadable endpoint command');
-      return;
+      return this.unreadable.deadLetter(record, decoded.reason);
     }
     const command = decoded.value;
     const actor: Principal = { keyId: SYSTEM_LOGIN, tailnet: command.tailnet, loginName: SYSTEM_LOGIN };

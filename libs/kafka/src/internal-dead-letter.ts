@@ -1,0 +1,32 @@
+import { KAFKA_HEADERS } from '@tidings/contracts';
+import type { Message } from 'kafkajs';
+import type { ConsumedRecord } from './consumed-record';
+
+/** `not_json`: the value does not parse; `invalid`: not the contract; `refused`: the database would not take it. */
+export type UnreadableReason = 'not_json' | 'invalid' | 'refused';
+
+/** Why a record did not decode: its value is not JSON, or it is JSON but not the contract. */
+export function undecodableReason(record: ConsumedRecord): Exclude<UnreadableReason, 'refused'> {
+  try {
+    JSON.parse(record.value?.toString('utf8') ?? 'null');
+    return 'invalid';
+  } catch {
+    return 'not_json';
+  }
+}
+
+/** An internal record as received (key, value, headers), plus why and where it came from, for the internal dead letters. */
+export function internalDeadLetter(record: ConsumedRecord, code: UnreadableReason, reason: string): Message {
+  return {
+    key: record.key,
+    value: record.value,
+    headers: {
+      ...record.headers,
+      [KAFKA_HEADERS.dlqReason]: reason,
+      [KAFKA_HEADERS.dlqReasonCode]: code,
+      [KAFKA_HEADERS.dlqSourceTopic]: record.topic,
+      [KAFKA_HEADERS.dlqSourcePartition]: String(record.partition),
+      [KAFKA_HEADERS.dlqSourceOffset]: record.offset,
+    },
+  };
+}

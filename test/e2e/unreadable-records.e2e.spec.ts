@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Producer } from 'kafkajs';
+import { Client } from 'pg';
+import { CONSUMER_GROUPS, INTERNAL_TOPICS, KAFKA_HEADERS, retryTopicName } from '@tidings/contracts';
+import { TidingsStack, waitFor } from '@tidings/testing';
+import { apiKey, createEndpoint, deliveredEvents, emitNodeEvents, isPayload, kafkaFor, requestsTo } from './delivery-helpers';
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * Issue 15: an internal record the publisher cannot read goes to the internal dead letters;
+ * a retry record the chain cannot read must not leave its endpoint held for ever.
+ * The endpoint's batch waits in the 1 h retry topic; while the publisher is down, the chain's
+ * position moves past that record and an unreadable one keyed by the endpoint takes its place.
+ */
+describe('unreadable internal records', () => {
+  let stack: TidingsStack;
+  let producer: Producer;
+  let db: Client;
+
+  before(async () => {
+    stack = await TidingsStack.create('unreadable', { RETRY_SCHEDULE: '1h*3' });
+    await stack.start();
+    producer = kafkaFor(stack).producer();
+    await producer.connect();
+    db = new Client({ connectionString: stack.env.DATABASE_URL });
+    await db.connect();
+  });
+
+  after(async () => {
+    await db?.end();
+    await producer?.disconnect();
+    await stack?.stop();
+  });
+
+  const count = async (sql: string, id: string): Promise<number> => Number((await db.query<{ n: string }>(sql, [id])).rows[0]!.n);
+
+  /** The first record on the internal dead letters keyed `key`, with its headers as strings. */
+  const internalDeadLetter = async (key: string): Promise<{ value: string | null; headers: Record<string, string> }> => {
+    const consumer = kafkaFor(stack).consumer({ groupId: `e2e-dlt-${key}-${Date.now()}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic: `${stack.env.KAFKA_TOPIC_PREFIX!}${INTERNAL_TOPICS.internalDeadLetters}`, fromBeginning: true });
+    const found = new Promise<{ value: string | null; headers: Record<string, string> }>((resolve) => {
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          if (message.key?.toString() !== key) return;
+          resolve({ value: message.value?.toString() ?? null, headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])) });
+        },
+      });
+    });
+    try {
+      return await waitFor(`the internal dead letter keyed ${key}`, () => Promise.race([found, new Promise<undefined>((r) => setTimeout(() => r(undefined), 1_000))]), 30_000);
+    } finally {
+      await consumer.disconnect();
+    }
+  };
+
+  it('a retry record: after a publisher restart, leaves no endpoint held and is on the internal dead letters with its reason', async () => {
+    const tailnet = 'unreadable.example.com';
+    const key = await apiKey(stack, tailnet);
+    stack.receiver.answers.set('/flaky', { status: 500 });
+    const endpoint = await createEndpoint(stack, key, tailnet, '/flaky');
+    const [first] = await emitNodeEvents(stack, producer, tailnet, ['first']);
+    await waitFor('the first attempt', () => requestsTo(stack, '/flaky').some(isPayload), 30_000);
+    await waitFor('the endpoint held', async () => (await count(`SELECT count(*) AS n FROM publisher_delivery_holds WHERE endpoint_id = $1 AND state = 'retrying'`, endpoint.endpointId)) === 1, 30_000);
+    const [second] = await emitNodeEvents(stack, producer, tailnet, ['second']);
+    await waitFor('the second event parked', async () => (await count('SELECT count(*) AS n FROM publisher_waiting_items WHERE endpoint_id = $1', endpoint.endpointId)) === 1, 30_000);
+
+    await stack.services.get('publisher')!.stop();
+    stack.services.delete('publisher');
+    const topic = retryTopicName(stack.env.KAFKA_TOPIC_PREFIX!, HOUR_MS);
+    const admin = kafkaFor(stack).admin();
+    await admin.connect();
+    const ends = await admin.fetchTopicOffsets(topic);
+    await admin.setOffsets({ groupId: `${stack.env.KAFKA_TOPIC_PREFIX!}${CONSUMER_GROUPS.publisherRetries}`, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
+    await admin.disconnect();
+    const [written] = await producer.send({ topic, messages: [{ key: endpoint.endpointId, value: '{"endpointId": truncated' }] });
+    stack.receiver.answers.set('/flaky', { status: 200 });
+    await stack.start('publisher');
+
+    await waitFor('the waiting event delivered', () => deliveredEvents(stack, endpoint).length >= 1, 60_000);
+    assert.deepEqual(deliveredEvents(stack, endpoint).map((e) => e.id), [second], 'the event behind the lost batch goes out; the lost batch does not');
+    assert.notEqual(first, second);
+    await waitFor('no hold left', async () => (await count('SELECT count(*) AS n FROM publisher_delivery_holds WHERE endpoint_id = $1', endpoint.endpointId)) === 0, 30_000);
+
+    const letter = await internalDeadLetter(endpoint.endpointId);
+    assert.equal(letter.value, '{"endpointId": truncated', 'the record as received');
+    assert.equal(letter.headers[KAFKA_HEADERS.dlqReasonCode], 'not_json');
+    assert.match(letter.headers[KAFKA_HEADERS.dlqReason] ?? '', /not JSON/);
+    assert.equal(letter.headers[KAFKA_HEADERS.dlqSourceTopic], topic);
+    assert.equal(letter.headers[KAFKA_HEADERS.dlqSourcePartition], String(written!.partition));
+    assert.equal(letter.headers[KAFKA_HEADERS.dlqSourceOffset], written!.baseOffset);
+
+    const metrics = await (await fetch(stack.metricsUrl('publisher'))).text();
+    assert.match(metrics, new RegExp(`^tidings_publisher_unreadable_records_total\\{topic="${topic.replace(/\./g, '\\.')}",reason="not_json"\\} 1$`, 'm'));
+  });
+
+  it('on the lanes and the notices topic, is dead-lettered too, with its reason, and what follows still goes out', async () => {
+    const tailnet = 'lanes.example.com';
+    const key = await apiKey(stack, tailnet);
+    const endpoint = await createEndpoint(stack, key, tailnet, '/lanes');
+    const prefix = stack.env.KAFKA_TOPIC_PREFIX!;
+    const lanes = `${prefix}${INTERNAL_TOPICS.webhookEvents}`;
+    const notices = `${prefix}${INTERNAL_TOPICS.webhookNotices}`;
+    await producer.send({ topic: lanes, messages: [{ key: endpoint.endpointId, value: JSON.stringify({ schemaVersion: 1, kind: 'event', endpointId: endpoint.endpointId }) }] });
+    await producer.send({ topic: notices, messages: [{ key: `notice-${endpoint.endpointId}`, value: 'not json' }] });
+    const [after] = await emitNodeEvents(stack, producer, tailnet, ['after']);
+    await waitFor('the event after it', () => deliveredEvents(stack, endpoint).length >= 1, 30_000);
+    assert.deepEqual(deliveredEvents(stack, endpoint).map((e) => e.id), [after]);
+
+    const lane = await internalDeadLetter(endpoint.endpointId);
+    assert.equal(lane.headers[KAFKA_HEADERS.dlqSourceTopic], lanes);
+    assert.equal(lane.headers[KAFKA_HEADERS.dlqReasonCode], 'invalid');
+    assert.match(lane.headers[KAFKA_HEADERS.dlqReason] ?? '', /event/);
+    const notice = await internalDeadLetter(`notice-${endpoint.endpointId}`);
+    assert.equal(notice.headers[KAFKA_HEADERS.dlqSourceTopic], notices);
+    assert.equal(notice.headers[KAFKA_HEADERS.dlqReasonCode], 'not_json');
+    const metrics = await (await fetch(stack.metricsUrl('publisher'))).text();
+    for (const [topic, reason] of [[lanes, 'invalid'], [notices, 'not_json']]) {
+      assert.match(metrics, new RegExp(`^tidings_publisher_unreadable_records_total\\{topic="${topic!.replace(/\./g, '\\.')}",reason="${reason}"\\} 1$`, 'm'));
+    }
+  });
+});
