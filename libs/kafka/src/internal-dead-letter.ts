@@ -1,5 +1,4 @@
 import { KAFKA_HEADERS } from '@tidings/contracts';
-import type { Message } from 'kafkajs';
 import type { ConsumedRecord } from './consumed-record';
 
 /** `not_json`: the value does not parse; `invalid`: not the contract; `refused`: the database would not take it. */
@@ -15,8 +14,11 @@ export function undecodableReason(record: ConsumedRecord): Exclude<UnreadableRea
   }
 }
 
-/** An internal record as received (key, value, headers), plus why and where it came from, for the internal dead letters. */
-export function internalDeadLetter(record: ConsumedRecord, code: UnreadableReason, reason: string): Message {
+/**
+ * A record as received (key, value, headers), plus why and where it came from: what every
+ * dead-letter topic carries, the trigger's `<domain topic>.dlq` and the internal dead letters.
+ */
+export function deadLetterMessage(record: ConsumedRecord, code: string, reason: string): Pick<ConsumedRecord, 'key' | 'value' | 'headers'> {
   return {
     key: record.key,
     value: record.value,

@@ -1,4 +1,4 @@
-import { internalDeadLetter, undecodableReason, type ConsumedRecord } from '@tidings/kafka';
+import { deadLetterMessage, undecodableReason, type ConsumedRecord } from '@tidings/kafka';
 import type { KafkaProducerService } from '@tidings/kafka-nest';
 import type { Logger } from '@tidings/telemetry';
 import type { PublisherMetrics } from './publisher-metrics';
@@ -19,7 +19,7 @@ export class UnreadableRecords {
   async deadLetter(record: ConsumedRecord, reason: string): Promise<void> {
     const code = undecodableReason(record);
     this.logger.error({ topic: record.topic, partition: record.partition, offset: record.offset, code, reason }, 'dead-lettering unreadable internal record');
-    await this.producer.send(this.topic, [internalDeadLetter(record, code, reason)]);
+    await this.producer.send(this.topic, [deadLetterMessage(record, code, reason)]);
     this.metrics.unreadableRecord(record.topic, code);
   }
 }

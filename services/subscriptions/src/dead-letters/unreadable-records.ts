@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { KafkaConfig } from '@tidings/config';
-import { internalDeadLetter, undecodableReason, type ConsumedRecord } from '@tidings/kafka';
+import { deadLetterMessage, undecodableReason, type ConsumedRecord } from '@tidings/kafka';
 import { KAFKA_CONFIG, KafkaProducerService } from '@tidings/kafka-nest';
 import { ServiceMetrics } from '@tidings/service-runtime';
 import { Counter } from 'prom-client';
@@ -29,7 +29,7 @@ export class UnreadableRecords {
 
   async deadLetter(record: ConsumedRecord, reason: string, refused = false): Promise<void> {
     const code = refused ? 'refused' : undecodableReason(record);
-    await this.producer.send(this.config.topics.internalDeadLetters, [internalDeadLetter(record, code, reason)]);
+    await this.producer.send(this.config.topics.internalDeadLetters, [deadLetterMessage(record, code, reason)]);
     this.counter.inc({ topic: record.topic, reason: code });
   }
 }

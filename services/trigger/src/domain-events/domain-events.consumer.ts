@@ -1,8 +1,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { context, trace, type Context } from '@opentelemetry/api';
-import { CONSUMER_GROUPS, domainEventKey, KAFKA_HEADERS, type WebhookEventRecord } from '@tidings/contracts';
+import { CONSUMER_GROUPS, domainEventKey, type WebhookEventRecord } from '@tidings/contracts';
 import type { KafkaConfig } from '@tidings/config';
-import { injectTraceContext, startCreateSpan, startProcessSpan, TransactionalPipe, type BatchResult, type ConsumedRecord, type OutputRecord } from '@tidings/kafka';
+import { deadLetterMessage, injectTraceContext, startCreateSpan, startProcessSpan, TransactionalPipe, type BatchResult, type ConsumedRecord, type OutputRecord } from '@tidings/kafka';
 import { KAFKA_CLIENT, KAFKA_CONFIG, SERVICE_LOGGER } from '@tidings/kafka-nest';
 import type { Logger } from '@tidings/telemetry';
 import type { Kafka } from 'kafkajs';
@@ -130,18 +130,6 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicati
   /** The record unchanged, with headers saying why and where it came from. */
   private deadLetter(record: ConsumedRecord, code: RejectionCode, reason: string): OutputRecord {
     this.logger.warn({ partition: record.partition, offset: record.offset, code, reason }, 'dead-lettering unusable domain event');
-    return {
-      topic: this.config.topics.domainEventsDlq,
-      key: record.key,
-      value: record.value,
-      headers: {
-        ...record.headers,
-        [KAFKA_HEADERS.dlqReason]: reason,
-        [KAFKA_HEADERS.dlqReasonCode]: code,
-        [KAFKA_HEADERS.dlqSourceTopic]: record.topic,
-        [KAFKA_HEADERS.dlqSourcePartition]: String(record.partition),
-        [KAFKA_HEADERS.dlqSourceOffset]: record.offset,
-      },
-    };
+    return { topic: this.config.topics.domainEventsDlq, ...deadLetterMessage(record, code, reason) };
   }
 }
