@@ -5,9 +5,8 @@
 #
 #   infra/k8s/pause-image.sh --out FILE [--binary BIN --name REF --user UID:GID]
 #
-# The image is one uncompressed layer holding one file, /<name of BIN>, which is also the
-# entrypoint. The archive is reproducible (fixed times, owners and order), so the same binary
-# gives the same digests.
+# The image is one layer holding one file, /<name of BIN>, which is also the entrypoint,
+# written by infra/image/oci-archive.ts: the same binary gives the same digests.
 set -euo pipefail
 source "$(dirname "$0")/../lib/common.sh"
 
@@ -22,11 +21,11 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$out" ] || die "--out FILE is required"
-case $(uname -m) in x86_64) arch=amd64 ;; aarch64) arch=arm64 ;; *) die "unsupported machine $(uname -m)" ;; esac
+[ -x "$TIDINGS_NODE" ] || die "no node_modules: run infra/scripts/setup.sh (npm ci) first"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/rootfs" "$work/oci/blobs/sha256"
+mkdir -p -m 0755 "$work/rootfs"
 
 if [ -z "$binary" ]; then
   # A static link needs libc.a (libc6-dev), which a machine with gcc may still lack.
@@ -37,37 +36,11 @@ fi
 file=$(basename "$binary")
 install -m 0755 "$binary" "$work/rootfs/$file"
 
-# Fixed mtime, owners and order make the tar, and so every digest, depend on the bytes only.
-det_tar() { tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --format=gnu "$@"; }
-
-# blob FILE: moves FILE into blobs/sha256 under its digest; prints "sha256:HEX SIZE".
-blob() {
-  local hex size
-  hex=$(sha256sum "$1" | cut -d' ' -f1)
-  size=$(stat -c %s "$1")
-  mv "$1" "$work/oci/blobs/sha256/$hex"
-  echo "sha256:$hex $size"
-}
-
-det_tar -C "$work/rootfs" -cf "$work/layer.tar" "$file"
-read -r layer_digest layer_size < <(blob "$work/layer.tar")
-
-# An uncompressed layer's digest is also its diff_id.
-printf '{"created":"1970-01-01T00:00:00Z","architecture":"%s","os":"linux","config":{"User":"%s","Entrypoint":["/%s"],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["%s"]},"history":[{"created":"1970-01-01T00:00:00Z","created_by":"infra/k8s/pause-image.sh"}]}' \
-  "$arch" "$user" "$file" "$layer_digest" >"$work/config.json"
-read -r config_digest config_size < <(blob "$work/config.json")
-
-printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"%s","size":%s}]}' \
-  "$config_digest" "$config_size" "$layer_digest" "$layer_size" >"$work/manifest.json"
-read -r manifest_digest manifest_size < <(blob "$work/manifest.json")
-
-# containerd names the imported image after io.containerd.image.name; the OCI ref name is
-# the tag alone, as the image-layout spec has it.
-printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"platform":{"architecture":"%s","os":"linux"},"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"%s"}}]}' \
-  "$manifest_digest" "$manifest_size" "$arch" "$name" "${name##*:}" >"$work/oci/index.json"
-printf '{"imageLayoutVersion":"1.0.0"}' >"$work/oci/oci-layout"
-
+# The project's one image writer (infra/image/oci-archive.ts): a reproducible OCI archive.
+oci_archive="$TIDINGS_ROOT/dist/infra/image/oci-archive.js"
+[ -f "$oci_archive" ] || "$TIDINGS_NODE" "$TIDINGS_ROOT/infra/scripts/build.mjs"
 mkdir -p "$(dirname "$out")"
-det_tar -C "$work/oci" -cf "$out.tmp" oci-layout index.json blobs
+"$TIDINGS_NODE" "$oci_archive" --name "$name" --out "$out.tmp" --layer "$work/rootfs" \
+  --entrypoint "/$file" --user "$user" --workdir / >/dev/null
 mv "$out.tmp" "$out"
-log "wrote $name ($manifest_digest) to $out"
+log "wrote $name to $out"

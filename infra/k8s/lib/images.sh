@@ -11,11 +11,12 @@ PROBE_IMAGE=tidings.local/probe:1
 image_archives() {
   local here=$TIDINGS_ROOT/infra/k8s dir=$K8S_CACHE/images key
   mkdir -p "$dir"
-  key=$(cat "$here/pause-image.sh" "$here/images/pause.c" | sha256sum | cut -c1-16)
+  local writer=$TIDINGS_ROOT/infra/image/oci-archive.ts
+  key=$(cat "$here/pause-image.sh" "$writer" "$here/images/pause.c" | sha256sum | cut -c1-16)
   PAUSE_ARCHIVE=$dir/pause-$key.tar
   [ -f "$PAUSE_ARCHIVE" ] || "$here/pause-image.sh" --out "$PAUSE_ARCHIVE"
 
-  key=$( (cat "$here/pause-image.sh" "$here/images/probe/main.go"; go version) | sha256sum | cut -c1-16)
+  key=$( (cat "$here/pause-image.sh" "$writer" "$here/images/probe/main.go"; go version) | sha256sum | cut -c1-16)
   PROBE_ARCHIVE=$dir/probe-$key.tar
   if [ ! -f "$PROBE_ARCHIVE" ]; then
     local work
