@@ -18,6 +18,9 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+/** A connection to the egress that closed, reset or was refused before any answer came. */
+const BROKEN_HOP = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE']);
+
 /** One of the pool's connections, reserved: post once with it; release it either way (after the post, or unused). */
 export interface EgressSlot {
   post(endpointUrl: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<DeliveryResponse>;
@@ -58,7 +61,23 @@ export class EgressClient {
     };
   }
 
+  /**
+   * A connection to the egress that breaks before any answer (a keep-alive socket the proxy
+   * closed as it stopped, in a rolling restart) is our hop failing, not the endpoint: the
+   * request is sent once more, on a fresh connection, before it counts as an attempt. At most
+   * once, so a proxy that is really down still fails fast. At-least-once allows the rare
+   * duplicate (same webhook-id) when the proxy had already passed the request on.
+   */
   private async send(endpointUrl: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<DeliveryResponse> {
+    try {
+      return await this.sendOnce(endpointUrl, body, headers, timeoutMs);
+    } catch (error) {
+      if (!BROKEN_HOP.has((error as { code?: string }).code ?? '')) throw error;
+      return this.sendOnce(endpointUrl, body, headers, timeoutMs);
+    }
+  }
+
+  private async sendOnce(endpointUrl: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<DeliveryResponse> {
     const target = new URL(endpointUrl);
     const tls = target.protocol === 'https:';
     target.protocol = 'http:';
