@@ -31,6 +31,8 @@ describe('Tidings on Kubernetes', { concurrency: false }, () => {
   let producer: Producer;
   let failed = false;
   let endpoint: { endpointId: string; secret: string; standardWebhooksSecret: string; path: string };
+  /** The API as this process reaches it (the Service's cluster IP), and a key for the tailnet. */
+  let api: { base: string; key: string };
 
   const deployment = (component: string) => `deploy/${RELEASE}-tidings-${component}`;
   const emit = async (id: string, device: string) => {
@@ -115,6 +117,7 @@ describe('Tidings on Kubernetes', { concurrency: false }, () => {
     const body = (await created.json()) as Omit<typeof endpoint, 'path'>;
     assert.equal(created.status, 200, JSON.stringify(body));
     endpoint = { ...body, path };
+    api = { base: `http://${service.spec.clusterIP}:8080/api/v2`, key };
     // The trigger learns of the endpoint from the config event the API's outbox publishes.
     await waitFor('the outbox to publish the new endpoint', async () => {
       const metrics = await (await fetch(`http://${service.spec.clusterIP}:8080/metrics`)).text();
@@ -174,7 +177,9 @@ describe('Tidings on Kubernetes', { concurrency: false }, () => {
       180_000,
       500,
     ).catch(() => produced.filter((id) => !deliveredIds().has(id)));
-    assert.deepEqual(missing, [], `${missing.length} of ${produced.length} events produced during the roll never arrived`);
+    // On a failure, what the deliveries API says of the endpoint's batches (a failed attempt holds it).
+    const deliveries = missing.length === 0 ? '' : await (await fetch(`${api.base}/webhooks/${endpoint.endpointId}/deliveries?limit=20`, { headers: { authorization: `Bearer ${api.key}` } })).text();
+    assert.deepEqual(missing, [], `${missing.length} of ${produced.length} events produced during the roll never arrived; deliveries: ${deliveries}`);
   });
 
   step('uninstalls and leaves nothing behind', async () => {
