@@ -9,7 +9,7 @@ import tidings from './eslint-rules/tidings-plugin.mjs';
 
 /** Non-test sources: what ships, and the scripts that build and check it. */
 const NON_TEST_SOURCES = ['libs/**/*.ts', 'services/**/*.ts', 'infra/**/*.ts'];
-const TEST_SOURCES = ['**/*.spec.ts', 'libs/testing/**'];
+const TEST_SOURCES = ['**/*.spec.ts', 'libs/testing/**', 'libs/test-env/**'];
 
 /**
  * Where `process.env` may be read: the config lib (which validates it), each service's entry
@@ -28,6 +28,7 @@ const SERVICE_SCOPES = ['scope:subscriptions', 'scope:trigger', 'scope:publisher
  */
 function boundaries({ testCode }) {
   const allowedScopes = testCode ? ['scope:shared', 'scope:testing'] : ['scope:shared'];
+  const harness = testCode ? ['layer:testing'] : [];
   return {
     enforceBuildableLibDependency: false,
     allow: [],
@@ -36,6 +37,12 @@ function boundaries({ testCode }) {
       { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
       { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
       { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: allowedScopes },
+      // Layers, bottom up: contracts (records, topics, headers: zod and nothing else), then
+      // framework-free utilities (config, Kafka, signing, telemetry ...), then the Nest adapters.
+      // Specs may also use the test harness (layer:testing).
+      { sourceTag: 'layer:contracts', onlyDependOnLibsWithTags: ['layer:contracts', ...harness], allowedExternalImports: ['zod', 'node:*'] },
+      { sourceTag: 'layer:core', onlyDependOnLibsWithTags: ['layer:contracts', 'layer:core', ...harness], bannedExternalImports: ['@nestjs/*'] },
+      { sourceTag: 'layer:nest', onlyDependOnLibsWithTags: ['layer:contracts', 'layer:core', 'layer:nest', ...harness] },
       ...SERVICE_SCOPES.map((scope) => ({ sourceTag: scope, onlyDependOnLibsWithTags: allowedScopes })),
     ],
   };

@@ -12,10 +12,9 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import pino from 'pino';
 import { resolveTopicNames, topicSpecs } from '@tidings/contracts';
-import { provisionTopics, TopicReplayer } from '@tidings/kafka';
-import { freePort, repoRoot, startKafka, startService, waitFor } from '@tidings/testing';
+import { provisionTopics } from '@tidings/kafka';
+import { freePort, repoRoot, startKafka, startService, TopicReader, waitFor } from '@tidings/testing';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '20000' }, fanout: { type: 'string', default: '1,4' }, out: { type: 'string' } } });
 const EVENTS = Number(values.events);
@@ -64,8 +63,7 @@ async function scenario(brokers: string[], fanout: number): Promise<Result> {
   await producer.disconnect();
 
   let payloads = 0;
-  const reader = new TopicReplayer(kafka, { topic: topics.webhookEvents, groupIdPrefix: 'bench', logger: pino({ level: 'silent' }), onRecord: () => (payloads += 1) });
-  await reader.start();
+  const reader = await TopicReader.open(kafka, topics.webhookEvents, () => (payloads += 1));
   const port = await freePort();
   const started = performance.now();
   const trigger = await startService('trigger', { KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: prefix, DOMAIN_EVENTS_TOPIC: topics.domainEvents, TRIGGER_PORT: String(port), TRIGGER_INSTANCE_ID: 'bench', LOG_LEVEL: 'warn' }, { healthUrl: `http://127.0.0.1:${port}/health`, logDir: join(repoRoot(), '.local', 'bench') });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Producer } from 'kafkajs';
 import { Client } from 'pg';
-import { CONSUMER_GROUPS, INTERNAL_TOPICS, KAFKA_HEADERS, retryTopicName } from '@tidings/contracts';
+import { CONSUMERS, INTERNAL_TOPICS, KAFKA_HEADERS, retryTopicName } from '@tidings/contracts';
 import { TidingsStack, waitFor } from '@tidings/testing';
 import { apiKey, createEndpoint, deliveredEvents, emitNodeEvents, isPayload, kafkaFor, requestsTo } from './delivery-helpers';
 
@@ -73,7 +73,7 @@ describe('unreadable internal records', () => {
     const admin = kafkaFor(stack).admin();
     await admin.connect();
     const ends = await admin.fetchTopicOffsets(topic);
-    await admin.setOffsets({ groupId: `${stack.env.KAFKA_TOPIC_PREFIX!}${CONSUMER_GROUPS.publisherRetries}`, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
+    await admin.setOffsets({ groupId: `${stack.env.KAFKA_TOPIC_PREFIX!}${CONSUMERS.publisherRetries.group}`, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
     await admin.disconnect();
     const [written] = await producer.send({ topic, messages: [{ key: endpoint.endpointId, value: '{"endpointId": truncated' }] });
     stack.receiver.answers.set('/flaky', { status: 200 });

@@ -85,6 +85,23 @@ describe('lint rules: size', () => {
   });
 });
 
+describe('lint rules: deps of a named type', () => {
+  it('counts the fields of a deps interface declared in the same file (7), by tidings/max-collaborators', async () => {
+    const source = `interface Deps { ${fields(7)} }\nexport class C {\n  constructor(private readonly deps: Deps) {}\n  get f(): number {\n    return this.deps.f0;\n  }\n}\n`;
+    assert.deepEqual(await ruleErrors('services/publisher/src/__probe__.ts', source), ['tidings/max-collaborators']);
+  });
+
+  it('counts a deps type alias with the other parameters (1 + 6 = 7)', async () => {
+    const source = `export type Deps = { ${fields(6)} };\nexport class C {\n  constructor(readonly a: number, readonly deps: Deps) {}\n}\n`;
+    assert.deepEqual(await ruleErrors('libs/kafka/src/__probe__.ts', source), ['tidings/max-collaborators']);
+  });
+
+  it('accepts a deps interface of 6 fields, and never expands a named type not called deps', async () => {
+    assert.deepEqual(await ruleErrors('services/publisher/src/__probe__.ts', `interface Deps { ${fields(6)} }\nexport class C {\n  constructor(readonly deps: Deps) {}\n}\n`), []);
+    assert.deepEqual(await ruleErrors('services/publisher/src/__probe__.ts', `interface Big { ${fields(9)} }\nexport class C {\n  constructor(readonly client: Big) {}\n}\n`), []);
+  });
+});
+
 describe('lint rules: process.env', () => {
   const read = 'export const port = process.env.PORT;\n';
 

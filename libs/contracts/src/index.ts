@@ -1,4 +1,5 @@
 export * from './cloud-event';
+export * from './consumers';
 export * from './delivery-records';
 export * from './endpoint-config-events';
 export * from './event-types';

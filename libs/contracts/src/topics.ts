@@ -125,13 +125,3 @@ export function resolveTopicNames(options: { domainEventsTopic: string; prefix: 
     internalDeadLetters: internal(INTERNAL_TOPICS.internalDeadLetters),
   };
 }
-
-/** Consumer group ids, versioned with the topics they read. */
-export const CONSUMER_GROUPS = {
-  trigger: 'tidings.trigger.v1',
-  publisher: 'tidings.publisher.v1',
-  publisherNotices: 'tidings.publisher.notices.v1',
-  publisherRetries: 'tidings.publisher.retries.v1',
-  subscriptionsDeliveries: 'tidings.subscriptions.deliveries.v1',
-  subscriptionsCommands: 'tidings.subscriptions.commands.v1',
-} as const;

@@ -1,4 +1,4 @@
-import { categoryOfType, endpointConfigEventSchema, type EventType } from '@tidings/contracts';
+import { categoryOfType, endpointConfigEventSchema, type EventType, type ResolvedConsumer } from '@tidings/contracts';
 import { decodeJsonRecord, TopicReplayer, type ConsumedRecord } from '@tidings/kafka';
 import type { Logger } from '@tidings/telemetry';
 import type { Kafka } from 'kafkajs';
@@ -15,9 +15,12 @@ export class EndpointDirectory {
 
   constructor(private readonly logger: Logger) {}
 
-  /** Replays the log; resolves once the view includes every event that existed at the call. */
-  async start(kafka: Kafka, topic: string, groupIdPrefix: string): Promise<void> {
-    this.replayer = new TopicReplayer(kafka, { topic, groupIdPrefix, logger: this.logger, onRecord: (r) => this.ingest(r) });
+  /**
+   * Replays the endpoint-config log under the service's `replay` declaration; resolves once the
+   * view includes every event that existed at the call.
+   */
+  async start(kafka: Kafka, declared: ResolvedConsumer): Promise<void> {
+    this.replayer = new TopicReplayer(kafka, { declared, logger: this.logger, onRecord: (r) => this.ingest(r) });
     await this.replayer.start();
     this.logger.info({ endpoints: this.endpoints.size }, 'endpoint directory ready');
   }

@@ -6,6 +6,7 @@ import { Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Consumer, Kafka } from 'kafkajs';
 import { loadKafkaConfig, type KafkaConfig } from '@tidings/config';
+import { resolveConsumer } from '@tidings/contracts';
 import { ManagedConsumer } from '@tidings/kafka';
 import { MetricsModule, ReadinessModule } from '@tidings/service-runtime';
 import { createLogger } from '@tidings/telemetry';
@@ -80,7 +81,7 @@ describe('consumer readiness (real Kafka)', () => {
   it('turns not ready when a consumer crashes without restarting, naming it and the error', async () => {
     const groupId = `${config.prefix}poisoned`;
     const poisoned = new ManagedConsumer(kafka, {
-      groupId,
+      declared: { ...resolveConsumer('subscriptionsCommands', config), groupId },
       logger,
       // One failure is a crash, and it is not restarted: the state a stuck consumer ends in.
       consumerConfig: { maxWaitTimeInMs: 200, retry: { retries: 0, restartOnFailure: async () => false } },

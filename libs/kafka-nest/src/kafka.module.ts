@@ -1,6 +1,6 @@
 import { Global, Inject, Injectable, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import { topicSpecs } from '@tidings/contracts';
+import { consumersOf, topicSpecs, type ConsumingService } from '@tidings/contracts';
 import type { KafkaConfig } from '@tidings/config';
 import { createKafkaClient, provisionTopics } from '@tidings/kafka';
 import { ReadinessRegistry } from '@tidings/service-runtime';
@@ -34,11 +34,21 @@ class TopicProvisioning implements OnModuleInit {
   }
 }
 
+function reportedGroups({ service, config }: KafkaModuleOptions): ReportedGroup[] {
+  if (service === undefined) return [];
+  return consumersOf(service, config)
+    .filter((c) => c.mode !== 'replay')
+    .map(({ groupId, topics }) => ({ groupId, topics }));
+}
+
 export interface KafkaModuleOptions {
   config: KafkaConfig;
   logger: Logger;
-  /** The consumer groups whose lag this service reports (`tidings_kafka_consumer_lag`). */
-  consumerGroups?: ReportedGroup[];
+  /**
+   * The service whose declared consumers (`CONSUMERS`) report lag (`tidings_kafka_consumer_lag`);
+   * replays commit nothing and report none.
+   */
+  service?: ConsumingService;
 }
 
 /** The thin Nest adapter over @tidings/kafka: the client, topic provisioning, the producer, lag, consumer readiness. */
@@ -56,7 +66,7 @@ export class KafkaModule {
           inject: [ReadinessRegistry],
           useFactory: (readiness: ReadinessRegistry) => createKafkaClient(options.config, options.logger, {}, consumerReadiness(readiness)),
         },
-        { provide: REPORTED_GROUPS, useValue: options.consumerGroups ?? [] },
+        { provide: REPORTED_GROUPS, useValue: reportedGroups(options) },
         TopicProvisioning,
         KafkaProducerService,
         ConsumerLagMetric,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel, type Producer, type ProducerBatch } from 'kafkajs';
-import { testInfra, uniqueName } from '@tidings/testing';
+import { testInfra, uniqueName } from '@tidings/test-env';
 import { CoalescingProducer } from './coalescing-producer';
 import { provisionTopics } from './topic-provisioner';
 

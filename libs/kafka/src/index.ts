@@ -2,6 +2,7 @@ export * from './coalescing-producer';
 export * from './consumed-record';
 export * from './consumer-group-state';
 export * from './consumer-lag';
+export * from './declared-consumer';
 export * from './internal-dead-letter';
 export * from './kafka-client';
 export * from './managed-consumer';

@@ -1,7 +1,9 @@
 import { context, trace, type Span } from '@opentelemetry/api';
 import type { Consumer, ConsumerConfig, Kafka } from 'kafkajs';
+import type { ResolvedConsumer } from '@tidings/contracts';
 import { recordFailure, type Logger } from '@tidings/telemetry';
 import { toConsumedRecord, type ConsumedRecord } from './consumed-record';
+import { openDeclaredConsumer } from './declared-consumer';
 import { startBatchProcessSpan, startProcessSpan } from './messaging-spans';
 
 export type RecordHandler = (record: ConsumedRecord) => Promise<void>;
@@ -9,14 +11,15 @@ export type RecordHandler = (record: ConsumedRecord) => Promise<void>;
 export type BatchHandler = (records: ConsumedRecord[]) => Promise<void>;
 
 interface ConsumerOptions {
-  groupId: string;
-  fromBeginning?: boolean;
+  /** Group, topics and fetch wait, from `CONSUMERS`. */
+  declared: ResolvedConsumer;
   logger: Logger;
+  /** kafkajs settings over the shared ones (a test's retry policy). */
   consumerConfig?: Partial<ConsumerConfig>;
 }
 
 /**
- * Exactly one handler per consumed topic (the startup check is structural): every topic's
+ * Exactly one handler per declared topic (checked when built): every topic's
  * records one at a time, or every topic's fetched batches whole (a projection that writes a
  * batch in one statement).
  */
@@ -31,31 +34,20 @@ export type ManagedConsumerOptions = ConsumerOptions & ({ handlers: Record<strin
  */
 export class ManagedConsumer {
   private readonly consumer: Consumer;
+  private readonly subscribe: () => Promise<void>;
   private running = false;
 
   constructor(
     kafka: Kafka,
     private readonly options: ManagedConsumerOptions,
   ) {
-    // A short fetch wait bounds how long a graceful stop waits for the in-flight fetch.
-    this.consumer = kafka.consumer({ groupId: options.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 1_000, ...options.consumerConfig });
+    const handledTopics = Object.keys('handlers' in options ? options.handlers : options.batchHandlers);
+    ({ consumer: this.consumer, subscribe: this.subscribe } = openDeclaredConsumer(kafka, options.declared, { handledTopics, logger: options.logger, config: options.consumerConfig }));
   }
 
   async start(): Promise<void> {
-    const topics = Object.keys('handlers' in this.options ? this.options.handlers : this.options.batchHandlers);
     await this.consumer.connect();
-    // Topics this service provisioned a moment ago may not be in every broker's metadata yet
-    // (KRaft answers "does not host this topic-partition"): retriable, so retry, briefly.
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        await this.consumer.subscribe({ topics, fromBeginning: this.options.fromBeginning ?? true });
-        break;
-      } catch (error) {
-        if (attempt >= 10 || (error as { retriable?: boolean }).retriable !== true) throw error;
-        this.options.logger.warn({ err: error, topics, attempt }, 'subscribing failed; retrying');
-        await new Promise((r) => setTimeout(r, 200 * attempt));
-      }
-    }
+    await this.subscribe();
     this.running = true;
     if ('batchHandlers' in this.options) return this.runBatches(this.options.batchHandlers);
     const handlers = this.options.handlers;
@@ -66,7 +58,7 @@ export class ManagedConsumer {
         const handler = handlers[topic];
         if (!handler) throw new Error(`no handler for topic ${topic}`);
         const record = toConsumedRecord(topic, partition, message);
-        await this.traced(startProcessSpan(record, { groupId: this.options.groupId }), () => handler(record), { topic, partition, offset: message.offset });
+        await this.traced(startProcessSpan(record, { groupId: this.options.declared.groupId }), () => handler(record), { topic, partition, offset: message.offset });
       },
     });
   }
@@ -82,7 +74,7 @@ export class ManagedConsumer {
         if (!handler) throw new Error(`no handler for topic ${batch.topic}`);
         if (batch.messages.length === 0) return;
         const records = batch.messages.map((m) => toConsumedRecord(batch.topic, batch.partition, m));
-        await this.traced(startBatchProcessSpan(records, { groupId: this.options.groupId }), () => handler(records), { topic: batch.topic, partition: batch.partition, offset: batch.firstOffset() });
+        await this.traced(startBatchProcessSpan(records, { groupId: this.options.declared.groupId }), () => handler(records), { topic: batch.topic, partition: batch.partition, offset: batch.firstOffset() });
         await heartbeat();
       },
     });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ConfigResourceTypes, Kafka, logLevel, type Admin } from 'kafkajs';
 import { resolveTopicNames, topicSpecs } from '@tidings/contracts';
-import { testInfra, uniqueName, waitFor } from '@tidings/testing';
+import { testInfra, uniqueName, waitFor } from '@tidings/test-env';
 import { provisionTopics } from './topic-provisioner';
 
 describe('provisionTopics against the real broker', () => {

@@ -1,12 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
+import type { ResolvedConsumer } from '@tidings/contracts';
 import type { Logger } from '@tidings/telemetry';
 import { toConsumedRecord, type ConsumedRecord } from './consumed-record';
+import { ConsumerDeclarationError, openDeclaredConsumer } from './declared-consumer';
 
 export interface TopicReplayerOptions {
-  topic: string;
-  /** Each replayer joins its own throw-away group: every instance reads the whole log. */
-  groupIdPrefix: string;
+  /**
+   * A `replay` declaration with one topic: each replayer joins a throw-away group of its own
+   * (the declared group id plus a random suffix), so every instance reads the whole log.
+   */
+  declared: ResolvedConsumer;
   onRecord: (record: ConsumedRecord) => void;
   logger: Logger;
 }
@@ -19,6 +22,8 @@ export interface TopicReplayerOptions {
  */
 export class TopicReplayer {
   private readonly consumer: Consumer;
+  private readonly subscribe: () => Promise<void>;
+  private readonly topic: string;
   /** Kept connected: sync() asks for end offsets on every call. */
   private readonly admin: Admin;
   /** Per partition, the offset of the next record to hand over. */
@@ -28,18 +33,24 @@ export class TopicReplayer {
     kafka: Kafka,
     private readonly options: TopicReplayerOptions,
   ) {
+    const [topic] = options.declared.topics;
+    if (options.declared.mode !== 'replay' || topic === undefined || options.declared.topics.length > 1) {
+      throw new ConsumerDeclarationError(`${options.declared.name}: a replayer follows one topic under a replay declaration`);
+    }
+    this.topic = topic;
     this.admin = kafka.admin();
-    this.consumer = kafka.consumer({ groupId: `${options.groupIdPrefix}.${randomUUID()}`, sessionTimeout: 30_000, maxWaitTimeInMs: 1_000 });
+    ({ consumer: this.consumer, subscribe: this.subscribe } = openDeclaredConsumer(kafka, options.declared, { handledTopics: [topic], logger: options.logger }));
   }
 
   async start(): Promise<void> {
-    const { topic, logger } = this.options;
+    const { topic } = this;
+    const { logger } = this.options;
     await this.admin.connect();
     await this.consumer.connect();
     // Batches holding only transaction markers or aborted records never reach eachMessage, but
     // they move the position; kafkajs reports them (and every other batch) here.
     this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) => this.advance(payload.partition, payload.lastOffset));
-    await this.consumer.subscribe({ topic, fromBeginning: true });
+    await this.subscribe();
     await this.consumer.run({
       autoCommit: false,
       eachMessage: async ({ partition, message }) => {
@@ -57,10 +68,10 @@ export class TopicReplayer {
    * before this moment".
    */
   async sync(timeoutMs = 10_000): Promise<void> {
-    const ends = await this.admin.fetchTopicOffsets(this.options.topic);
+    const ends = await this.admin.fetchTopicOffsets(this.topic);
     const deadline = Date.now() + timeoutMs;
     while (ends.some((p) => BigInt(p.high) > (this.next.get(p.partition) ?? BigInt(p.low)))) {
-      if (Date.now() > deadline) throw new Error(`${this.options.topic} not caught up within ${timeoutMs} ms`);
+      if (Date.now() > deadline) throw new Error(`${this.topic} not caught up within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 5));
     }
   }

@@ -1,8 +1,9 @@
 import { trace, type Link } from '@opentelemetry/api';
 import type { Consumer, IHeaders, Kafka, Producer } from 'kafkajs';
-import { KAFKA_HEADERS } from '@tidings/contracts';
+import { KAFKA_HEADERS, type ResolvedConsumer } from '@tidings/contracts';
 import { recordFailure, type Logger } from '@tidings/telemetry';
 import { toConsumedRecord, type ConsumedRecord } from './consumed-record';
+import { openDeclaredConsumer } from './declared-consumer';
 import { MAX_SPAN_LINKS, startSendSpan } from './messaging-spans';
 import { extractTraceContext, headerValue } from './trace-context';
 
@@ -23,8 +24,8 @@ export interface BatchResult {
 }
 
 export interface TransactionalPipeOptions {
-  inputTopic: string;
-  groupId: string;
+  /** Input topics, group and fetch wait, from `CONSUMERS` (mode `transactional`). */
+  declared: ResolvedConsumer;
   /**
    * Stable per instance (a pod name): a restarted instance with the same id fences its
    * predecessor's open transaction at once instead of waiting for it to time out.
@@ -82,13 +83,15 @@ function creationLinks(outputs: OutputRecord[]): Link[] {
  */
 export class TransactionalPipe {
   private readonly consumer: Consumer;
+  private readonly subscribe: () => Promise<void>;
   private readonly producer: Producer;
 
   constructor(
     kafka: Kafka,
     private readonly options: TransactionalPipeOptions,
   ) {
-    this.consumer = kafka.consumer({ groupId: options.groupId, readUncommitted: false, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 1_000 });
+    // One processBatch handles every declared topic.
+    ({ consumer: this.consumer, subscribe: this.subscribe } = openDeclaredConsumer(kafka, options.declared, { handledTopics: options.declared.topics, logger: options.logger }));
     this.producer = kafka.producer({
       transactionalId: options.transactionalId,
       idempotent: true,
@@ -101,10 +104,10 @@ export class TransactionalPipe {
   }
 
   async start(): Promise<void> {
-    const { inputTopic, groupId, logger } = this.options;
+    const { declared, logger } = this.options;
     await this.producer.connect();
     await this.consumer.connect();
-    await this.consumer.subscribe({ topic: inputTopic, fromBeginning: true });
+    await this.subscribe();
     await this.consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
@@ -126,7 +129,7 @@ export class TransactionalPipe {
             });
           }
           const next = (BigInt(batch.lastOffset()) + 1n).toString();
-          await transaction.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] });
+          await transaction.sendOffsets({ consumerGroupId: declared.groupId, topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] });
           if (isStale()) throw new Error('partition revoked during the batch; its new owner re-reads it');
           await transaction.commit();
         } catch (error) {

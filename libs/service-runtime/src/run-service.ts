@@ -2,7 +2,8 @@ import { Module, type DynamicModule, type INestApplication, type Type } from '@n
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { loadConfigOrExit, type TelemetryConfig } from '@tidings/config';
-import { createLogger, NestPinoLogger, stopTelemetry, type Logger } from '@tidings/telemetry';
+import { createLogger, stopTelemetry, type Logger } from '@tidings/telemetry';
+import { NestPinoLogger } from './nest-logger';
 import { HealthController } from './health.controller';
 import { MetricsModule } from './metrics';
 import { ReadinessModule } from './readiness.controller';

@@ -1,5 +1,4 @@
 export * from './logger';
-export * from './nest-logger';
 export * from './span-failure';
 export * from './start-telemetry';
 export * from './traceparent';

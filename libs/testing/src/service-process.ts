@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './repo-root';
-import { waitFor } from './wait-for';
+import { waitFor } from '@tidings/test-env';
 
 export type ServiceName = 'subscriptions' | 'trigger' | 'publisher' | 'egress';
 

@@ -8,7 +8,7 @@ import { freePort } from './free-port';
 import { repoRoot } from './repo-root';
 import { startService, type ServiceName, type ServiceProcess } from './service-process';
 import { createTestCa, type TestCa } from './test-ca';
-import { createTestDatabase, testInfra, uniqueName } from './test-env';
+import { createTestDatabase, testInfra, uniqueName } from '@tidings/test-env';
 import { WebhookReceiver } from './webhook-receiver';
 
 const run = promisify(execFile);

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Module, type DynamicModule, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { CONSUMER_GROUPS } from '@tidings/contracts';
+import { consumersOf, resolveConsumer, type ResolvedConsumer } from '@tidings/contracts';
 import { ADVISORY_LOCKS, runMigrations } from '@tidings/database';
 import { EndpointDirectory } from '@tidings/endpoint-directory';
+import { assertConsumersBuilt } from '@tidings/kafka';
 import { KAFKA_CLIENT, KafkaModule, KafkaProducerService } from '@tidings/kafka-nest';
 import { SecretBox } from '@tidings/secret-box';
 import { notReady, READY, ReadinessRegistry, ServiceMetrics } from '@tidings/service-runtime';
@@ -62,6 +63,7 @@ class Database implements OnModuleInit, OnApplicationShutdown {
 
 /** Something the pipeline starts after the endpoint view is current and stops before it closes. */
 interface DeliveryConsumer {
+  readonly declared: ResolvedConsumer;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -83,8 +85,11 @@ class DeliveryPipeline implements OnApplicationBootstrap, BeforeApplicationShutd
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const { prefix, topics } = this.config.kafka;
-    await this.directory.start(this.kafka, topics.endpointConfig, `${prefix}tidings.publisher.endpoint-view`);
+    const view = resolveConsumer('publisherEndpointView', this.config.kafka);
+    // The endpoint view and the delivery consumers: exactly what CONSUMERS declares for the publisher.
+    const running = this.consumers.filter((c) => c.declared.topics.length > 0);
+    assertConsumersBuilt(consumersOf('publisher', this.config.kafka), [view.name, ...running.map((c) => c.declared.name)]);
+    await this.directory.start(this.kafka, view);
     await Promise.all(this.consumers.map((c) => c.start()));
   }
 
@@ -106,13 +111,7 @@ export class PublisherModule {
         KafkaModule.forRoot({
           config: config.kafka,
           logger,
-          consumerGroups: [
-            { groupId: `${config.kafka.prefix}${CONSUMER_GROUPS.publisher}`, topics: [config.kafka.topics.webhookEvents] },
-            { groupId: `${config.kafka.prefix}${CONSUMER_GROUPS.publisherNotices}`, topics: [config.kafka.topics.webhookNotices] },
-            ...(config.kafka.topics.webhookRetries.length > 0
-              ? [{ groupId: `${config.kafka.prefix}${CONSUMER_GROUPS.publisherRetries}`, topics: config.kafka.topics.webhookRetries.map((t) => t.name) }]
-              : []),
-          ],
+          service: 'publisher',
         }),
       ],
       providers: [
@@ -169,7 +168,7 @@ export class PublisherModule {
           provide: EndpointLanes,
           inject: [EndpointDirectory, DeliveryHoldsRepository, DeliveryRecordsProducer, DeliverBatch],
           useFactory: (directory: EndpointDirectory, holds: DeliveryHoldsRepository, records: DeliveryRecordsProducer, deliver: DeliverBatch) =>
-            new EndpointLanes({ directory, holds: new HoldEffects({ directory, holds, records, limits: config.batch }), deliver, limits: config.batch, groupId: `${config.kafka.prefix}${CONSUMER_GROUPS.publisher}`, logger: logger.child({ component: 'lanes' }) }),
+            new EndpointLanes({ directory, holds: new HoldEffects({ directory, holds, records, limits: config.batch }), deliver, limits: config.batch, groupId: resolveConsumer('publisherLanes', config.kafka).groupId, logger: logger.child({ component: 'lanes' }) }),
         },
         {
           provide: RetryHandler,
@@ -182,14 +181,14 @@ export class PublisherModule {
           provide: WebhookLanesConsumer,
           inject: [KAFKA_CLIENT, EndpointLanes, UnreadableRecords],
           useFactory: (kafka: Kafka, lanes: EndpointLanes, unreadable: UnreadableRecords) =>
-            new WebhookLanesConsumer(kafka, { topic: config.kafka.topics.webhookEvents, groupId: `${config.kafka.prefix}${CONSUMER_GROUPS.publisher}`, lanes, unreadable, logger }),
+            new WebhookLanesConsumer(kafka, resolveConsumer('publisherLanes', config.kafka), { lanes, unreadable, logger }),
         },
         {
           provide: RetryChainConsumer,
           inject: [KAFKA_CLIENT, RetryHandler, UnreadableRetries, PublisherMetrics],
           useFactory: (kafka: Kafka, handler: RetryHandler, unreadable: UnreadableRetries, metrics: PublisherMetrics) =>
             new RetryChainConsumer(kafka, {
-              source: { topics: config.kafka.topics.webhookRetries, groupId: `${config.kafka.prefix}${CONSUMER_GROUPS.publisherRetries}` },
+              declared: resolveConsumer('publisherRetries', config.kafka),
               handler,
               unreadable,
               metrics,
@@ -200,7 +199,7 @@ export class PublisherModule {
           provide: WebhookNoticesConsumer,
           inject: [KAFKA_CLIENT, DeliverBatch, SecretBox, UnreadableRecords],
           useFactory: (kafka: Kafka, deliver: DeliverBatch, secretBox: SecretBox, unreadable: UnreadableRecords) =>
-            new WebhookNoticesConsumer(kafka, config.kafka, { deliver, secretBox, unreadable, logger }),
+            new WebhookNoticesConsumer(kafka, resolveConsumer('publisherNotices', config.kafka), { deliver, secretBox, unreadable, logger }),
         },
         {
           provide: DELIVERY_CONSUMERS,

@@ -3,10 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
-import pino from 'pino';
 import {
   batchReplayRecordSchema,
-  CONSUMER_GROUPS,
+  CONSUMERS,
   KAFKA_HEADERS,
   resolveTopicNames,
   type BatchReplayRecord,
@@ -15,8 +14,8 @@ import {
   type TopicNames,
   type WebhookEvent,
 } from '@tidings/contracts';
-import { TopicReplayer, type ConsumedRecord } from '@tidings/kafka';
-import { TidingsStack, waitFor } from '@tidings/testing';
+import type { ConsumedRecord } from '@tidings/kafka';
+import { TidingsStack, TopicReader, waitFor } from '@tidings/testing';
 
 type Problem = { status: number; detail: string; message: string; errors?: { field: string; problem: string }[] };
 type Webhook = { endpointId: string; status: string; disabledReason: string | null };
@@ -46,7 +45,7 @@ describe('deliveries API', () => {
   let producer: Producer;
   let admin: Admin;
   let topics: TopicNames;
-  let lane: TopicReplayer;
+  let lane: TopicReader;
   const laneRecords: ConsumedRecord[] = [];
   let key: string;
   let otherKey: string;
@@ -65,8 +64,7 @@ describe('deliveries API', () => {
     await producer.connect();
     admin = kafka.admin();
     await admin.connect();
-    lane = new TopicReplayer(kafka, { topic: topics.webhookEvents, groupIdPrefix: 'deliveries-test', logger: pino({ level: 'silent' }), onRecord: (r) => laneRecords.push(r) });
-    await lane.start();
+    lane = await TopicReader.open(kafka, topics.webhookEvents, (r) => laneRecords.push(r));
   });
 
   after(async () => {
@@ -147,7 +145,7 @@ describe('deliveries API', () => {
   }
 
   async function consumed(topicNames: string[]): Promise<void> {
-    const groupId = `${stack.env.KAFKA_TOPIC_PREFIX}${CONSUMER_GROUPS.subscriptionsDeliveries}`;
+    const groupId = `${stack.env.KAFKA_TOPIC_PREFIX}${CONSUMERS.subscriptionsDeliveries.group}`;
     await waitFor(`${groupId} to commit past every record`, async () => {
       for (const topic of topicNames) {
         const ends = await admin.fetchTopicOffsets(topic);
@@ -419,10 +417,8 @@ describe('deliveries API', () => {
       }
       assert.ok(!logLines().some((l) => l.msg === 'record handler failed; it will be retried'), 'no record was retried');
 
-      const letters: ConsumedRecord[] = [];
-      const reader = new TopicReplayer(kafka, { topic: topics.internalDeadLetters, groupIdPrefix: 'deliveries-dlt', logger: pino({ level: 'silent' }), onRecord: (r) => letters.push(r) });
-      await reader.start();
-      const codes = await waitFor('five internal dead letters', () => {
+      const reader = await TopicReader.open(kafka, topics.internalDeadLetters);
+      const codes = await reader.waitFor('five internal dead letters', (letters) => {
         const m = letters.filter((r) => r.key === id).map((r) => `${r.headers[KAFKA_HEADERS.dlqSourceTopic]?.toString()}:${r.headers[KAFKA_HEADERS.dlqReasonCode]?.toString()}`);
         return m.length >= 5 ? m.sort() : undefined;
       });

@@ -4,10 +4,9 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { Client } from 'pg';
-import pino from 'pino';
-import { CONSUMER_GROUPS, KAFKA_HEADERS, resolveTopicNames, webhookNoticeRecordSchema, type EndpointCommandRecord, type TopicNames, type WebhookNoticeRecord } from '@tidings/contracts';
-import { TopicReplayer, type ConsumedRecord } from '@tidings/kafka';
-import { TidingsStack, waitFor } from '@tidings/testing';
+import { CONSUMERS, KAFKA_HEADERS, resolveTopicNames, webhookNoticeRecordSchema, type EndpointCommandRecord, type TopicNames, type WebhookNoticeRecord } from '@tidings/contracts';
+import type { ConsumedRecord } from '@tidings/kafka';
+import { TidingsStack, TopicReader, waitFor } from '@tidings/testing';
 
 type Webhook = { endpointId: string; status: string; disabledReason: string | null };
 
@@ -23,7 +22,7 @@ describe('endpoint commands', () => {
   let admin: Admin;
   let db: Client;
   let topics: TopicNames;
-  let noticesReader: TopicReplayer;
+  let noticesReader: TopicReader;
   const notices: WebhookNoticeRecord[] = [];
   let key: string;
   let otherKey: string;
@@ -43,13 +42,7 @@ describe('endpoint commands', () => {
     await admin.connect();
     db = new Client({ connectionString: stack.env.DATABASE_URL });
     await db.connect();
-    noticesReader = new TopicReplayer(kafka, {
-      topic: topics.webhookNotices,
-      groupIdPrefix: 'commands-test',
-      logger: pino({ level: 'silent' }),
-      onRecord: (r) => notices.push(webhookNoticeRecordSchema.parse(JSON.parse(r.value!.toString('utf8')))),
-    });
-    await noticesReader.start();
+    noticesReader = await TopicReader.open(kafka, topics.webhookNotices, (r) => notices.push(webhookNoticeRecordSchema.parse(JSON.parse(r.value!.toString('utf8')))));
   });
 
   after(async () => {
@@ -84,7 +77,7 @@ describe('endpoint commands', () => {
   /** Produces, then waits until the service's group has committed past every command. */
   async function send(...messages: { key: string; value: string }[]): Promise<void> {
     await producer.send({ topic: topics.endpointCommands, messages });
-    const groupId = `${stack.env.KAFKA_TOPIC_PREFIX}${CONSUMER_GROUPS.subscriptionsCommands}`;
+    const groupId = `${stack.env.KAFKA_TOPIC_PREFIX}${CONSUMERS.subscriptionsCommands.group}`;
     await waitFor(`${groupId} to commit past every command`, async () => {
       const ends = await admin.fetchTopicOffsets(topics.endpointCommands);
       const [committed] = await admin.fetchOffsets({ groupId, topics: [topics.endpointCommands] });
@@ -203,10 +196,8 @@ describe('endpoint commands', () => {
       assert.match(reasons[3]!, /reason/);
       assert.ok(!logLines().some((l) => l.msg === 'record handler failed; it will be retried'), 'no command was retried');
 
-      const letters: ConsumedRecord[] = [];
-      const reader = new TopicReplayer(kafka, { topic: topics.internalDeadLetters, groupIdPrefix: 'commands-dlt', logger: pino({ level: 'silent' }), onRecord: (r) => letters.push(r) });
-      await reader.start();
-      const mine = await waitFor('four internal dead letters', () => {
+      const reader = await TopicReader.open(kafka, topics.internalDeadLetters);
+      const mine = await reader.waitFor('four internal dead letters', (letters) => {
         const m = letters.filter((r) => r.key === id);
         return m.length >= 4 ? m : undefined;
       });

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Module, type DynamicModule, type MiddlewareConsumer, type NestModule, type OnModuleInit } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
-import { CONSUMER_GROUPS } from '@tidings/contracts';
 import { KafkaModule } from '@tidings/kafka-nest';
 import { SecretBox } from '@tidings/secret-box';
 import { notReady, READY, ReadinessRegistry } from '@tidings/service-runtime';
@@ -17,6 +16,7 @@ import { BatchReplayService } from './deliveries/batch-replay.service';
 import { DeliveriesController } from './deliveries/deliveries.controller';
 import { DeliveryQueriesService } from './deliveries/delivery-queries.service';
 import { UnreadableRecords } from './dead-letters/unreadable-records';
+import { DeclaredConsumersCheck } from './declared-consumers.check';
 import { DeliveryRecordsConsumer } from './deliveries/delivery-records.consumer';
 import { EndpointCommandsConsumer } from './endpoints/endpoint-commands.consumer';
 import { EndpointCommandsService } from './endpoints/endpoint-commands.service';
@@ -72,10 +72,7 @@ export class SubscriptionsModule implements NestModule {
         KafkaModule.forRoot({
           config: config.kafka,
           logger,
-          consumerGroups: [
-            { groupId: `${config.kafka.prefix}${CONSUMER_GROUPS.subscriptionsDeliveries}`, topics: [config.kafka.topics.deliveryAttempts, config.kafka.topics.webhookDeadLetters] },
-            { groupId: `${config.kafka.prefix}${CONSUMER_GROUPS.subscriptionsCommands}`, topics: [config.kafka.topics.endpointCommands] },
-          ],
+          service: 'subscriptions',
         }),
       ],
       controllers: [WebhooksController, DeliveriesController, OpenApiController],
@@ -96,6 +93,7 @@ export class SubscriptionsModule implements NestModule {
         UnreadableRecords,
         DeliveryRecordsConsumer,
         EndpointCommandsConsumer,
+        DeclaredConsumersCheck,
       ],
     };
   }

@@ -3,10 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AssignerProtocol, Kafka, logLevel, type Producer } from 'kafkajs';
-import pino from 'pino';
 import { EVENT_CATEGORIES, resolveTopicNames, type EndpointConfigEvent, type TopicNames, type WebhookEventRecord } from '@tidings/contracts';
-import { TopicReplayer, type ConsumedRecord } from '@tidings/kafka';
-import { freePort, startService, TidingsStack, waitFor } from '@tidings/testing';
+import type { ConsumedRecord } from '@tidings/kafka';
+import { freePort, startService, TidingsStack, TopicReader, waitFor } from '@tidings/testing';
 
 const NODE = { nodeID: 'n1', deviceName: 'laptop', managedBy: 'a@x', actor: 'a@x' };
 const USER = { user: 'u@x', userID: 'u1', actor: 'a@x' };
@@ -26,7 +25,7 @@ describe('trigger', () => {
   let topics: TopicNames;
   let payloads: ConsumedRecord[];
   let deadLetters: ConsumedRecord[];
-  let readers: TopicReplayer[];
+  let readers: TopicReader[];
   const versions = new Map<string, number>();
 
   before(async () => {
@@ -38,12 +37,7 @@ describe('trigger', () => {
     await producer.connect();
     payloads = [];
     deadLetters = [];
-    const logger = pino({ level: 'silent' });
-    readers = [
-      new TopicReplayer(kafka, { topic: topics.webhookEvents, groupIdPrefix: 'trigger-test', logger, onRecord: (r) => payloads.push(r) }),
-      new TopicReplayer(kafka, { topic: topics.domainEventsDlq, groupIdPrefix: 'trigger-test', logger, onRecord: (r) => deadLetters.push(r) }),
-    ];
-    await Promise.all(readers.map((r) => r.start()));
+    readers = await Promise.all([TopicReader.open(kafka, topics.webhookEvents, (r) => payloads.push(r)), TopicReader.open(kafka, topics.domainEventsDlq, (r) => deadLetters.push(r))]);
   });
 
   after(async () => {

@@ -1,5 +1,4 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { CONSUMER_GROUPS } from '@tidings/contracts';
 import { EndpointDirectory } from '@tidings/endpoint-directory';
 import { KafkaModule } from '@tidings/kafka-nest';
 import { ServiceMetrics } from '@tidings/service-runtime';
@@ -19,7 +18,7 @@ export class TriggerModule {
         KafkaModule.forRoot({
           config: config.kafka,
           logger,
-          consumerGroups: [{ groupId: `${config.kafka.prefix}${CONSUMER_GROUPS.trigger}`, topics: [config.kafka.topics.domainEvents] }],
+          service: 'trigger',
         }),
       ],
       providers: [

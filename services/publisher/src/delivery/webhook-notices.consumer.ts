@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CONSUMER_GROUPS, webhookNoticeRecordSchema } from '@tidings/contracts';
-import type { KafkaConfig } from '@tidings/config';
+import { webhookNoticeRecordSchema, type ResolvedConsumer } from '@tidings/contracts';
 import { decodeJsonRecord, ManagedConsumer, type ConsumedRecord } from '@tidings/kafka';
 import type { SecretBox } from '@tidings/secret-box';
 import type { Logger } from '@tidings/telemetry';
@@ -25,14 +24,12 @@ export class WebhookNoticesConsumer {
 
   constructor(
     kafka: Kafka,
-    config: KafkaConfig,
+    /** The notices topic and group, from `CONSUMERS`. */
+    readonly declared: ResolvedConsumer,
     private readonly deps: { deliver: DeliverBatch; secretBox: SecretBox; unreadable: UnreadableRecords; logger: Logger },
   ) {
-    this.consumer = new ManagedConsumer(kafka, {
-      groupId: `${config.prefix}${CONSUMER_GROUPS.publisherNotices}`,
-      logger: deps.logger,
-      handlers: { [config.topics.webhookNotices]: (record) => this.handle(record) },
-    });
+    const handlers = Object.fromEntries(declared.topics.map((topic) => [topic, (record: ConsumedRecord) => this.handle(record)]));
+    this.consumer = new ManagedConsumer(kafka, { declared, logger: deps.logger, handlers });
   }
 
   start(): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Consumer, Kafka } from 'kafkajs';
+import type { ResolvedConsumer } from '@tidings/contracts';
 import type { Logger } from '@tidings/telemetry';
-import { toConsumedRecord } from '@tidings/kafka';
+import { openDeclaredConsumer, toConsumedRecord } from '@tidings/kafka';
 import type { UnreadableRecords } from '../delivery/unreadable-records';
 import type { EndpointLanes } from './endpoint-lanes';
 
@@ -17,21 +18,29 @@ const SHUTDOWN_GRACE_MS = 10_000;
  */
 export class WebhookLanesConsumer {
   private readonly consumer: Consumer;
+  private readonly subscribe: () => Promise<void>;
+  private readonly topic: string;
   private ready: Promise<void> = Promise.resolve();
   private commitTimer: NodeJS.Timeout | undefined;
   private readonly paused = new Set<number>();
 
   constructor(
     kafka: Kafka,
-    private readonly options: { topic: string; groupId: string; lanes: EndpointLanes; unreadable: UnreadableRecords; logger: Logger },
+    /** `declared`: the payload topic and the lanes' group, from `CONSUMERS`. */
+    readonly declared: ResolvedConsumer,
+    private readonly options: { lanes: EndpointLanes; unreadable: UnreadableRecords; logger: Logger },
   ) {
-    this.consumer = kafka.consumer({ groupId: options.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 500 });
-    options.lanes.rewind = (partition, offset) => this.consumer.seek({ topic: options.topic, partition, offset: String(offset) });
+    const [topic] = declared.topics;
+    if (topic === undefined || declared.topics.length > 1) throw new Error(`${declared.name}: the lanes read exactly one topic`);
+    this.topic = topic;
+    ({ consumer: this.consumer, subscribe: this.subscribe } = openDeclaredConsumer(kafka, declared, { handledTopics: [topic], logger: options.logger }));
+    options.lanes.rewind = (partition, offset) => this.consumer.seek({ topic, partition, offset: String(offset) });
     options.lanes.unreadable = (record, reason) => options.unreadable.deadLetter(record, reason);
   }
 
   async start(): Promise<void> {
-    const { topic, lanes, logger } = this.options;
+    const { topic } = this;
+    const { lanes, logger } = this.options;
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       const owned = payload.memberAssignment[topic] ?? [];
       logger.info({ topic, partitions: owned }, 'webhook-events partitions assigned');
@@ -39,7 +48,7 @@ export class WebhookLanesConsumer {
       this.ready = this.ready.then(() => lanes.assign(owned));
     });
     await this.consumer.connect();
-    await this.consumer.subscribe({ topic, fromBeginning: true });
+    await this.subscribe();
     await this.consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: 3,
@@ -58,7 +67,8 @@ export class WebhookLanesConsumer {
 
   /** Commits what is finished and resumes partitions that have caught up. */
   private async tick(): Promise<void> {
-    const { topic, lanes, logger } = this.options;
+    const { topic } = this;
+    const { lanes, logger } = this.options;
     for (const partition of this.paused) {
       if (lanes.pending(partition) > MAX_PENDING_PER_PARTITION / 2) continue;
       this.paused.delete(partition);
@@ -77,7 +87,7 @@ export class WebhookLanesConsumer {
    */
   async stop(): Promise<void> {
     clearInterval(this.commitTimer);
-    this.consumer.pause([{ topic: this.options.topic }]);
+    this.consumer.pause([{ topic: this.topic }]);
     await this.options.lanes.quiesce(SHUTDOWN_GRACE_MS);
     await this.tick();
     await this.consumer.disconnect();

@@ -1,6 +1,6 @@
 import { ROOT_CONTEXT, context, trace } from '@opentelemetry/api';
-import { retryRecordSchema, type RetryRecord, type RetryTopic } from '@tidings/contracts';
-import { consumerGroupLag, decodeJsonRecord, startProcessSpan, toConsumedRecord, type ConsumedRecord, type Decoded } from '@tidings/kafka';
+import { retryRecordSchema, type ResolvedConsumer, type RetryRecord } from '@tidings/contracts';
+import { consumerGroupLag, decodeJsonRecord, openDeclaredConsumer, startProcessSpan, toConsumedRecord, type ConsumedRecord, type Decoded } from '@tidings/kafka';
 import { fromTraceparent, recordFailure, type Logger } from '@tidings/telemetry';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { PublisherMetrics } from '../delivery/publisher-metrics';
@@ -16,12 +16,6 @@ interface DueRecord {
   decoded: Decoded<RetryRecord>;
 }
 
-/** What the chain reads: the retry topics (one per delay) and its consumer group. */
-export interface RetrySource {
-  topics: RetryTopic[];
-  groupId: string;
-}
-
 /**
  * Consumes the retry topics. A record is never handled before its due time: at the first
  * record not yet due, the partition is paused until then (the consumer keeps heartbeating, so
@@ -31,6 +25,7 @@ export interface RetrySource {
  */
 export class RetryChainConsumer {
   private readonly consumer: Consumer;
+  private readonly subscribe: () => Promise<void>;
   private readonly admin: Admin;
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** Due time of the record each partition waits on or is handling (for the overdue gauge). */
@@ -38,20 +33,25 @@ export class RetryChainConsumer {
 
   constructor(
     kafka: Kafka,
-    private readonly options: { source: RetrySource; handler: RetryHandler; unreadable: UnreadableRetries; metrics: PublisherMetrics; logger: Logger },
+    /** `declared`: the retry topics (one per delay) and the chain's group, from `CONSUMERS`. */
+    private readonly options: { declared: ResolvedConsumer; handler: RetryHandler; unreadable: UnreadableRetries; metrics: PublisherMetrics; logger: Logger },
   ) {
-    this.consumer = kafka.consumer({ groupId: options.source.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 1_000 });
+    ({ consumer: this.consumer, subscribe: this.subscribe } = openDeclaredConsumer(kafka, options.declared, { handledTopics: options.declared.topics, logger: options.logger }));
     this.admin = kafka.admin();
   }
 
+  get declared(): ResolvedConsumer {
+    return this.options.declared;
+  }
+
   async start(): Promise<void> {
-    const { source: { topics }, logger } = this.options;
+    const { declared: { topics }, logger } = this.options;
     if (topics.length === 0) return;
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => this.recomputePauses());
     await this.admin.connect();
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: topics.map((t) => t.name), fromBeginning: true });
-    for (const { name } of topics) {
+    await this.subscribe();
+    for (const name of topics) {
       this.options.metrics.watchRetryTopic(name, { backlog: () => this.backlog(name), oldestDueAgeSeconds: () => this.oldestDueAge(name) });
     }
     await this.consumer.run({
@@ -97,7 +97,7 @@ export class RetryChainConsumer {
   async stop(): Promise<void> {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
-    if (this.options.source.topics.length === 0) return;
+    if (this.options.declared.topics.length === 0) return;
     await this.consumer.disconnect();
     await this.admin.disconnect();
   }
@@ -128,7 +128,7 @@ export class RetryChainConsumer {
     const r = decoded.value;
     const origin = fromTraceparent(r.originTraceparent);
     const span = startProcessSpan(consumed, {
-      groupId: this.options.source.groupId,
+      groupId: this.options.declared.groupId,
       newTrace: true,
       links: origin ? [{ context: origin, attributes: { 'tidings.link.kind': 'first_attempt' } }] : [],
       attributes: { 'tidings.endpoint.id': r.endpointId, 'tidings.batch.id': r.batch.id, 'tidings.attempt': r.attempt, 'tidings.retry.due_at': r.dueAt },
@@ -165,7 +165,7 @@ export class RetryChainConsumer {
   }
 
   private async backlog(topic: string): Promise<number> {
-    const [lag] = await consumerGroupLag(this.admin, this.options.source.groupId, [topic]);
+    const [lag] = await consumerGroupLag(this.admin, this.options.declared.groupId, [topic]);
     return lag?.lag ?? 0;
   }
 }

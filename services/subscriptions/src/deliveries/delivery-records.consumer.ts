@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { KafkaConfig } from '@tidings/config';
-import { CONSUMER_GROUPS, deadLetterRecordSchema, deliveryAttemptRecordSchema } from '@tidings/contracts';
+import { deadLetterRecordSchema, deliveryAttemptRecordSchema, resolveConsumer, type ResolvedConsumer } from '@tidings/contracts';
 import { decodeJsonRecord, ManagedConsumer, type ConsumedRecord } from '@tidings/kafka';
 import { KAFKA_CLIENT, KAFKA_CONFIG, SERVICE_LOGGER } from '@tidings/kafka-nest';
 import type { Logger } from '@tidings/telemetry';
@@ -20,30 +20,33 @@ import { projectAttempts, projectDeadLetter } from './delivery-projector';
  */
 @Injectable()
 export class DeliveryRecordsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
-  private consumer: ManagedConsumer | undefined;
+  readonly declared: ResolvedConsumer;
+  private readonly consumer: ManagedConsumer;
 
   constructor(
-    @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
-    @Inject(KAFKA_CONFIG) private readonly config: KafkaConfig,
+    @Inject(KAFKA_CLIENT) kafka: Kafka,
+    @Inject(KAFKA_CONFIG) config: KafkaConfig,
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(UnreadableRecords) private readonly unreadable: UnreadableRecords,
-  ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    this.consumer = new ManagedConsumer(this.kafka, {
-      groupId: `${this.config.prefix}${CONSUMER_GROUPS.subscriptionsDeliveries}`,
-      logger: this.logger,
+  ) {
+    this.declared = resolveConsumer('subscriptionsDeliveries', config);
+    this.consumer = new ManagedConsumer(kafka, {
+      declared: this.declared,
+      logger,
       batchHandlers: {
-        [this.config.topics.deliveryAttempts]: (records) => this.projectAll(records, deliveryAttemptRecordSchema, projectAttempts),
-        [this.config.topics.webhookDeadLetters]: (records) => this.projectEach(records, deadLetterRecordSchema, projectDeadLetter),
+        [config.topics.deliveryAttempts]: (records) => this.projectAll(records, deliveryAttemptRecordSchema, projectAttempts),
+        [config.topics.webhookDeadLetters]: (records) => this.projectEach(records, deadLetterRecordSchema, projectDeadLetter),
       },
     });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
     await this.consumer.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.consumer?.stop();
+    await this.consumer.stop();
   }
 
   /** A fetched batch in one write; if Postgres refuses it, record by record, to skip only the bad one. */

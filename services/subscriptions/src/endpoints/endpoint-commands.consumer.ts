@@ -1,6 +1,6 @@
 import { Inject, Injectable, NotFoundException, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { KafkaConfig } from '@tidings/config';
-import { CONSUMER_GROUPS, endpointCommandRecordSchema } from '@tidings/contracts';
+import { endpointCommandRecordSchema, resolveConsumer, type ResolvedConsumer } from '@tidings/contracts';
 import { decodeJsonRecord, ManagedConsumer, type ConsumedRecord } from '@tidings/kafka';
 import { KAFKA_CLIENT, KAFKA_CONFIG, SERVICE_LOGGER } from '@tidings/kafka-nest';
 import type { Logger } from '@tidings/telemetry';
@@ -20,27 +20,26 @@ export const SYSTEM_LOGIN = 'tidings';
  */
 @Injectable()
 export class EndpointCommandsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
-  private consumer: ManagedConsumer | undefined;
+  readonly declared: ResolvedConsumer;
+  private readonly consumer: ManagedConsumer;
 
   constructor(
-    @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
-    @Inject(KAFKA_CONFIG) private readonly config: KafkaConfig,
+    @Inject(KAFKA_CLIENT) kafka: Kafka,
+    @Inject(KAFKA_CONFIG) config: KafkaConfig,
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
     private readonly commands: EndpointCommandsService,
     @Inject(UnreadableRecords) private readonly unreadable: UnreadableRecords,
-  ) {}
+  ) {
+    this.declared = resolveConsumer('subscriptionsCommands', config);
+    this.consumer = new ManagedConsumer(kafka, { declared: this.declared, logger, handlers: { [config.topics.endpointCommands]: (record) => this.handle(record) } });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.consumer = new ManagedConsumer(this.kafka, {
-      groupId: `${this.config.prefix}${CONSUMER_GROUPS.subscriptionsCommands}`,
-      logger: this.logger,
-      handlers: { [this.config.topics.endpointCommands]: (record) => this.handle(record) },
-    });
     await this.consumer.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.consumer?.stop();
+    await this.consumer.stop();
   }
 
   private async handle(record: ConsumedRecord): Promise<void> {

@@ -1,4 +1,4 @@
-import { DEDUP_WINDOW_MS } from '@tidings/contracts';
+import { DEDUP_WINDOW_MS, type ResolvedConsumer } from '@tidings/contracts';
 import { TopicReplayer, type ConsumedRecord } from '@tidings/kafka';
 import type { Logger } from '@tidings/telemetry';
 import type { Kafka } from 'kafkajs';
@@ -20,8 +20,8 @@ export class DuplicateFilter {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async start(kafka: Kafka, topic: string, groupIdPrefix: string): Promise<void> {
-    this.replayer = new TopicReplayer(kafka, { topic, groupIdPrefix, logger: this.logger, onRecord: (r) => this.ingest(r) });
+  async start(kafka: Kafka, declared: ResolvedConsumer): Promise<void> {
+    this.replayer = new TopicReplayer(kafka, { declared, logger: this.logger, onRecord: (r) => this.ingest(r) });
     await this.replayer.start();
     this.pruner = setInterval(() => this.prune(), 60_000).unref();
     this.logger.info({ remembered: this.seen.size }, 'duplicate filter ready');

@@ -1,8 +1,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { context, trace, type Context } from '@opentelemetry/api';
-import { CONSUMER_GROUPS, domainEventKey, type WebhookEventRecord } from '@tidings/contracts';
+import { consumersOf, domainEventKey, resolveConsumer, type ResolvedConsumer, type WebhookEventRecord } from '@tidings/contracts';
 import type { KafkaConfig } from '@tidings/config';
-import { deadLetterMessage, injectTraceContext, startCreateSpan, startProcessSpan, TransactionalPipe, type BatchResult, type ConsumedRecord, type OutputRecord } from '@tidings/kafka';
+import { assertConsumersBuilt, deadLetterMessage, injectTraceContext, startCreateSpan, startProcessSpan, TransactionalPipe, type BatchResult, type ConsumedRecord, type OutputRecord } from '@tidings/kafka';
 import { KAFKA_CLIENT, KAFKA_CONFIG, SERVICE_LOGGER } from '@tidings/kafka-nest';
 import type { Logger } from '@tidings/telemetry';
 import type { Kafka } from 'kafkajs';
@@ -27,6 +27,7 @@ const tracer = trace.getTracer('tidings-trigger');
 @Injectable()
 export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private pipe: TransactionalPipe | undefined;
+  private readonly declared: ResolvedConsumer;
 
   constructor(
     @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
@@ -35,15 +36,18 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicati
     @Inject(TRIGGER_OPTIONS) private readonly options: TriggerOptions,
     private readonly views: TriggerViews,
     @Inject(TriggerMetrics) private readonly metrics: TriggerMetrics,
-  ) {}
+  ) {
+    this.declared = resolveConsumer('triggerDomainEvents', config);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
-    const { topics, prefix } = this.config;
+    const { prefix } = this.config;
+    // The trigger's consumers are the pipe and the two views: exactly what CONSUMERS declares.
+    assertConsumersBuilt(consumersOf('trigger', this.config), [this.declared.name, ...this.views.declared.map((d) => d.name)]);
     // Route only once both views include everything written so far.
-    await this.views.start(this.kafka, this.config);
+    await this.views.start(this.kafka);
     this.pipe = new TransactionalPipe(this.kafka, {
-      inputTopic: topics.domainEvents,
-      groupId: `${prefix}${CONSUMER_GROUPS.trigger}`,
+      declared: this.declared,
       transactionalId: `${prefix}tidings.trigger.${this.options.instanceId}`,
       logger: this.logger,
       // An endpoint created (or deleted) before this batch was fetched must count for it.
@@ -64,7 +68,7 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicati
     const outputs: OutputRecord[] = [];
     const marked = new Map<string, number>();
     const tally = new BatchTally();
-    const groupId = `${this.config.prefix}${CONSUMER_GROUPS.trigger}`;
+    const { groupId } = this.declared;
     for (const record of records) {
       const span = startProcessSpan(record, { groupId });
       const consumed = trace.setSpan(context.active(), span);

@@ -1,0 +1,18 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { KafkaConfig } from '@tidings/config';
+import { consumersOf } from '@tidings/contracts';
+import { assertConsumersBuilt } from '@tidings/kafka';
+import { KAFKA_CONFIG } from '@tidings/kafka-nest';
+import { DeliveryRecordsConsumer } from './deliveries/delivery-records.consumer';
+import { EndpointCommandsConsumer } from './endpoints/endpoint-commands.consumer';
+
+/**
+ * The service's consumers are exactly what `CONSUMERS` declares for it: checked when the module
+ * is built, so a declaration without its consumer (or the reverse) stops the boot.
+ */
+@Injectable()
+export class DeclaredConsumersCheck {
+  constructor(@Inject(KAFKA_CONFIG) config: KafkaConfig, deliveries: DeliveryRecordsConsumer, commands: EndpointCommandsConsumer) {
+    assertConsumersBuilt(consumersOf('subscriptions', config), [deliveries.declared.name, commands.declared.name]);
+  }
+}
