@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Producer } from 'kafkajs';
 import { TidingsStack, waitFor, type ReceivedWebhook } from '@tidings/testing';
-import { apiKey, createEndpoint, deliveredEvents, emitNodeEvents, eventsOf, isPayload, kafkaFor, requestsTo } from './delivery-helpers';
+import { createEndpoint, deliveredEvents, emitNodeEvents, eventsOf, isPayload, kafkaFor, requestsTo } from './delivery-helpers';
 
 const SLOW_ANSWER_MS = 5_000;
 
@@ -29,10 +29,10 @@ describe('deliveries waiting for a connection to the egress', () => {
   });
 
   it('batches what arrived while the endpoint waited, and sends a test event ahead of it', async () => {
-    const slowKey = await apiKey(stack, 'slow.example.com');
+    const slowKey = await stack.apiKey('slow.example.com');
     await createEndpoint(stack, slowKey, 'slow.example.com', '/slow');
     stack.receiver.answers.set('/slow', { status: 200, delayMs: SLOW_ANSWER_MS });
-    const key = await apiKey(stack, 'waiting.example.com');
+    const key = await stack.apiKey('waiting.example.com');
     const waiting = await createEndpoint(stack, key, 'waiting.example.com', '/waiting');
 
     // The only connection is busy for SLOW_ANSWER_MS from here.

@@ -42,10 +42,6 @@ export async function emitNodeEvents(stack: TidingsStack, producer: Producer, ta
   return ids;
 }
 
-export async function apiKey(stack: TidingsStack, tailnet: string): Promise<string> {
-  return (await stack.cli('keys', 'create', '--tailnet', tailnet, '--login', `admin@${tailnet}`)).stdout.trim();
-}
-
 export async function createEndpoint(stack: TidingsStack, key: string, tailnet: string, path: string, subscriptions = ['categoryTailnetManagement']): Promise<Endpoint> {
   const res = await stack.api('POST', `/api/v2/tailnet/${tailnet}/webhooks`, key, { endpointUrl: `${stack.receiverUrl.replace(/\/webhook$/, '')}${path}`, subscriptions });
   if (res.status !== 200) throw new Error(`create failed: ${res.status} ${JSON.stringify(res.body)}`);

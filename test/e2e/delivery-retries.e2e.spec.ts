@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Producer } from 'kafkajs';
-import { TidingsStack, verifyWebhook, waitFor } from '@tidings/testing';
-import { apiKey, createEndpoint, deliveredEvents, emitNodeEvents, eventsOf, isPayload, kafkaFor, payloadPartition, requestsTo, type Endpoint } from './delivery-helpers';
+import { retryTopicName } from '@tidings/contracts';
+import { TidingsStack, TopicReader, verifyWebhook, waitFor } from '@tidings/testing';
+import { createEndpoint, deliveredEvents, emitNodeEvents, eventsOf, isPayload, kafkaFor, payloadPartition, requestsTo, type Endpoint } from './delivery-helpers';
 
 const SCHEDULE_MS = 2_000;
 
@@ -35,7 +36,7 @@ describe('batched delivery, the retry chain and order', () => {
 
   it('batches a burst (at most BATCH_MAX_EVENTS per POST), in order, signed with both schemes', async () => {
     const tailnet = 'batch.example.com';
-    const key = await apiKey(stack, tailnet);
+    const key = await stack.apiKey(tailnet);
     const endpoint = await createEndpoint(stack, key, tailnet, '/batch');
     const devices = Array.from({ length: 300 }, (_, i) => `d${i}`);
     const ids = await emitNodeEvents(stack, producer, tailnet, devices);
@@ -55,7 +56,7 @@ describe('batched delivery, the retry chain and order', () => {
 
   it('sends a lone event at once, without waiting for company', async () => {
     const tailnet = 'lone.example.com';
-    const key = await apiKey(stack, tailnet);
+    const key = await stack.apiKey(tailnet);
     const endpoint = await createEndpoint(stack, key, tailnet, '/lone');
     const started = Date.now();
     await emitNodeEvents(stack, producer, tailnet, ['solo']);
@@ -66,7 +67,7 @@ describe('batched delivery, the retry chain and order', () => {
 
   it('retries a failing endpoint on schedule, then dead-letters, disables and tells', async () => {
     const tailnet = 'failing.example.com';
-    const key = await apiKey(stack, tailnet);
+    const key = await stack.apiKey(tailnet);
     stack.receiver.answers.set('/down', { status: 500 });
     const failing = await createEndpoint(stack, key, tailnet, '/down');
     const watcher = await createEndpoint(stack, key, tailnet, '/watcher', ['categoryWebhookManagement']);
@@ -84,7 +85,8 @@ describe('batched delivery, the retry chain and order', () => {
     assert.equal(ids.size, 1, 'one batch id across retries');
     assert.equal(new Set(attempts.map((a) => a.body)).size, 1, 'one body across retries');
     const gaps = attempts.slice(1).map((a, i) => a.receivedAt.getTime() - attempts[i]!.receivedAt.getTime());
-    for (const gap of gaps) assert.ok(gap >= SCHEDULE_MS - 100 && gap < SCHEDULE_MS + 2_500, `retry gaps follow the 2 s schedule: ${gaps.join(', ')} ms`);
+    // Never early; the upper bound only says the schedule was kept, not how busy the machine was.
+    for (const gap of gaps) assert.ok(gap >= SCHEDULE_MS - 100 && gap < SCHEDULE_MS * 5, `retry gaps follow the 2 s schedule: ${gaps.join(', ')} ms`);
 
     const disabled = await waitFor('the endpoint disabled', async () => {
       const w = await webhookOf(key, failing.endpointId);
@@ -111,7 +113,7 @@ describe('batched delivery, the retry chain and order', () => {
 
   it('disables at once on 410 Gone, without retrying', async () => {
     const tailnet = 'gone.example.com';
-    const key = await apiKey(stack, tailnet);
+    const key = await stack.apiKey(tailnet);
     stack.receiver.answers.set('/gone', { status: 410 });
     const gone = await createEndpoint(stack, key, tailnet, '/gone');
     const [id] = await emitNodeEvents(stack, producer, tailnet, ['g']);
@@ -121,7 +123,11 @@ describe('batched delivery, the retry chain and order', () => {
     }, 30_000);
     assert.match(disabled.disabledReason ?? '', /410 Gone/);
     await waitFor('the dead letter', async () => (await deadLettersOf(key, gone.endpointId)).find((d) => d.deadLetter?.cause === 'gone'), 30_000);
-    await new Promise((r) => setTimeout(r, SCHEDULE_MS * 2));
+    // An awaited marker instead of a pause: the attempt ended in its dead letter, so a retry of it
+    // would already be on the retry topic; everything there is read, and none is this endpoint's.
+    const retries = await TopicReader.open(kafkaFor(stack), retryTopicName(stack.env.KAFKA_TOPIC_PREFIX!, SCHEDULE_MS));
+    await retries.stop();
+    assert.deepEqual(retries.records.filter((r) => r.key === gone.endpointId), [], 'no retry scheduled');
     const tries = requestsTo(stack, '/gone').filter((w) => eventsOf(w).some((e) => e.id === id));
     assert.equal(tries.length, 1, 'one attempt, no retries');
 
@@ -142,7 +148,7 @@ describe('batched delivery, the retry chain and order', () => {
 
   it('keeps one endpoint in order through failures while another on its partition gets every event at once', async () => {
     const tailnet = 'order.example.com';
-    const key = await apiKey(stack, tailnet);
+    const key = await stack.apiKey(tailnet);
     // Endpoints land on partitions by their id: create until two share one; the rest hear nothing.
     const candidates: Endpoint[] = [];
     let pair: [Endpoint, Endpoint] | undefined;

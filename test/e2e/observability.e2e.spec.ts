@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Producer } from 'kafkajs';
 import { OtlpReceiver, repoRoot, scrapeMetrics, TidingsStack, waitFor, type ReceivedSpan, type ServiceName } from '@tidings/testing';
-import { apiKey, createEndpoint, kafkaFor, requestsTo, type Endpoint } from './delivery-helpers';
+import { createEndpoint, kafkaFor, requestsTo, type Endpoint } from './delivery-helpers';
 
 /**
  * What operators see, end to end, against the real broker, Postgres, egress and an HTTPS
@@ -26,7 +26,7 @@ describe('observability: traces across every hop, and the documented metrics', (
     await stack.start();
     producer = kafkaFor(stack).producer();
     await producer.connect();
-    key = await apiKey(stack, tailnet);
+    key = await stack.apiKey(tailnet);
   });
 
   after(async () => {

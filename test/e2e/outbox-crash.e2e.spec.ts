@@ -22,7 +22,7 @@ describe('outbox: a crash between commit and publish', () => {
   before(async () => {
     stack = await TidingsStack.create('crash');
     await stack.start('subscriptions');
-    key = (await stack.cli('keys', 'create', '--tailnet', tailnet, '--login', 'ops@crash.example.com')).stdout.trim();
+    key = await stack.apiKey(tailnet, 'ops@crash.example.com');
     db = new Client({ connectionString: stack.env.DATABASE_URL });
     await db.connect();
   });

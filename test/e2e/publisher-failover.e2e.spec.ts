@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Producer } from 'kafkajs';
 import { TidingsStack, waitFor, type ServiceProcess } from '@tidings/testing';
-import { apiKey, createEndpoint, deliveredEvents, emitNodeEvents, eventsOf, isPayload, kafkaFor, requestsTo, type Endpoint } from './delivery-helpers';
+import { createEndpoint, deliveredEvents, emitNodeEvents, eventsOf, isPayload, kafkaFor, requestsTo, type Endpoint } from './delivery-helpers';
 
 /** Same webhook-id, same body: a duplicate may only be a redelivery of a batch as it was. */
 function assertRedeliveriesOnly(stack: TidingsStack, endpoint: Endpoint): void {
@@ -45,7 +45,7 @@ describe('publisher instances: sharing, crashes and rebalances', () => {
   it('shares the endpoints between two publisher instances, each event delivered', async () => {
     second = await stack.startInstance('publisher', 'publisher-2');
     const tailnet = 'shared.example.com';
-    const key = await apiKey(stack, tailnet);
+    const key = await stack.apiKey(tailnet);
     const endpoints: Endpoint[] = [];
     for (let i = 0; i < 12; i++) endpoints.push(await createEndpoint(stack, key, tailnet, `/shared-${i}`));
     const ids = await emitNodeEvents(stack, producer, tailnet, Array.from({ length: 50 }, (_, i) => `s${i}`));
@@ -57,12 +57,17 @@ describe('publisher instances: sharing, crashes and rebalances', () => {
 
   it('loses nothing when a publisher is killed (-9) mid-batch; a duplicate is the same batch again', async () => {
     const tailnet = 'crash.example.com';
-    const key = await apiKey(stack, tailnet);
+    const key = await stack.apiKey(tailnet);
     const endpoint = await createEndpoint(stack, key, tailnet, '/crash');
+    // The endpoint answers its first two POSTs, then holds the third unanswered: the kill lands
+    // mid-stream, with a batch in flight, whatever the machine's speed (an awaited marker, not a race).
+    let posts = 0;
+    stack.receiver.answers.set('/crash', () => (++posts <= 2 ? { status: 200 } : { status: 200, delayMs: 30_000 }));
     const ids = await emitNodeEvents(stack, producer, tailnet, Array.from({ length: 3_000 }, (_, i) => `k${i}`));
-    await waitFor('deliveries under way', () => deliveredEvents(stack, endpoint).length >= 200, 60_000);
+    await waitFor('a batch in flight, held by the endpoint', () => posts >= 3, 60_000);
     await stack.services.get('publisher')!.kill();
     await second!.kill();
+    stack.receiver.answers.delete('/crash');
     const atKill = deliveredEvents(stack, endpoint).length;
     second = await stack.startInstance('publisher', 'publisher-2b');
     await waitFor('every event delivered after the crash', () => new Set(deliveredEvents(stack, endpoint).map((e) => e.id)).size >= 3_000, 120_000);
@@ -77,7 +82,7 @@ describe('publisher instances: sharing, crashes and rebalances', () => {
 
   it('keeps a waiting retry, its schedule and the order through a rebalance', async () => {
     const tailnet = 'rebalance.example.com';
-    const key = await apiKey(stack, tailnet);
+    const key = await stack.apiKey(tailnet);
     let healthy = false;
     stack.receiver.answers.set('/rebalance', (w) => (w.body.includes('"type":"nodeCreated"') && !healthy ? { status: 500 } : { status: 200 }));
     const endpoint = await createEndpoint(stack, key, tailnet, '/rebalance');
@@ -94,7 +99,8 @@ describe('publisher instances: sharing, crashes and rebalances', () => {
       return a.length >= 2 ? a : undefined;
     }, 30_000);
     const gap = attempts[1]!.receivedAt.getTime() - attempts[0]!.receivedAt.getTime();
-    assert.ok(gap >= 2_900 && gap < 9_000, `the retry kept its due time through the rebalance (${gap} ms after the first)`);
+    // Never early (the due time survived the rebalance); the upper bound only says it was not lost.
+    assert.ok(gap >= 2_900 && gap < 30_000, `the retry kept its due time through the rebalance (${gap} ms after the first)`);
 
     healthy = true;
     await waitFor('every event delivered', () => deliveredEvents(stack, endpoint).length >= 4, 60_000);

@@ -4,7 +4,7 @@ import type { Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { CONSUMERS, INTERNAL_TOPICS, KAFKA_HEADERS, retryTopicName } from '@tidings/contracts';
 import { TidingsStack, waitFor } from '@tidings/testing';
-import { apiKey, createEndpoint, deliveredEvents, emitNodeEvents, isPayload, kafkaFor, requestsTo } from './delivery-helpers';
+import { createEndpoint, deliveredEvents, emitNodeEvents, isPayload, kafkaFor, requestsTo } from './delivery-helpers';
 
 const HOUR_MS = 3_600_000;
 
@@ -58,7 +58,7 @@ describe('unreadable internal records', () => {
 
   it('a retry record: after a publisher restart, leaves no endpoint held and is on the internal dead letters with its reason', async () => {
     const tailnet = 'unreadable.example.com';
-    const key = await apiKey(stack, tailnet);
+    const key = await stack.apiKey(tailnet);
     stack.receiver.answers.set('/flaky', { status: 500 });
     const endpoint = await createEndpoint(stack, key, tailnet, '/flaky');
     const [first] = await emitNodeEvents(stack, producer, tailnet, ['first']);
@@ -98,7 +98,7 @@ describe('unreadable internal records', () => {
 
   it('on the lanes and the notices topic, is dead-lettered too, with its reason, and what follows still goes out', async () => {
     const tailnet = 'lanes.example.com';
-    const key = await apiKey(stack, tailnet);
+    const key = await stack.apiKey(tailnet);
     const endpoint = await createEndpoint(stack, key, tailnet, '/lanes');
     const prefix = stack.env.KAFKA_TOPIC_PREFIX!;
     const lanes = `${prefix}${INTERNAL_TOPICS.webhookEvents}`;

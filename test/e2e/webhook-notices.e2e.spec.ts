@@ -21,7 +21,7 @@ describe('webhook* notices and test events', () => {
   before(async () => {
     stack = await TidingsStack.create('notices');
     await stack.start();
-    key = (await stack.cli('keys', 'create', '--tailnet', tailnet, '--login', 'ops@notices.example.com')).stdout.trim();
+    key = await stack.apiKey(tailnet, 'ops@notices.example.com');
     const create = async (path: string, subscriptions: string[]) =>
       (await stack.api('POST', `/api/v2/tailnet/${tailnet}/webhooks`, key, { endpointUrl: `https://localhost:${stack.receiverPort}${path}`, subscriptions })).body as Webhook;
     a = await create('/a', ['nodeCreated']);

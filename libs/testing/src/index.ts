@@ -4,6 +4,7 @@ export * from '@tidings/test-env';
 export * from './free-port';
 export * from './local-infra';
 export * from './otlp-receiver';
+export * from './problem-assertions';
 export * from './prometheus-scrape';
 export * from './repo-root';
 export * from './service-process';

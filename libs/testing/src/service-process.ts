@@ -1,15 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './repo-root';
 import { waitFor } from '@tidings/test-env';
 
 export type ServiceName = 'subscriptions' | 'trigger' | 'publisher' | 'egress';
 
+/** One line of a service's JSON log (pino): its message, and the fields a test looks at. */
+export type LogLine<Fields = Record<string, unknown>> = { msg: string; level: number } & Fields;
+
 export interface ServiceProcess {
   name: ServiceName;
   child: ChildProcess;
   logFile: string;
+  /** The JSON lines of its log so far (every run of the log file, restarts included). */
+  logLines<Fields = Record<string, unknown>>(): LogLine<Fields>[];
   /** Its HTTP port (health and metrics), from its environment. */
   port: string;
   /** SIGTERM, then wait for a clean exit (SIGKILL after 20 s). */
@@ -51,6 +56,11 @@ export async function startService(name: ServiceName, env: Record<string, string
     name,
     child,
     logFile,
+    logLines: <Fields>() =>
+      readFileSync(logFile, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as LogLine<Fields>),
     port: new URL(options.healthUrl).port,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;

@@ -18,6 +18,13 @@ const run = promisify(execFile);
  * test stack isolated by its own topic prefix, domain-events topic and database, with an
  * HTTPS receiver on loopback whose certificate comes from a CA made for the stack.
  */
+/** An answer of the management API, its body parsed. */
+export interface ApiAnswer {
+  status: number;
+  body: unknown;
+  contentType: string | null;
+}
+
 export class TidingsStack {
   readonly services = new Map<ServiceName, ServiceProcess>();
   readonly receiver: WebhookReceiver;
@@ -116,7 +123,12 @@ export class TidingsStack {
     return run(process.execPath, [join(repoRoot(), 'dist/services/subscriptions/src/cli/tidings-cli.js'), ...args], { env: { PATH: process.env.PATH ?? '', ...this.env } });
   }
 
-  async api(method: string, path: string, key: string | undefined, body?: unknown): Promise<{ status: number; body: unknown; contentType: string | null }> {
+  /** A new API key for `tailnet`, minted with the CLI as an operator does (login `admin@<tailnet>` unless given). */
+  async apiKey(tailnet: string, login = `admin@${tailnet}`): Promise<string> {
+    return (await this.cli('keys', 'create', '--tailnet', tailnet, '--login', login)).stdout.trim();
+  }
+
+  async api(method: string, path: string, key: string | undefined, body?: unknown): Promise<ApiAnswer> {
     const res = await fetch(`${this.apiUrl}${path}`, {
       method,
       headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },

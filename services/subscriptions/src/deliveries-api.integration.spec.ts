@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import {
@@ -15,9 +14,8 @@ import {
   type WebhookEvent,
 } from '@tidings/contracts';
 import type { ConsumedRecord } from '@tidings/kafka';
-import { TidingsStack, TopicReader, waitFor } from '@tidings/testing';
+import { assertProblem, TidingsStack, TopicReader, waitFor } from '@tidings/testing';
 
-type Problem = { status: number; detail: string; message: string; errors?: { field: string; problem: string }[] };
 type Webhook = { endpointId: string; status: string; disabledReason: string | null };
 type Attempt = { attempt: number; outcome: string; status: number | null; reason: string | null; latencyMs: number; attemptedAt: string; nextAttemptAt: string | null };
 type Delivery = {
@@ -29,7 +27,6 @@ type Delivery = {
   nextAttemptAt: string | null;
   deadLetter: { cause: string; reason: string; deadLetteredAt: string; replayedAt: string | null } | null;
 };
-type Res = { status: number; body: unknown; contentType: string | null };
 
 const T0 = Date.UTC(2025, 10, 20, 10, 0);
 const at = (minute: number) => new Date(T0 + minute * 60_000).toISOString();
@@ -56,8 +53,8 @@ describe('deliveries API', () => {
   before(async () => {
     stack = await TidingsStack.create('deliveries', { EGRESS_ALLOW_CIDRS: '' });
     await stack.start('subscriptions');
-    key = (await stack.cli('keys', 'create', '--tailnet', tailnet, '--login', alice)).stdout.trim();
-    otherKey = (await stack.cli('keys', 'create', '--tailnet', otherTailnet, '--login', 'mallory@other.example.com')).stdout.trim();
+    key = await stack.apiKey(tailnet, alice);
+    otherKey = await stack.apiKey(otherTailnet, 'mallory@other.example.com');
     topics = resolveTopicNames({ domainEventsTopic: stack.env.DOMAIN_EVENTS_TOPIC!, prefix: stack.env.KAFKA_TOPIC_PREFIX!, retryDelaysMs: [] });
     kafka = new Kafka({ clientId: 'deliveries-test', brokers: stack.env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
     producer = kafka.producer({ allowAutoTopicCreation: false });
@@ -73,17 +70,6 @@ describe('deliveries API', () => {
     await producer?.disconnect();
     await stack?.stop();
   });
-
-  function assertProblem(res: Res, status: number, field?: string, pattern?: RegExp): Problem {
-    assert.equal(res.status, status, JSON.stringify(res.body));
-    assert.match(res.contentType ?? '', /^application\/problem\+json/);
-    const p = res.body as Problem;
-    assert.equal(p.status, status);
-    assert.equal(p.message, p.detail);
-    if (field) assert.ok(p.errors?.some((e) => e.field === field && (!pattern || pattern.test(e.problem))), JSON.stringify(p.errors));
-    else if (pattern) assert.match(p.detail, pattern);
-    return p;
-  }
 
   const create = async (subscriptions = ['nodeCreated'], k = key, t = tailnet) => {
     const res = await stack.api('POST', `/api/v2/tailnet/${t}/webhooks`, k, { endpointUrl: 'https://hooks.example.com/deliveries', subscriptions });
@@ -167,11 +153,7 @@ describe('deliveries API', () => {
       .map((r) => ({ key: r.key, text: r.value!.toString('utf8'), value: batchReplayRecordSchema.parse(JSON.parse(r.value!.toString('utf8'))) }));
   }
 
-  const logLines = () =>
-    readFileSync(stack.services.get('subscriptions')!.logFile, 'utf8')
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as { msg: string; reason?: string; topic?: string });
+  const logLines = () => stack.services.get('subscriptions')!.logLines<{ reason?: string; topic?: string }>();
 
   describe('one endpoint\'s batches', () => {
     let a: string;

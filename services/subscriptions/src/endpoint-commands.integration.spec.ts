@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { Client } from 'pg';
@@ -32,8 +31,8 @@ describe('endpoint commands', () => {
   before(async () => {
     stack = await TidingsStack.create('commands', { EGRESS_ALLOW_CIDRS: '' });
     await stack.start('subscriptions');
-    key = (await stack.cli('keys', 'create', '--tailnet', tailnet, '--login', 'ops@commands.example.com')).stdout.trim();
-    otherKey = (await stack.cli('keys', 'create', '--tailnet', otherTailnet, '--login', 'ops@other-commands.example.com')).stdout.trim();
+    key = await stack.apiKey(tailnet, 'ops@commands.example.com');
+    otherKey = await stack.apiKey(otherTailnet, 'ops@other-commands.example.com');
     topics = resolveTopicNames({ domainEventsTopic: stack.env.DOMAIN_EVENTS_TOPIC!, prefix: stack.env.KAFKA_TOPIC_PREFIX!, retryDelaysMs: [] });
     kafka = new Kafka({ clientId: 'commands-test', brokers: stack.env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
     producer = kafka.producer({ allowAutoTopicCreation: false });
@@ -98,11 +97,7 @@ describe('endpoint commands', () => {
     return rows;
   }
 
-  const logLines = () =>
-    readFileSync(stack.services.get('subscriptions')!.logFile, 'utf8')
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as { msg: string; reason?: string; endpointId?: string; offset?: string });
+  const logLines = () => stack.services.get('subscriptions')!.logLines<{ reason?: string; endpointId?: string; offset?: string }>();
 
   describe('disableEndpoint', () => {
     let target: string;

@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Client } from 'pg';
-import { TidingsStack } from '@tidings/testing';
+import { assertProblem, TidingsStack } from '@tidings/testing';
 
-type Problem = { type: string; title: string; status: number; detail: string; message: string; errors?: { field: string; problem: string }[] };
 type Webhook = { endpointId: string; endpointUrl: string; subscriptions: string[]; status: string; secret?: string; standardWebhooksSecret?: string; creatorLoginName: string; disabledReason: string | null };
 
 /** The management API over HTTP against the real service, Postgres and Kafka. */
@@ -20,8 +19,8 @@ describe('management API', () => {
     // No delivery happens here: keep loopback refused, as it is outside local set-ups.
     stack = await TidingsStack.create('api', { EGRESS_ALLOW_CIDRS: '' });
     await stack.start('subscriptions');
-    key = (await stack.cli('keys', 'create', '--tailnet', tailnet, '--login', 'alice@api.example.com')).stdout.trim();
-    otherKey = (await stack.cli('keys', 'create', '--tailnet', 'other.example.com', '--login', 'mallory@other.example.com')).stdout.trim();
+    key = await stack.apiKey(tailnet, 'alice@api.example.com');
+    otherKey = await stack.apiKey('other.example.com', 'mallory@other.example.com');
     db = new Client({ connectionString: stack.env.DATABASE_URL });
     await db.connect();
   });
@@ -32,16 +31,6 @@ describe('management API', () => {
   });
 
   const create = (body: unknown, k = key) => stack.api('POST', `/api/v2/tailnet/${tailnet}/webhooks`, k, body);
-  const problem = (r: { body: unknown }) => r.body as Problem;
-
-  function assertProblem(res: { status: number; body: unknown; contentType: string | null }, status: number, field?: string, pattern?: RegExp): void {
-    assert.equal(res.status, status, JSON.stringify(res.body));
-    assert.match(res.contentType ?? '', /^application\/problem\+json/);
-    const p = problem(res);
-    assert.equal(p.status, status);
-    assert.equal(p.message, p.detail);
-    if (field) assert.ok(p.errors?.some((e) => e.field === field && (!pattern || pattern.test(e.problem))), JSON.stringify(p.errors));
-  }
 
   describe('authentication', () => {
     it('answers 401 without a key, with a bad key and with a revoked key', async () => {
@@ -90,7 +79,9 @@ describe('management API', () => {
       ['a missing endpointUrl', { subscriptions: ['nodeCreated'] }, 'endpointUrl', /required/],
     ];
     for (const [what, body, field, pattern] of invalid) {
-      it(`refuses ${what} with 400 naming ${field}`, async () => assertProblem(await create(body), 400, field, pattern));
+      it(`refuses ${what} with 400 naming ${field}`, async () => {
+        assertProblem(await create(body), 400, field, pattern);
+      });
     }
 
     it('names every bad field at once', async () => {

@@ -187,8 +187,18 @@ describe('trigger', () => {
       // deleteTopics answers before every broker stops serving the topic; under load a write
       // could still land in it, and this test would see the batch committed.
       await waitFor('the DLQ to be gone', async () => !(await admin.listTopics()).includes(topics.domainEventsDlq), 30_000, 100);
+      const trigger = stack.services.get('trigger')!;
+      const logged = trigger.logLines().length;
       await send(structured(tailnet, 'nodeCreated', NODE, before), { key: tailnet, value: 'poison' }, structured(tailnet, 'nodeCreated', NODE, afterBad));
-      await new Promise((r) => setTimeout(r, 3_000));
+      // Awaited markers, not a pause: the batch is in its transaction (the poison record was
+      // routed to the DLQ), and after that a write to the DLQ failed for want of the topic.
+      await waitFor('the batch in its transaction, failing to reach the DLQ', () => {
+        const lines = trigger.logLines<{ error?: string }>().slice(logged);
+        const routed = lines.findIndex((l) => l.msg === 'dead-lettering unusable domain event');
+        return routed >= 0 && lines.slice(routed).some((l) => /does not host this topic-partition|unknown topic/i.test(l.error ?? ''));
+      }, 30_000);
+      // Everything committed to the payload topic so far has been read (the DLQ reader cannot sync: its topic is gone).
+      await readers[0]!.sync();
       assert.equal(payloadsFor(before).length + payloadsFor(afterBad).length, 0, 'nothing committed while the DLQ cannot be written');
       await admin.createTopics({ topics: [{ topic: topics.domainEventsDlq, numPartitions: 1 }], waitForLeaders: true });
     } finally {
