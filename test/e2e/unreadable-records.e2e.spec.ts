@@ -20,7 +20,8 @@ describe('unreadable internal records', () => {
   let db: Client;
 
   before(async () => {
-    stack = await TidingsStack.create('unreadable', { RETRY_SCHEDULE: '1h*3' });
+    // The lost-retry check every second, with a second's clock margin (defaults: 1 min, 5 min).
+    stack = await TidingsStack.create('unreadable', { RETRY_SCHEDULE: '1h*3', LOST_RETRY_CHECK_INTERVAL_MS: '1000', LOST_RETRY_GRACE_MS: '1000' });
     await stack.start();
     producer = kafkaFor(stack).producer();
     await producer.connect();
@@ -56,13 +57,17 @@ describe('unreadable internal records', () => {
     }
   };
 
-  it('a retry record: after a publisher restart, leaves no endpoint held and is on the internal dead letters with its reason', async () => {
-    const tailnet = 'unreadable.example.com';
+  /**
+   * An endpoint held `retrying` with a second event parked behind its batch; then, with the
+   * publisher down, the chain's position moved past the batch's retry record (as if it had been
+   * read, or deleted by retention) and `replacement` written after it. The publisher restarts.
+   */
+  async function heldThenLost(tailnet: string, path: string, replacement: (endpointId: string) => { key: string | null; value: string }) {
     const key = await stack.apiKey(tailnet);
-    stack.receiver.answers.set('/flaky', { status: 500 });
-    const endpoint = await createEndpoint(stack, key, tailnet, '/flaky');
+    stack.receiver.answers.set(path, { status: 500 });
+    const endpoint = await createEndpoint(stack, key, tailnet, path);
     const [first] = await emitNodeEvents(stack, producer, tailnet, ['first']);
-    await waitFor('the first attempt', () => requestsTo(stack, '/flaky').some(isPayload), 30_000);
+    await waitFor('the first attempt', () => requestsTo(stack, path).some(isPayload), 30_000);
     await waitFor('the endpoint held', async () => (await count(`SELECT count(*) AS n FROM publisher_delivery_holds WHERE endpoint_id = $1 AND state = 'retrying'`, endpoint.endpointId)) === 1, 30_000);
     const [second] = await emitNodeEvents(stack, producer, tailnet, ['second']);
     await waitFor('the second event parked', async () => (await count('SELECT count(*) AS n FROM publisher_waiting_items WHERE endpoint_id = $1', endpoint.endpointId)) === 1, 30_000);
@@ -75,9 +80,14 @@ describe('unreadable internal records', () => {
     const ends = await admin.fetchTopicOffsets(topic);
     await admin.setOffsets({ groupId: `${stack.env.KAFKA_TOPIC_PREFIX!}${CONSUMERS.publisherRetries.group}`, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
     await admin.disconnect();
-    const [written] = await producer.send({ topic, messages: [{ key: endpoint.endpointId, value: '{"endpointId": truncated' }] });
-    stack.receiver.answers.set('/flaky', { status: 200 });
+    const [written] = await producer.send({ topic, messages: [replacement(endpoint.endpointId)] });
+    stack.receiver.answers.set(path, { status: 200 });
     await stack.start('publisher');
+    return { endpoint, first, second, topic, written };
+  }
+
+  it('a retry record: after a publisher restart, leaves no endpoint held and is on the internal dead letters with its reason', async () => {
+    const { endpoint, first, second, topic, written } = await heldThenLost('unreadable.example.com', '/flaky', (endpointId) => ({ key: endpointId, value: '{"endpointId": truncated' }));
 
     await waitFor('the waiting event delivered', () => deliveredEvents(stack, endpoint).length >= 1, 60_000);
     assert.deepEqual(deliveredEvents(stack, endpoint).map((e) => e.id), [second], 'the event behind the lost batch goes out; the lost batch does not');
@@ -94,6 +104,17 @@ describe('unreadable internal records', () => {
 
     const metrics = await (await fetch(stack.metricsUrl('publisher'))).text();
     assert.match(metrics, new RegExp(`^tidings_publisher_unreadable_records_total\\{topic="${topic.replace(/\./g, '\\.')}",reason="not_json"\\} 1$`, 'm'));
+  });
+
+  it('a retry record keyed by nothing: the lost-retry check releases the hold once the chain has read past where its record was', async () => {
+    const { endpoint, second } = await heldThenLost('keyless.example.com', '/keyless', () => ({ key: null, value: 'not json, and no key' }));
+    await waitFor('the waiting event delivered', () => deliveredEvents(stack, endpoint).length >= 1, 60_000);
+    assert.deepEqual(deliveredEvents(stack, endpoint).map((e) => e.id), [second], 'the event behind the lost batch goes out');
+    await waitFor('no hold left', async () => (await count('SELECT count(*) AS n FROM publisher_delivery_holds WHERE endpoint_id = $1', endpoint.endpointId)) === 0, 30_000);
+    const metrics = await (await fetch(stack.metricsUrl('publisher'))).text();
+    assert.match(metrics, /^tidings_publisher_released_holds_total\{cause="record_gone"\} [1-9]/m);
+    const reasons = stack.services.get('publisher')!.logLines<{ endpointId?: string; cause?: string }>().filter((l) => l.msg === 'hold released without its retry' && l.endpointId === endpoint.endpointId);
+    assert.deepEqual(reasons.map((l) => l.cause), ['record_gone']);
   });
 
   it('on the lanes and the notices topic, is dead-lettered too, with its reason, and what follows still goes out', async () => {

@@ -22,6 +22,10 @@ const publisherEnv = {
   BATCH_MAX_EVENTS: rules.positiveInt(100, 'events'),
   BATCH_MAX_BYTES: rules.positiveInt(256 * 1024, 'bytes'),
   BATCH_LINGER_MS: rules.positiveInt(1_000, 'milliseconds'),
+  /** How often to look for held endpoints whose retry record is gone (retry/lost-retry-check.ts). */
+  LOST_RETRY_CHECK_INTERVAL_MS: rules.positiveInt(60_000, 'milliseconds'),
+  /** Margin for the clock difference between the publisher and PostgreSQL in that check. */
+  LOST_RETRY_GRACE_MS: rules.positiveInt(300_000, 'milliseconds'),
 };
 
 export interface PublisherConfig {
@@ -31,6 +35,8 @@ export interface PublisherConfig {
   /** Requests to the egress proxy in flight at once (the pool's connections). */
   deliveryConcurrency: number;
   batch: { maxEvents: number; maxBytes: number; lingerMs: number };
+  /** The lost-retry check: its period, and the clock margin it allows. */
+  lostRetry: { intervalMs: number; graceMs: number };
   kafka: KafkaConfig;
   database: DatabaseConfig;
   secrets: SecretsConfig;
@@ -51,6 +57,7 @@ export function loadPublisherConfig(env: Env): PublisherConfig {
     deliveryTimeoutMs: own.DELIVERY_TIMEOUT_MS,
     deliveryConcurrency: own.DELIVERY_CONCURRENCY,
     batch: { maxEvents: own.BATCH_MAX_EVENTS, maxBytes: own.BATCH_MAX_BYTES, lingerMs: own.BATCH_LINGER_MS },
+    lostRetry: { intervalMs: own.LOST_RETRY_CHECK_INTERVAL_MS, graceMs: own.LOST_RETRY_GRACE_MS },
     kafka,
     database,
     secrets,

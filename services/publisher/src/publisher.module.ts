@@ -25,12 +25,14 @@ import type { PublisherConfig } from './publisher-config';
 import { FailedBatchRouter } from './retry/failed-batch-router';
 import { RetryChainConsumer } from './retry/retry-chain.consumer';
 import { RetryHandler } from './retry/retry-handler';
+import { HoldRelease } from './retry/hold-release';
+import { LostRetryCheck } from './retry/lost-retry-check';
 import { UnreadableRetries } from './retry/unreadable-retries';
 
 const CONFIG = Symbol('PUBLISHER_CONFIG');
 const LOGGER = Symbol('PUBLISHER_LOGGER');
 const DATA_SOURCE = Symbol('PUBLISHER_DATA_SOURCE');
-const DELIVERY_CONSUMERS = Symbol('PUBLISHER_DELIVERY_CONSUMERS');
+const DELIVERY_WORKERS = Symbol('PUBLISHER_DELIVERY_WORKERS');
 
 /**
  * Connects the publisher's tables and brings them up to date before anything delivers. Its
@@ -61,17 +63,20 @@ class Database implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
-/** Something the pipeline starts after the endpoint view is current and stops before it closes. */
-interface DeliveryConsumer {
-  readonly declared: ResolvedConsumer;
+/**
+ * Something the pipeline starts after the endpoint view is current and stops before it closes:
+ * a Kafka consumer (with its declaration) or a periodic job.
+ */
+interface DeliveryWorker {
+  readonly declared?: ResolvedConsumer;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /**
- * Starts the three consumers once the endpoint view is current (payload lanes, retry chain,
- * notices) and stops them in the reverse order: no delivery starts after shutdown begins,
- * and what finished is committed before the pools and the database close.
+ * Starts the three consumers (payload lanes, retry chain, notices) and the lost-retry check once
+ * the endpoint view is current, and stops them first on shutdown: no delivery starts after
+ * shutdown begins, and what finished is committed before the pools and the database close.
  */
 @Injectable()
 class DeliveryPipeline implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -81,21 +86,21 @@ class DeliveryPipeline implements OnApplicationBootstrap, BeforeApplicationShutd
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(EndpointDirectory) private readonly directory: EndpointDirectory,
     @Inject(EgressClient) private readonly egress: EgressClient,
-    @Inject(DELIVERY_CONSUMERS) private readonly consumers: readonly DeliveryConsumer[],
+    @Inject(DELIVERY_WORKERS) private readonly workers: readonly DeliveryWorker[],
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const view = resolveConsumer('publisherEndpointView', this.config.kafka);
     // The endpoint view and the delivery consumers: exactly what CONSUMERS declares for the publisher.
-    const running = this.consumers.filter((c) => c.declared.topics.length > 0);
-    assertConsumersBuilt(consumersOf('publisher', this.config.kafka), [view.name, ...running.map((c) => c.declared.name)]);
+    const consumers = this.workers.flatMap((w) => (w.declared && w.declared.topics.length > 0 ? [w.declared.name] : []));
+    assertConsumersBuilt(consumersOf('publisher', this.config.kafka), [view.name, ...consumers]);
     await this.directory.start(this.kafka, view);
-    await Promise.all(this.consumers.map((c) => c.start()));
+    await Promise.all(this.workers.map((w) => w.start()));
   }
 
   /** Before any other shutdown hook: the producer and the database are still open. */
   async beforeApplicationShutdown(): Promise<void> {
-    await Promise.all(this.consumers.map((c) => c.stop()));
+    await Promise.all(this.workers.map((w) => w.stop()));
     await this.directory.stop();
     await this.egress.close();
     this.logger.info('stopped delivering');
@@ -148,10 +153,21 @@ export class PublisherModule {
           useFactory: (producer: KafkaProducerService, metrics: PublisherMetrics) => new UnreadableRecords(producer, config.kafka.topics.internalDeadLetters, metrics, logger),
         },
         {
+          provide: HoldRelease,
+          inject: [EndpointDirectory, DeliveryHoldsRepository, DeliveryRecordsProducer, PublisherMetrics],
+          useFactory: (directory: EndpointDirectory, holds: DeliveryHoldsRepository, records: DeliveryRecordsProducer, metrics: PublisherMetrics) =>
+            new HoldRelease({ directory, holds, records, metrics, logger: logger.child({ component: 'retry-chain' }) }),
+        },
+        {
           provide: UnreadableRetries,
-          inject: [EndpointDirectory, DeliveryHoldsRepository, DeliveryRecordsProducer, UnreadableRecords],
-          useFactory: (directory: EndpointDirectory, holds: DeliveryHoldsRepository, records: DeliveryRecordsProducer, unreadable: UnreadableRecords) =>
-            new UnreadableRetries({ directory, holds, records, unreadable, logger: logger.child({ component: 'retry-chain' }) }),
+          inject: [UnreadableRecords, HoldRelease],
+          useFactory: (unreadable: UnreadableRecords, release: HoldRelease) => new UnreadableRetries(unreadable, release),
+        },
+        {
+          provide: LostRetryCheck,
+          inject: [KAFKA_CLIENT, DeliveryHoldsRepository, HoldRelease],
+          useFactory: (kafka: Kafka, holds: DeliveryHoldsRepository, release: HoldRelease) =>
+            new LostRetryCheck(kafka, { chain: resolveConsumer('publisherRetries', config.kafka), holds, release, every: config.lostRetry, logger: logger.child({ component: 'lost-retry-check' }) }),
         },
         {
           provide: FailedBatchRouter,
@@ -202,9 +218,9 @@ export class PublisherModule {
             new WebhookNoticesConsumer(kafka, resolveConsumer('publisherNotices', config.kafka), { deliver, secretBox, unreadable, logger }),
         },
         {
-          provide: DELIVERY_CONSUMERS,
-          inject: [WebhookLanesConsumer, RetryChainConsumer, WebhookNoticesConsumer],
-          useFactory: (...consumers: DeliveryConsumer[]) => consumers,
+          provide: DELIVERY_WORKERS,
+          inject: [WebhookLanesConsumer, RetryChainConsumer, WebhookNoticesConsumer, LostRetryCheck],
+          useFactory: (...workers: DeliveryWorker[]) => workers,
         },
         Database,
         DeliveryPipeline,

@@ -22,6 +22,8 @@ export class PublisherMetrics {
   private readonly deadLetters: Counter<'cause'>;
   private readonly deadLetteredEvents: Counter<'cause'>;
   private readonly unreadable: Counter<'topic' | 'reason'>;
+  /** Holds released without their retry (see retry/hold-release.ts), by cause. */
+  readonly releasedHolds: Counter<'cause'>;
   private heldEndpoints: (() => Promise<Map<string, number>>) | undefined;
   private egressSlots: { inUse: number; waiting: number } | undefined;
   private readonly retryTopics = new Map<string, RetryTopicGauges>();
@@ -50,6 +52,12 @@ export class PublisherMetrics {
       name: 'tidings_publisher_unreadable_records_total',
       help: 'Internal records the publisher could not use, sent to the internal dead letters, by source topic and reason (not_json, invalid)',
       labelNames: ['topic', 'reason'] as const,
+      registers: [registry],
+    });
+    this.releasedHolds = new Counter({
+      name: 'tidings_publisher_released_holds_total',
+      help: 'Held endpoints released without their retry because its record was unreadable or gone (read past by the chain), by cause',
+      labelNames: ['cause'] as const,
       registers: [registry],
     });
     const heldEndpoints = () => this.heldEndpoints?.();

@@ -64,6 +64,19 @@ export class DeliveryHoldsRepository {
     return new Map(rows.map((r) => [r.state, Number(r.n)]));
   }
 
+  /**
+   * Holds `retrying` since before `before` (their last change), oldest first: those whose retry
+   * record the chain may have read past (the lost-retry check).
+   */
+  async retryingSince(before: Date, limit: number): Promise<{ hold: DeliveryHold; since: Date }[]> {
+    const rows: (HoldRow & { updated_at: Date })[] = await this.db.query(
+      `SELECT endpoint_id, batch_id, attempt, state, config_version, reason, lane_partition, updated_at FROM publisher_delivery_holds
+       WHERE state = 'retrying' AND updated_at < $1 ORDER BY updated_at LIMIT $2`,
+      [before, limit],
+    );
+    return rows.map((r) => ({ hold: toHold(r), since: r.updated_at }));
+  }
+
   async get(endpointId: string): Promise<DeliveryHold | undefined> {
     const rows: HoldRow[] = await this.db.query('SELECT endpoint_id, batch_id, attempt, state, config_version, reason, lane_partition FROM publisher_delivery_holds WHERE endpoint_id = $1', [endpointId]);
     return rows[0] && toHold(rows[0]);
