@@ -1,7 +1,8 @@
 import { categoryOfType, endpointConfigEventSchema, type EventType, type ResolvedConsumer } from '@tidings/contracts';
-import { decodeJsonRecord, TopicReplayer, type ConsumedRecord } from '@tidings/kafka';
+import { decodeJsonRecord, TopicReplayer, undecodableReason, type ConsumedRecord } from '@tidings/kafka';
 import type { Logger } from '@tidings/telemetry';
 import type { Kafka } from 'kafkajs';
+import { Counter, type Registry } from 'prom-client';
 import { applyConfigEvent, type EndpointState } from './endpoint-state';
 
 /**
@@ -12,8 +13,22 @@ export class EndpointDirectory {
   private readonly endpoints = new Map<string, EndpointState>();
   private readonly byTailnet = new Map<string, Set<string>>();
   private replayer: TopicReplayer | undefined;
+  private readonly unreadable: Counter<'reason'> | undefined;
 
-  constructor(private readonly logger: Logger) {}
+  /** With a registry, unreadable config events are counted there (`tidings_endpoint_view_unreadable_events_total`). */
+  constructor(
+    private readonly logger: Logger,
+    registry?: Registry,
+  ) {
+    this.unreadable =
+      registry &&
+      new Counter({
+        name: 'tidings_endpoint_view_unreadable_events_total',
+        help: 'Endpoint config events this service\'s endpoint view could not read and skipped (each replay counts them again), by reason (not_json, invalid)',
+        labelNames: ['reason'] as const,
+        registers: [registry],
+      });
+  }
 
   /**
    * Replays the endpoint-config log under the service's `replay` declaration; resolves once the
@@ -56,7 +71,10 @@ export class EndpointDirectory {
   private ingest(record: ConsumedRecord): void {
     const decoded = decodeJsonRecord(record, endpointConfigEventSchema);
     if (!decoded.ok) {
+      // Skipped, not dead-lettered: the log is kept for ever, so the record stays where an operator
+      // can read it, and every instance replays it on every boot; copies would bury real dead letters.
       this.logger.error({ partition: record.partition, offset: record.offset, reason: decoded.reason }, 'skipping unreadable endpoint config event');
+      this.unreadable?.inc({ reason: undecodableReason(record) });
       return;
     }
     const event = decoded.value;

@@ -123,7 +123,7 @@ export class PublisherModule {
         { provide: CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
         { provide: DATA_SOURCE, useFactory: () => publisherDataSource(config.database) },
-        { provide: EndpointDirectory, useFactory: () => new EndpointDirectory(logger.child({ component: 'endpoint-directory' })) },
+        { provide: EndpointDirectory, inject: [ServiceMetrics], useFactory: (m: ServiceMetrics) => new EndpointDirectory(logger.child({ component: 'endpoint-directory' }), m.registry) },
         { provide: EgressClient, useFactory: () => new EgressClient(config.egressProxyUrl, config.deliveryConcurrency) },
         { provide: SecretBox, useFactory: () => new SecretBox(config.secrets.keys) },
         { provide: DeliveryHoldsRepository, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new DeliveryHoldsRepository(ds) },

@@ -156,6 +156,19 @@ describe('trigger', () => {
     assert.deepEqual(await recipients(t1, 'subnetIPForwardingNotEnabled'), []);
   });
 
+  it('skips an unreadable config event, counting it, and its endpoint view keeps following the log', async () => {
+    const tailnet = `view-${randomUUID()}.example.com`;
+    const endpoint = randomUUID();
+    await producer.send({ topic: topics.endpointConfig, messages: [{ key: endpoint, value: 'not json' }, { key: endpoint, value: JSON.stringify({ schemaVersion: 1, type: 'endpointCreated' }) }] });
+    await configure(endpoint, tailnet, { type: 'endpointCreated', subscriptions: ['nodeCreated'] });
+    const id = randomUUID();
+    await send(structured(tailnet, 'nodeCreated', NODE, id));
+    await waitFor('the event routed by the config event after the unreadable ones', () => payloadsFor(id).length === 1, 30_000);
+    const metrics = await (await fetch(stack.metricsUrl('trigger'))).text();
+    assert.match(metrics, /^tidings_endpoint_view_unreadable_events_total\{reason="not_json"\} 1$/m);
+    assert.match(metrics, /^tidings_endpoint_view_unreadable_events_total\{reason="invalid"\} 1$/m);
+  });
+
   it('suppresses duplicates (same source and id), also across a restart', async () => {
     const tailnet = `dup-${randomUUID()}.example.com`;
     const endpoint = randomUUID();

@@ -24,7 +24,7 @@ export class TriggerModule {
       providers: [
         { provide: TRIGGER_OPTIONS, useValue: { adminConsoleUrl: config.adminConsoleUrl, instanceId: config.instanceId } },
         { provide: DuplicateFilter, useFactory: () => new DuplicateFilter(logger.child({ component: 'duplicate-filter' })) },
-        { provide: EndpointDirectory, useFactory: () => new EndpointDirectory(logger.child({ component: 'endpoint-directory' })) },
+        { provide: EndpointDirectory, inject: [ServiceMetrics], useFactory: (m: ServiceMetrics) => new EndpointDirectory(logger.child({ component: 'endpoint-directory' }), m.registry) },
         { provide: TriggerMetrics, inject: [ServiceMetrics], useFactory: (metrics: ServiceMetrics) => new TriggerMetrics(metrics.registry) },
         TriggerViews,
         DomainEventsConsumer,
