@@ -17,12 +17,14 @@ import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { INTERNAL_TOPICS } from '@tidings/contracts';
 import { TidingsStack } from '@tidings/testing';
 import { CpuMeter, pidFrom, type CpuSeconds } from './e2e/cpu-meter';
 import { DeliveryProbe } from './e2e/delivery-probe';
 import { emitAtRate, emitBurst, type EventType } from './e2e/domain-events';
 import { measureHttpLimit, measureKafkaLimit, type HttpLimit, type KafkaLimit } from './e2e/limits';
 import { EndpointFleet } from './e2e/endpoint-fleet';
+import { HopProbe } from './e2e/hop-probe';
 import { percentiles, round, type Percentiles } from './e2e/stats';
 
 const { values } = parseArgs({
@@ -61,6 +63,7 @@ class Bench {
 
   constructor(
     private readonly stack: TidingsStack,
+    private readonly kafka: Kafka,
     private readonly producer: Producer,
     private readonly probe: DeliveryProbe,
     private readonly fleet: EndpointFleet,
@@ -116,15 +119,24 @@ class Bench {
     for (const path of failing) this.stack.receiver.answers.set(path, { status: 503 });
     const healthy = new Set(setup.paths.filter((p) => !failing.has(p)));
     this.probe.reset();
+    // Per hop: the payload topic read as the publisher reads it (see e2e/hop-probe.ts).
+    const hops = new HopProbe((eventId) => this.probe.isProduced(eventId));
+    await hops.start(this.kafka, `${this.stack.env.KAFKA_TOPIC_PREFIX ?? ''}${INTERNAL_TOPICS.webhookEvents}`);
+    this.probe.keepArrivals = true;
     log(`${name}: ${RATE} events/s for ${SECONDS} s over ${tailnets.length} endpoints${failing.size ? `, ${failing.size} failing` : ''}`);
     const started = Date.now();
     const produced = await emitAtRate(this.producer, this.topic, tailnets, { perSecond: RATE, seconds: SECONDS, type }, this.probe);
     const expected = Math.round((produced * healthy.size) / tailnets.length);
     const complete = await this.probe.until(expected, 120_000);
+    const hopsMs = hops.breakdown(this.probe.producedTimes, this.probe.arrivedAt);
+    this.probe.keepArrivals = false;
+    await hops.stop();
+    log(`${name}: per hop (ms) ${JSON.stringify(hopsMs)}`);
     const seconds = ((this.probe.lastAt || Date.now()) - started) / 1000;
     this.record(name, {
       eventsPerSecond: Math.round(this.probe.delivered / seconds),
       latencyMs: percentiles(this.probe.latenciesMs(healthy)),
+      hopsMs,
       offeredEventsPerSecond: RATE,
       domainEvents: produced,
       endpoints: tailnets.length,
@@ -197,11 +209,12 @@ async function main(): Promise<void> {
   const profiling: Record<string, string> = values.profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(values.profile)}` } : {};
   const stack = await TidingsStack.create('bench', { LOG_LEVEL: 'info', RETRY_SCHEDULE: '5s*100', ...profiling });
   const probe = new DeliveryProbe(stack.receiver);
-  const producer = new Kafka({ clientId: 'bench-control-plane', brokers: stack.env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING }).producer({ idempotent: true });
+  const kafka = new Kafka({ clientId: 'bench-control-plane', brokers: stack.env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ idempotent: true });
   try {
     await stack.start();
     await producer.connect();
-    const bench = new Bench(stack, producer, probe, new EndpointFleet(stack, probe));
+    const bench = new Bench(stack, kafka, producer, probe, new EndpointFleet(stack, probe));
     const limits = await bench.measureLimits();
     await bench.throughput('1 endpoint', ['one.bench'], 1, sized(20_000));
     await bench.throughput('100 endpoints', ['hundred.bench'], 100, sized(500));

@@ -14,6 +14,9 @@ export class DeliveryProbe {
   private readonly watched = new Map<string, Watched>();
   private readonly producedAt = new Map<string, number>();
   private latencies: { path: string; ms: number }[] = [];
+  /** When each measured event's POST arrived; kept only while `keepArrivals` (the latency scenarios). */
+  readonly arrivedAt = new Map<string, number>();
+  keepArrivals = false;
   delivered = 0;
   /** Verified POSTs that carried at least one measured event (delivered / requests = batch size). */
   requests = 0;
@@ -33,6 +36,15 @@ export class DeliveryProbe {
     this.producedAt.set(eventId, at);
   }
 
+  /** When each event was handed to Kafka. */
+  get producedTimes(): ReadonlyMap<string, number> {
+    return this.producedAt;
+  }
+
+  isProduced(eventId: string): boolean {
+    return this.producedAt.has(eventId);
+  }
+
   /** Starts a new measurement: counters and latencies from here on. */
   reset(): void {
     this.delivered = 0;
@@ -40,6 +52,7 @@ export class DeliveryProbe {
     this.invalid = 0;
     this.lastAt = 0;
     this.latencies = [];
+    this.arrivedAt.clear();
   }
 
   latenciesMs(paths?: Set<string>): number[] {
@@ -67,6 +80,7 @@ export class DeliveryProbe {
       if (produced === undefined) continue;
       measured += 1;
       this.latencies.push({ path: w.path, ms: at - produced });
+      if (this.keepArrivals) this.arrivedAt.set(event.id, at);
     }
     this.delivered += measured;
     if (measured > 0) this.requests += 1;

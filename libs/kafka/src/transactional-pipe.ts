@@ -21,16 +21,19 @@ export interface BatchResult {
   outputs: OutputRecord[];
   /** Runs once the transaction committed (e.g. to remember what it recorded). */
   onCommitted?: () => void;
+  /** Runs when the transaction did not commit (the batch will be read again). */
+  onAborted?: () => void;
 }
 
 export interface TransactionalPipeOptions {
   /** Input topics, group and fetch wait, from `CONSUMERS` (mode `transactional`). */
   declared: ResolvedConsumer;
   /**
-   * Stable per instance (a pod name): a restarted instance with the same id fences its
-   * predecessor's open transaction at once instead of waiting for it to time out.
+   * Each input partition has its own transactional producer, `<prefix>.<topic>.<partition>`,
+   * the same on every instance: whoever owns the partition next fences the previous owner's
+   * open transaction at once (a crash, a rebalance, a zombie), and partitions commit in parallel.
    */
-  transactionalId: string;
+  transactionalIdPrefix: string;
   logger: Logger;
   /** A barrier before each batch (e.g. "my view of the endpoints is current"). */
   beforeBatch?: () => Promise<void>;
@@ -39,6 +42,12 @@ export interface TransactionalPipeOptions {
 
 /** Under the broker's default 1 MiB message.max.bytes, with room for framing. */
 const MAX_REQUEST_BYTES = 512 * 1024;
+/**
+ * Partitions whose batches are processed at once, each in its own transaction: one at a time,
+ * a record waited for every other partition's transaction round trip (issue 16: most of the
+ * produce → payload latency). The domain-events topic has six.
+ */
+const PARTITIONS_IN_PARALLEL = 6;
 
 const sizeOf = (o: OutputRecord) =>
   (o.key?.length ?? 0) + (o.value?.length ?? 0) + Object.entries(o.headers ?? {}).reduce((n, [k, v]) => n + k.length + String(v ?? '').length, 0) + 64;
@@ -84,39 +93,56 @@ function creationLinks(outputs: OutputRecord[]): Link[] {
 export class TransactionalPipe {
   private readonly consumer: Consumer;
   private readonly subscribe: () => Promise<void>;
-  private readonly producer: Producer;
+  /** Per input partition (`topic/partition`), connected on its first batch. */
+  private readonly producers = new Map<string, Promise<Producer>>();
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly options: TransactionalPipeOptions,
   ) {
     // One processBatch handles every declared topic.
     ({ consumer: this.consumer, subscribe: this.subscribe } = openDeclaredConsumer(kafka, options.declared, { handledTopics: options.declared.topics, logger: options.logger }));
-    this.producer = kafka.producer({
-      transactionalId: options.transactionalId,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      // Bounds how long an orphaned transaction (a crash without a restart under the same id)
-      // holds back read_committed consumers.
-      transactionTimeout: 10_000,
-      allowAutoTopicCreation: false,
-    });
+  }
+
+  private producerFor(topic: string, partition: number): Promise<Producer> {
+    const key = `${topic}/${partition}`;
+    let producer = this.producers.get(key);
+    if (!producer) {
+      const made = this.kafka.producer({
+        transactionalId: `${this.options.transactionalIdPrefix}.${topic}.${partition}`,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        // Bounds how long an orphaned transaction (its partition owned by nobody) holds back
+        // read_committed consumers.
+        transactionTimeout: 10_000,
+        allowAutoTopicCreation: false,
+      });
+      producer = made.connect().then(() => made);
+      // A failed connect is tried again on the partition's next batch.
+      producer.catch(() => this.producers.delete(key));
+      this.producers.set(key, producer);
+    }
+    return producer;
   }
 
   async start(): Promise<void> {
     const { declared, logger } = this.options;
-    await this.producer.connect();
     await this.consumer.connect();
     await this.subscribe();
     await this.consumer.run({
       autoCommit: false,
+      partitionsConsumedConcurrently: PARTITIONS_IN_PARALLEL,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
+        const producer = await this.producerFor(batch.topic, batch.partition);
         await this.options.beforeBatch?.();
         const records = batch.messages.map((m) => toConsumedRecord(batch.topic, batch.partition, m));
-        const { outputs, onCommitted } = await this.options.processBatch(records);
+        const { outputs, onCommitted, onAborted } = await this.options.processBatch(records);
         const span = startSendSpan([...new Set(outputs.map((o) => o.topic))], outputs.length, creationLinks(outputs));
-        const transaction = await this.producer.transaction();
+        const transaction = await producer.transaction().catch((error: unknown) => {
+          onAborted?.();
+          throw error;
+        });
         try {
           for (const chunk of chunked(outputs, MAX_REQUEST_BYTES)) {
             const byTopic = new Map<string, OutputRecord[]>();
@@ -134,6 +160,7 @@ export class TransactionalPipe {
           await transaction.commit();
         } catch (error) {
           recordFailure(span, error);
+          onAborted?.();
           await transaction.abort().catch((abortError: unknown) => logger.warn({ err: abortError }, 'aborting the transaction failed'));
           logger.error({ err: error, partition: batch.partition, firstOffset: batch.firstOffset() }, 'batch transaction aborted; the batch will be re-read');
           throw error;
@@ -146,9 +173,11 @@ export class TransactionalPipe {
     });
   }
 
-  /** Stops fetching, lets the in-flight batch finish or abort, and leaves the group. */
+  /** Stops fetching, lets the in-flight batches finish or abort, and leaves the group. */
   async stop(): Promise<void> {
     await this.consumer.disconnect();
-    await this.producer.disconnect();
+    const producers = await Promise.allSettled([...this.producers.values()]);
+    await Promise.all(producers.flatMap((p) => (p.status === 'fulfilled' ? [p.value.disconnect()] : [])));
+    this.producers.clear();
   }
 }

@@ -7,8 +7,8 @@ const triggerEnv = {
   /** Base of the admin-console links put in events where someone must act. */
   ADMIN_CONSOLE_URL: rules.url(['https:', 'http:']).default('https://login.tailscale.com/admin'),
   /**
-   * Names this instance's Kafka transactions; distinct per running instance, stable across its
-   * restarts (a pod name), so a restart fences the crashed predecessor's open transaction.
+   * Names this instance to the brokers (its Kafka client id, `tidings-trigger.<id>`) and in its
+   * logs. Transactions are named per input partition, not per instance (TransactionalPipe).
    */
   TRIGGER_INSTANCE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be 1-100 of [A-Za-z0-9._-]').default(hostname()),
 };
@@ -27,5 +27,11 @@ export function loadTriggerConfig(env: Env): TriggerConfig {
     kafka: () => loadKafkaConfig(env, 'tidings-trigger'),
     telemetry: () => loadTelemetryConfig(env, 'tidings-trigger'),
   });
-  return { port: own.TRIGGER_PORT, instanceId: own.TRIGGER_INSTANCE_ID, adminConsoleUrl: own.ADMIN_CONSOLE_URL.replace(/\/+$/, ''), kafka, telemetry };
+  return {
+    port: own.TRIGGER_PORT,
+    instanceId: own.TRIGGER_INSTANCE_ID,
+    adminConsoleUrl: own.ADMIN_CONSOLE_URL.replace(/\/+$/, ''),
+    kafka: { ...kafka, clientId: `${kafka.clientId}.${own.TRIGGER_INSTANCE_ID}` },
+    telemetry,
+  };
 }

@@ -22,7 +22,7 @@ export class TriggerModule {
         }),
       ],
       providers: [
-        { provide: TRIGGER_OPTIONS, useValue: { adminConsoleUrl: config.adminConsoleUrl, instanceId: config.instanceId } },
+        { provide: TRIGGER_OPTIONS, useValue: { adminConsoleUrl: config.adminConsoleUrl } },
         { provide: DuplicateFilter, useFactory: () => new DuplicateFilter(logger.child({ component: 'duplicate-filter' })) },
         { provide: EndpointDirectory, inject: [ServiceMetrics], useFactory: (m: ServiceMetrics) => new EndpointDirectory(logger.child({ component: 'endpoint-directory' }), m.registry) },
         { provide: TriggerMetrics, inject: [ServiceMetrics], useFactory: (metrics: ServiceMetrics) => new TriggerMetrics(metrics.registry) },

@@ -14,7 +14,6 @@ import { TriggerViews } from './trigger-views';
 export const TRIGGER_OPTIONS = Symbol('TRIGGER_OPTIONS');
 export interface TriggerOptions {
   adminConsoleUrl: string;
-  instanceId: string;
 }
 
 const tracer = trace.getTracer('tidings-trigger');
@@ -28,6 +27,12 @@ const tracer = trace.getTracer('tidings-trigger');
 export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private pipe: TransactionalPipe | undefined;
   private readonly declared: ResolvedConsumer;
+  /**
+   * Dedup keys routed by batches not yet committed: partitions run in parallel, so a duplicate
+   * on another partition must not pass while the first is in flight. Released on commit (the
+   * key is then remembered) or abort (the batch is read again).
+   */
+  private readonly inFlight = new Set<string>();
 
   constructor(
     @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
@@ -48,7 +53,7 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicati
     await this.views.start(this.kafka);
     this.pipe = new TransactionalPipe(this.kafka, {
       declared: this.declared,
-      transactionalId: `${prefix}tidings.trigger.${this.options.instanceId}`,
+      transactionalIdPrefix: `${prefix}tidings.trigger`,
       logger: this.logger,
       // An endpoint created (or deleted) before this batch was fetched must count for it.
       beforeBatch: () => this.views.sync(),
@@ -83,7 +88,7 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicati
         const { event } = decoded;
         span.setAttributes({ 'tidings.event.type': event.type, 'tidings.tailnet': event.tailnet, 'cloudevents.event_id': event.id, 'cloudevents.event_source': event.source });
         const key = domainEventKey(event);
-        if (this.views.duplicates.isDuplicate(key) || marked.has(key)) {
+        if (this.views.duplicates.isDuplicate(key) || marked.has(key) || this.inFlight.has(key)) {
           span.setAttribute('tidings.outcome', 'duplicate');
           tally.count('duplicate');
           continue;
@@ -99,12 +104,16 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicati
       }
     }
     tally.payloads = outputs.filter((o) => o.topic === this.config.topics.webhookEvents).length;
+    for (const key of marked.keys()) this.inFlight.add(key);
+    const settle = () => marked.forEach((_, key) => this.inFlight.delete(key));
     return {
       outputs,
       onCommitted: () => {
         marked.forEach((at, key) => this.views.duplicates.remember(key, at));
+        settle();
         this.metrics.committed(tally);
       },
+      onAborted: settle,
     };
   }
 
