@@ -125,8 +125,23 @@ export class TransactionalPipe {
     return producer;
   }
 
+  /**
+   * Closes a partition's producer: after a failed transaction (it may be fenced: another
+   * owner initialised the same id, and a fenced producer never works again) and when the
+   * partition is no longer ours. Its next batch, here or after a reassignment, opens a new one.
+   */
+  private retire(key: string): void {
+    const producer = this.producers.get(key);
+    this.producers.delete(key);
+    void producer?.then((p) => p.disconnect()).catch(() => undefined);
+  }
+
   async start(): Promise<void> {
     const { declared, logger } = this.options;
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      const owned = new Set(Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}/${p}`)));
+      for (const key of [...this.producers.keys()]) if (!owned.has(key)) this.retire(key);
+    });
     await this.consumer.connect();
     await this.subscribe();
     await this.consumer.run({
@@ -141,6 +156,7 @@ export class TransactionalPipe {
         const span = startSendSpan([...new Set(outputs.map((o) => o.topic))], outputs.length, creationLinks(outputs));
         const transaction = await producer.transaction().catch((error: unknown) => {
           onAborted?.();
+          this.retire(`${batch.topic}/${batch.partition}`);
           throw error;
         });
         try {
@@ -162,6 +178,7 @@ export class TransactionalPipe {
           recordFailure(span, error);
           onAborted?.();
           await transaction.abort().catch((abortError: unknown) => logger.warn({ err: abortError }, 'aborting the transaction failed'));
+          this.retire(`${batch.topic}/${batch.partition}`);
           logger.error({ err: error, partition: batch.partition, firstOffset: batch.firstOffset() }, 'batch transaction aborted; the batch will be re-read');
           throw error;
         } finally {

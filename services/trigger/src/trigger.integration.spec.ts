@@ -187,6 +187,21 @@ describe('trigger', () => {
     assert.equal(payloadsFor(id).length, 2, 'no payload for the duplicate sent after the restart');
   });
 
+  it('suppresses a duplicate on another partition, processed in parallel with the first', async () => {
+    const tailnet = `dup-parallel-${randomUUID()}.example.com`;
+    const endpoint = randomUUID();
+    await configure(endpoint, tailnet, { type: 'endpointCreated', subscriptions: ['nodeCreated'] });
+    // The same event under six message keys: one on each partition, all fetched at once.
+    const ids = Array.from({ length: 5 }, () => randomUUID());
+    const copies = ids.flatMap((id) => Array.from({ length: 6 }, (_, p) => ({ ...structured(tailnet, 'nodeCreated', NODE, id), partition: p })));
+    await producer.send({ topic: topics.domainEvents, messages: copies });
+    // A marker behind the copies on every partition: once all six are routed, so are the copies.
+    const markers = Array.from({ length: 6 }, (_, p) => ({ id: randomUUID(), partition: p }));
+    await producer.send({ topic: topics.domainEvents, messages: markers.map(({ id, partition }) => ({ ...structured(tailnet, 'nodeCreated', NODE, id), partition })) });
+    await waitFor('every partition past the copies', () => markers.every((m) => payloadsFor(m.id).length === 1), 30_000);
+    assert.deepEqual(ids.map((id) => payloadsFor(id).length), [1, 1, 1, 1, 1], 'one payload per event, whichever partition won');
+  });
+
   it('retries a batch whose dead-letter write fails, losing nothing and committing nothing past it', async () => {
     const tailnet = `dlqfail-${randomUUID()}.example.com`;
     const endpoint = randomUUID();
