@@ -12,7 +12,7 @@
  * whose name contains NAME; --profile writes each service's V8 CPU profile into DIR (read them
  * with infra/bench/profile-summary.ts). No thresholds: it reports.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,6 +25,7 @@ import { emitAtRate, emitBurst, type EventType } from './e2e/domain-events';
 import { measureHttpLimit, measureKafkaLimit, type HttpLimit, type KafkaLimit } from './e2e/limits';
 import { EndpointFleet } from './e2e/endpoint-fleet';
 import { HopProbe } from './e2e/hop-probe';
+import { PeakRss } from './e2e/peak-rss';
 import { percentiles, round, type Percentiles } from './e2e/stats';
 
 const { values } = parseArgs({
@@ -55,6 +56,7 @@ interface ScenarioResult {
 class Bench {
   readonly scenarios: Record<string, ScenarioResult | Record<string, unknown>> = {};
   private limits!: { kafka: KafkaLimit; http: HttpLimit };
+  private readonly rss = new PeakRss(() => Object.fromEntries([...this.stack.services].map(([name, service]) => [name, service.child.pid])));
   private readonly cpu = new CpuMeter(() => ({
     ...Object.fromEntries([...this.stack.services].map(([name, service]) => [name, service.child.pid])),
     kafka: pidFrom(process.env.TIDINGS_BENCH_KAFKA_PIDFILE),
@@ -84,6 +86,7 @@ class Bench {
     const setup = await this.fleet.create(name, tailnets, endpointsPerTailnet, 'nodeCreated');
     const expected = events * endpointsPerTailnet;
     this.probe.reset();
+    this.rss.reset();
     log(`${name}: ${events} events → ${expected} deliveries`);
     const started = Date.now();
     const cpuBefore = this.cpuSample();
@@ -119,6 +122,7 @@ class Bench {
     for (const path of failing) this.stack.receiver.answers.set(path, { status: 503 });
     const healthy = new Set(setup.paths.filter((p) => !failing.has(p)));
     this.probe.reset();
+    this.rss.reset();
     // Per hop: the payload topic read as the publisher reads it (see e2e/hop-probe.ts).
     const hops = new HopProbe((eventId) => this.probe.isProduced(eventId));
     await hops.start(this.kafka, `${this.stack.env.KAFKA_TOPIC_PREFIX ?? ''}${INTERNAL_TOPICS.webhookEvents}`);
@@ -150,15 +154,10 @@ class Bench {
     for (const path of failing) this.stack.receiver.answers.set(path, { status: 200 });
   }
 
-  /** VmHWM of each service process: the most resident memory it held during the whole run. */
+  /** The most resident memory each service held in any scenario (each scenario's own is in its result). */
   peakRss(): void {
-    const rss: Record<string, number> = {};
-    for (const [name, service] of this.stack.services) {
-      const status = readFileSync(`/proc/${service.child.pid}/status`, 'utf8');
-      rss[name] = Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024);
-    }
-    this.scenarios['peak RSS'] = { peakRssMiB: rss };
-    log(`peak RSS (MiB): ${JSON.stringify(rss)}`);
+    this.scenarios['peak RSS'] = { peakRssMiB: this.rss.overall };
+    log(`peak RSS (MiB): ${JSON.stringify(this.rss.overall)}`);
   }
 
   /** CPU seconds so far: each service, the broker, the database, and this process (receiver, probe, producer). */
@@ -172,8 +171,11 @@ class Bench {
   }
 
   private record(name: string, result: { eventsPerSecond: number; latencyMs: Percentiles | null } & Record<string, unknown>): void {
+    const peakRssMiB = this.rss.read();
+    log(`${name}: peak RSS (MiB) ${JSON.stringify(peakRssMiB)}`);
     this.scenarios[name] = {
       ...result,
+      peakRssMiB,
       ratioToKafkaLimit: round(result.eventsPerSecond / this.limits.kafka.messagesPerSecond, 3),
       ratioToHttpLimit: round(result.eventsPerSecond / this.limits.http.requestsPerSecond, 3),
     };
@@ -189,7 +191,7 @@ function log(message: string): void {
 function printTable(scenarios: Bench['scenarios'], limits: { kafka: KafkaLimit; http: HttpLimit }): void {
   const rows = Object.entries(scenarios).map(([name, r]) => {
     const s = r as Partial<ScenarioResult> & { peakRssMiB?: Record<string, number> };
-    if (s.peakRssMiB) return { scenario: name, 'events/s': '', p50: '', p95: '', p99: '', 'x kafka': '', 'x http': '', note: Object.entries(s.peakRssMiB).map(([k, v]) => `${k} ${v} MiB`).join(', ') };
+    if (name === 'peak RSS' && s.peakRssMiB) return { scenario: name, 'events/s': '', p50: '', p95: '', p99: '', 'x kafka': '', 'x http': '', note: Object.entries(s.peakRssMiB).map(([k, v]) => `${k} ${v} MiB`).join(', ') };
     return {
       scenario: name,
       'events/s': s.eventsPerSecond,
@@ -198,7 +200,7 @@ function printTable(scenarios: Bench['scenarios'], limits: { kafka: KafkaLimit; 
       p99: s.latencyMs?.p99,
       'x kafka': s.ratioToKafkaLimit,
       'x http': s.ratioToHttpLimit,
-      note: s.complete === false ? 'INCOMPLETE' : '',
+      note: [s.complete === false ? 'INCOMPLETE' : '', s.peakRssMiB ? `peak MiB: ${Object.entries(s.peakRssMiB).map(([k, v]) => `${k} ${v}`).join(', ')}` : ''].filter(Boolean).join('; '),
     };
   });
   console.table(rows);
