@@ -267,9 +267,18 @@ describe('trigger', () => {
     for (const e of endpoints) await configure(e, tailnet, { type: 'endpointCreated', subscriptions: ['categoryTailnetManagement'] });
     const ids = Array.from({ length: 3_000 }, () => randomUUID());
     const startCount = payloads.length;
-    for (let i = 0; i < ids.length; i += 500) await send(...ids.slice(i, i + 500).map((id) => structured(tailnet, 'nodeCreated', NODE, id)));
-    await waitFor('the trigger to be mid-stream', () => payloads.length - startCount > 300, 30_000, 5);
-    await stack.services.get('trigger')!.kill();
+    const sendAll = async (slice: typeof ids) => {
+      for (let i = 0; i < slice.length; i += 500) await send(...slice.slice(i, i + 500).map((id) => structured(tailnet, 'nodeCreated', NODE, id)));
+    };
+    // Mid-stream by construction, not by racing a fast trigger: it is frozen (SIGSTOP) while at
+    // work on the first half, wherever it is (a transaction perhaps half done), the second half
+    // is sent to a frozen process, and then it is killed.
+    await sendAll(ids.slice(0, ids.length / 2));
+    await waitFor('the trigger at work', () => payloads.length - startCount > 300, 30_000, 5);
+    const trigger = stack.services.get('trigger')!;
+    trigger.child.kill('SIGSTOP');
+    await sendAll(ids.slice(ids.length / 2));
+    await trigger.kill();
     const expected = ids.length * endpoints.length;
     const atKill = payloads.length - startCount;
     assert.ok(atKill < expected, `killed mid-stream (${atKill} of ${expected} payloads out)`);
