@@ -28,6 +28,8 @@ export class TopicReplayer {
   private readonly admin: Admin;
   /** Per partition, the offset of the next record to hand over. */
   private readonly next = new Map<number, bigint>();
+  /** sync() calls waiting for the position to reach their target, told on every advance. */
+  private readonly waiters = new Set<() => void>();
 
   constructor(
     kafka: Kafka,
@@ -69,16 +71,29 @@ export class TopicReplayer {
    */
   async sync(timeoutMs = 10_000): Promise<void> {
     const ends = await this.admin.fetchTopicOffsets(this.topic);
-    const deadline = Date.now() + timeoutMs;
-    while (ends.some((p) => BigInt(p.high) > (this.next.get(p.partition) ?? BigInt(p.low)))) {
-      if (Date.now() > deadline) throw new Error(`${this.topic} not caught up within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    const caughtUp = () => ends.every((p) => BigInt(p.high) <= (this.next.get(p.partition) ?? BigInt(p.low)));
+    if (caughtUp()) return;
+    // Woken by the replayer's own progress, not by polling: the trigger syncs before every batch.
+    await new Promise<void>((resolve, reject) => {
+      const done = (error?: Error) => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        if (error) reject(error);
+        else resolve();
+      };
+      const check = () => {
+        if (caughtUp()) done();
+      };
+      const timer = setTimeout(() => done(new Error(`${this.topic} not caught up within ${timeoutMs} ms`)), timeoutMs);
+      this.waiters.add(check);
+    });
   }
 
   private advance(partition: number, offset: string): void {
     const next = BigInt(offset) + 1n;
-    if (next > (this.next.get(partition) ?? 0n)) this.next.set(partition, next);
+    if (next <= (this.next.get(partition) ?? 0n)) return;
+    this.next.set(partition, next);
+    for (const check of [...this.waiters]) check();
   }
 
   async stop(): Promise<void> {
