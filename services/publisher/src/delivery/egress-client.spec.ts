@@ -28,8 +28,8 @@ describe('EgressClient', () => {
     for (const s of servers) s.close();
   });
 
-  const post = async (proxy: string) => {
-    const client = new EgressClient(proxy, 1);
+  const post = async (proxy: string, refusedWaitMs?: number) => {
+    const client = new EgressClient(proxy, 1, refusedWaitMs);
     clients.push(client);
     const slot = await client.reserve('normal');
     try {
@@ -44,6 +44,32 @@ describe('EgressClient', () => {
     servers.push(proxy.server);
     assert.equal((await post(proxy.url)).status, 200);
     assert.equal(proxy.requests(), 2);
+  });
+
+  it('waits for an egress that refuses connections (no pod ready in a roll), then sends', async () => {
+    // A port nothing listens on yet; the proxy comes up on it a moment later.
+    const probe = await brokenProxy(0);
+    const { port } = probe.server.address() as AddressInfo;
+    await new Promise<void>((resolve) => probe.server.close(() => resolve()));
+    let served = 0;
+    const late = createServer((req, res) => {
+      served += 1;
+      req.resume();
+      req.on('end', () => res.writeHead(200).end('ok'));
+    });
+    servers.push(late);
+    setTimeout(() => late.listen(port, '127.0.0.1'), 600);
+    assert.equal((await post(`http://127.0.0.1:${port}`, 10_000)).status, 200);
+    assert.equal(served, 1);
+  });
+
+  it('gives up on an egress that keeps refusing once the wait is over', async () => {
+    const probe = await brokenProxy(0);
+    const { port } = probe.server.address() as AddressInfo;
+    await new Promise<void>((resolve) => probe.server.close(() => resolve()));
+    const started = Date.now();
+    await assert.rejects(post(`http://127.0.0.1:${port}`, 1_000), (error: { code?: string }) => error.code === 'ECONNREFUSED');
+    assert.ok(Date.now() - started < 5_000, 'within the wait and one backoff');
   });
 
   it('sends at most once more: an egress that keeps breaking fails the attempt', async () => {
