@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { endpointConfigEventSchema, type EndpointConfigEvent } from '@tidings/contracts';
 import { applyConfigEvent, type EndpointState } from '@tidings/endpoint-directory';
-import { TidingsStack, waitFor } from '@tidings/testing';
+import { TidingsStack, TopicReader, waitFor } from '@tidings/testing';
 
 /**
  * The transactional outbox under a crash: the subscriptions service is SIGKILLed in the middle
@@ -32,30 +31,12 @@ describe('outbox: a crash between commit and publish', () => {
     await stack?.stop();
   });
 
+  /** Every config event in the topic now, in partition order. */
   async function readConfigTopic(): Promise<EndpointConfigEvent[]> {
     const kafka = new Kafka({ clientId: 'crash-test', brokers: stack.env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
-    const topic = `${stack.env.KAFKA_TOPIC_PREFIX}tidings.endpoint-config.v1`;
-    const admin = kafka.admin();
-    await admin.connect();
-    const ends = await admin.fetchTopicOffsets(topic);
-    await admin.disconnect();
-    const remaining = new Map(ends.filter((p) => p.high !== p.low).map((p) => [p.partition, BigInt(p.high)]));
-    const records: EndpointConfigEvent[] = [];
-    const consumer = kafka.consumer({ groupId: `crash-test-${randomUUID()}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve) => {
-      if (remaining.size === 0) resolve();
-      void consumer.run({
-        eachMessage: async ({ partition, message }) => {
-          records.push(endpointConfigEventSchema.parse(JSON.parse(message.value!.toString())));
-          if (BigInt(message.offset) + 1n >= (remaining.get(partition) ?? 0n)) remaining.delete(partition);
-          if (remaining.size === 0) resolve();
-        },
-      });
-    });
-    await consumer.disconnect();
-    return records;
+    const reader = await TopicReader.open(kafka, `${stack.env.KAFKA_TOPIC_PREFIX}tidings.endpoint-config.v1`);
+    await reader.stop();
+    return reader.records.map((r) => endpointConfigEventSchema.parse(JSON.parse(r.value!.toString())));
   }
 
   it('publishes every committed change, and consumers apply each exactly once', async (t) => {

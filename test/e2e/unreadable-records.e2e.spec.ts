@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { CONSUMERS, INTERNAL_TOPICS, KAFKA_HEADERS, retryTopicName } from '@tidings/contracts';
-import { TidingsStack, waitFor } from '@tidings/testing';
+import { TidingsStack, TopicReader, waitFor } from '@tidings/testing';
 import { createEndpoint, deliveredEvents, emitNodeEvents, isPayload, kafkaFor, requestsTo } from './delivery-helpers';
 
 const HOUR_MS = 3_600_000;
@@ -39,21 +39,12 @@ describe('unreadable internal records', () => {
 
   /** The first record on the internal dead letters keyed `key`, with its headers as strings. */
   const internalDeadLetter = async (key: string): Promise<{ value: string | null; headers: Record<string, string> }> => {
-    const consumer = kafkaFor(stack).consumer({ groupId: `e2e-dlt-${key}-${Date.now()}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic: `${stack.env.KAFKA_TOPIC_PREFIX!}${INTERNAL_TOPICS.internalDeadLetters}`, fromBeginning: true });
-    const found = new Promise<{ value: string | null; headers: Record<string, string> }>((resolve) => {
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          if (message.key?.toString() !== key) return;
-          resolve({ value: message.value?.toString() ?? null, headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])) });
-        },
-      });
-    });
+    const reader = await TopicReader.open(kafkaFor(stack), `${stack.env.KAFKA_TOPIC_PREFIX!}${INTERNAL_TOPICS.internalDeadLetters}`);
     try {
-      return await waitFor(`the internal dead letter keyed ${key}`, () => Promise.race([found, new Promise<undefined>((r) => setTimeout(() => r(undefined), 1_000))]), 30_000);
+      const letter = await reader.waitFor(`the internal dead letter keyed ${key}`, (records) => records.find((r) => r.key === key));
+      return { value: letter.value?.toString() ?? null, headers: Object.fromEntries(Object.entries(letter.headers).map(([k, v]) => [k, String(v)])) };
     } finally {
-      await consumer.disconnect();
+      await reader.stop();
     }
   };
 
