@@ -15,7 +15,6 @@ const triggerEnv = {
 
 export interface TriggerConfig {
   port: number;
-  instanceId: string;
   adminConsoleUrl: string;
   kafka: KafkaConfig;
   telemetry: TelemetryConfig;
@@ -29,7 +28,6 @@ export function loadTriggerConfig(env: Env): TriggerConfig {
   });
   return {
     port: own.TRIGGER_PORT,
-    instanceId: own.TRIGGER_INSTANCE_ID,
     adminConsoleUrl: own.ADMIN_CONSOLE_URL.replace(/\/+$/, ''),
     kafka: { ...kafka, clientId: `${kafka.clientId}.${own.TRIGGER_INSTANCE_ID}` },
     telemetry,
