@@ -4,6 +4,8 @@ import type { Logger } from '@tidings/telemetry';
 import { toConsumedRecord, type ConsumedRecord } from './consumed-record';
 import { ConsumerDeclarationError, openDeclaredConsumer } from './declared-consumer';
 
+type PartitionEnds = Awaited<ReturnType<Admin['fetchTopicOffsets']>>;
+
 export interface TopicReplayerOptions {
   /**
    * A `replay` declaration with one topic: each replayer joins a throw-away group of its own
@@ -30,6 +32,9 @@ export class TopicReplayer {
   private readonly next = new Map<number, bigint>();
   /** sync() calls waiting for the position to reach their target, told on every advance. */
   private readonly waiters = new Set<() => void>();
+  /** The end-offsets request under way, and the one queued behind it (see `endOffsets`). */
+  private asking: Promise<PartitionEnds> | undefined;
+  private queued: Promise<PartitionEnds> | undefined;
 
   constructor(
     kafka: Kafka,
@@ -70,7 +75,7 @@ export class TopicReplayer {
    * before this moment".
    */
   async sync(timeoutMs = 10_000): Promise<void> {
-    const ends = await this.admin.fetchTopicOffsets(this.topic);
+    const ends = await this.endOffsets();
     const caughtUp = () => ends.every((p) => BigInt(p.high) <= (this.next.get(p.partition) ?? BigInt(p.low)));
     if (caughtUp()) return;
     // Woken by the replayer's own progress, not by polling: the trigger syncs before every batch.
@@ -87,6 +92,33 @@ export class TopicReplayer {
       const timer = setTimeout(() => done(new Error(`${this.topic} not caught up within ${timeoutMs} ms`)), timeoutMs);
       this.waiters.add(check);
     });
+  }
+
+  /**
+   * The topic's end offsets, read after this call began. Concurrent callers share requests: one
+   * that arrives while a request is under way joins the next one (which starts when the current
+   * answers), never the current, which may predate it. The trigger syncs before every batch of
+   * its six partitions; this keeps that to about one request at a time.
+   */
+  private endOffsets(): Promise<PartitionEnds> {
+    const current = this.asking;
+    if (current) {
+      this.queued ??= current
+        .catch(() => undefined)
+        .then(() => {
+          this.queued = undefined;
+          if (this.asking === current) this.asking = undefined;
+          return this.endOffsets();
+        });
+      return this.queued;
+    }
+    const asking = this.admin.fetchTopicOffsets(this.topic);
+    this.asking = asking;
+    const done = () => {
+      if (this.asking === asking) this.asking = undefined;
+    };
+    asking.then(done, done);
+    return asking;
   }
 
   private advance(partition: number, offset: string): void {

@@ -6,8 +6,8 @@ import type { Kafka } from 'kafkajs';
 /**
  * Which domain events (by `source` + `id`) were routed in the last 24 hours. The truth is the
  * dedup log, written in the same transaction as the payloads; every trigger instance follows
- * all of it, so a partition that moves between instances keeps its history, and `sync()` before
- * a batch makes everything committed so far visible.
+ * all of it, so a partition that moves between instances keeps its history: `sync()` when a
+ * partition is taken over makes everything its previous owner committed visible.
  */
 export class DuplicateFilter {
   private readonly seen = new Map<string, number>();

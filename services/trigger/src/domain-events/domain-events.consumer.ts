@@ -55,8 +55,8 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicati
       declared: this.declared,
       transactionalIdPrefix: `${prefix}tidings.trigger`,
       logger: this.logger,
-      // An endpoint created (or deleted) before this batch was fetched must count for it.
-      beforeBatch: () => this.views.sync(),
+      beforeBatch: () => this.views.syncEndpoints(),
+      onPartitionOwned: () => this.views.syncDuplicates(),
       processBatch: async (records) => this.route(records),
     });
     await this.pipe.start();

@@ -28,9 +28,23 @@ export class TriggerViews {
     await Promise.all([this.endpoints.start(kafka, this.declared[0]), this.duplicates.start(kafka, this.declared[1])]);
   }
 
-  /** Catches both views up with what was written before now. */
-  async sync(): Promise<void> {
-    await Promise.all([this.endpoints.sync(), this.duplicates.sync()]);
+  /**
+   * Before each batch: an endpoint created or deleted before the batch was fetched counts for
+   * it. The duplicate filter is not synced here: a partition's dedup marks are written by its
+   * owner, which remembers its own on commit; see `syncDuplicates`.
+   */
+  async syncEndpoints(): Promise<void> {
+    await this.endpoints.sync();
+  }
+
+  /**
+   * When a partition is taken over: the previous owner's marks (the domain-events key is the
+   * tailnet, so an event and its duplicates share a partition) are all committed once its
+   * producer is fenced, and this makes them visible. Syncing before every batch instead waited
+   * for the replayer to read back this instance's own last commit: a fetch round per batch.
+   */
+  async syncDuplicates(): Promise<void> {
+    await this.duplicates.sync();
   }
 
   async stop(): Promise<void> {
