@@ -29,9 +29,10 @@ const timedOut: AttemptOutcome = { outcome: 'failed', status: null, latencyMs: 5
 
 /** Fakes that write down every call; a slot counts each release, so a second one shows. */
 function harness(answer: AttemptOutcome | Error = delivered) {
-  const calls = { reserved: [] as DeliveryKind[], released: 0, dispatched: [] as { kind: DeliveryKind; target: DeliveryTarget; batchId: string; attempt: number }[], formed: [] as number[], attempts: [] as unknown[][], routed: [] as unknown[][], deadLetters: [] as unknown[][] };
+  const calls = { reserved: [] as DeliveryKind[], released: 0, dispatched: [] as { kind: DeliveryKind; target: DeliveryTarget; batchId: string; attempt: number }[], formed: [] as number[], waited: 0, attempts: [] as unknown[][], routed: [] as unknown[][], deadLetters: [] as unknown[][] };
   const slot: EgressSlot = { post: () => Promise.reject(new Error('not used')), release: () => void (calls.released += 1) };
   const dispatcher = {
+    backlogged: true,
     reserve: async (kind: DeliveryKind) => (calls.reserved.push(kind), slot),
     dispatch: async (_slot: EgressSlot, kind: DeliveryKind, target: DeliveryTarget, b: DeliveryBatch, attempt: number) => {
       calls.dispatched.push({ kind, target, batchId: b.id, attempt });
@@ -45,7 +46,7 @@ function harness(answer: AttemptOutcome | Error = delivered) {
   } as unknown as DeliveryRecordsProducer;
   const router = { route: async (...args: unknown[]) => (calls.routed.push(args), { next: 'retry', attempt: 2, dueAt: new Date(0) }) } as unknown as FailedBatchRouter;
   const secretBox = { open: (sealed: string, id: string) => `open(${sealed},${id})` } as unknown as SecretBox;
-  const metrics = { batchFormed: (n: number) => void calls.formed.push(n) } as unknown as PublisherMetrics;
+  const metrics = { batchFormed: (n: number) => void calls.formed.push(n), batchWaited: () => void (calls.waited += 1) } as unknown as PublisherMetrics;
   return { calls, deliver: new DeliverBatch({ dispatcher, records, router, secretBox, metrics }) };
 }
 
@@ -66,6 +67,29 @@ describe('DeliverBatch.run', () => {
     await assert.rejects(deliver.run({ kind: 'payload', attempt: 2, batch, to: { endpoint } }), /boom/);
     assert.equal(calls.reserved.length, 1);
     assert.equal(calls.released, 1);
+  });
+
+  it('gives the slot back while a batch waits for company, then forms it on a new slot and sends it', async () => {
+    const { calls, deliver } = harness();
+    const told: boolean[] = [];
+    const releasedBefore: number[] = [];
+    const started = Date.now();
+    const form = (backlogged: boolean) => {
+      told.push(backlogged);
+      releasedBefore.push(calls.released);
+      // The first time: step aside for 50 ms; then the batch goes.
+      return told.length === 1 ? { laterInMs: 50 } : { batch, to: { endpoint } };
+    };
+    const result = await deliver.run({ kind: 'payload', attempt: 1, form });
+    assert.deepEqual(result, delivered);
+    assert.deepEqual(told, [true, true], 'form is told the egress is backlogged');
+    assert.ok(Date.now() - started >= 45, 'the pause came before the second slot');
+    assert.deepEqual(calls.reserved, ['payload', 'payload'], 'a slot for each formation');
+    assert.deepEqual(releasedBefore, [0, 1], 'the first slot went back before the second was taken');
+    assert.equal(calls.released, 2);
+    assert.equal(calls.waited, 1);
+    assert.deepEqual(calls.formed, [2], 'formed (and counted) once');
+    assert.equal(calls.dispatched.length, 1);
   });
 
   it('gives the slot back once when forming the batch throws', async () => {

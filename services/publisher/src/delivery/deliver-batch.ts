@@ -25,11 +25,18 @@ interface Attempt {
   attempt: number;
 }
 
+/** `form`'s answer when the batch would rather wait for company (see `companyWaitMs`). */
+export interface Later {
+  laterInMs: number;
+}
+
 /**
  * A lane forms its batch only once a connection is free, so that it takes in what arrived
- * while it waited; `form` is asked then, and may find nothing left to send.
+ * while it waited; `form` is asked then (told whether the egress is backlogged), and may find
+ * nothing left to send, or answer Later: the connection passes to the next in line, and after
+ * the pause the lane queues for another (at the back: waiting lanes never spin on a slot).
  */
-export type FormOnSlot = Attempt & { form(): Formed | undefined };
+export type FormOnSlot = Attempt & { form(backlogged: boolean): Formed | Later | undefined };
 
 /** Where a failed batch's retry chain began: when it first failed, and the trace it came from. */
 export interface ChainOrigin {
@@ -60,19 +67,28 @@ export class DeliverBatch {
   run(request: FormOnSlot): Promise<AttemptOutcome | undefined>;
   async run(request: (Attempt & Formed) | FormOnSlot): Promise<AttemptOutcome | undefined> {
     const { dispatcher, metrics, secretBox } = this.deps;
-    const slot = await dispatcher.reserve(request.kind);
-    try {
-      const formed = 'form' in request ? request.form() : request;
-      if (!formed) return undefined;
-      // Only a first try forms a batch; a retry or a notice re-sends one.
-      if (request.kind === 'payload' && request.attempt === 1) metrics.batchFormed(formed.batch.events.length);
-      const { to, batch, span } = formed;
-      if (!to) return undefined;
-      const target = 'endpoint' in to ? deliveryTarget(to.endpoint, secretBox) : to.target;
-      const send = () => dispatcher.dispatch(slot, request.kind, target, batch, request.attempt);
-      return await (span ? context.with(trace.setSpan(ROOT_CONTEXT, span), send) : send());
-    } finally {
-      slot.release();
+    let pauseMs = 0;
+    for (;;) {
+      if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      const slot = await dispatcher.reserve(request.kind);
+      try {
+        const formed = 'form' in request ? request.form(dispatcher.backlogged) : request;
+        if (!formed) return undefined;
+        if ('laterInMs' in formed) {
+          metrics.batchWaited();
+          pauseMs = formed.laterInMs;
+          continue; // the slot is released first, to whoever waits longest
+        }
+        // Only a first try forms a batch; a retry or a notice re-sends one.
+        if (request.kind === 'payload' && request.attempt === 1) metrics.batchFormed(formed.batch.events.length);
+        const { to, batch, span } = formed;
+        if (!to) return undefined;
+        const target = 'endpoint' in to ? deliveryTarget(to.endpoint, secretBox) : to.target;
+        const send = () => dispatcher.dispatch(slot, request.kind, target, batch, request.attempt);
+        return await (span ? context.with(trace.setSpan(ROOT_CONTEXT, span), send) : send());
+      } finally {
+        slot.release();
+      }
     }
   }
 

@@ -19,6 +19,7 @@ export class PublisherMetrics {
   private readonly duration: Histogram<'kind'>;
   private readonly eventToDelivery: Histogram<'kind'>;
   private readonly batchEvents: Histogram;
+  private readonly batchWaits: Counter;
   private readonly deadLetters: Counter<'cause'>;
   private readonly deadLetteredEvents: Counter<'cause'>;
   private readonly unreadable: Counter<'topic' | 'reason'>;
@@ -46,6 +47,11 @@ export class PublisherMetrics {
       registers: [registry],
     });
     this.batchEvents = new Histogram({ name: 'tidings_publisher_batch_events', help: 'Events per batch sent (first attempts)', buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500], registers: [registry] });
+    this.batchWaits = new Counter({
+      name: 'tidings_publisher_batch_waits_total',
+      help: 'Times a batch that was not full gave its egress connection to another endpoint to wait for company (BATCH_LINGER_MS)',
+      registers: [registry],
+    });
     this.deadLetters = new Counter({ name: 'tidings_publisher_dead_lettered_batches_total', help: 'Batches dead-lettered, by cause', labelNames: ['cause'] as const, registers: [registry] });
     this.deadLetteredEvents = new Counter({ name: 'tidings_publisher_dead_lettered_events_total', help: 'Events in dead-lettered batches, by cause', labelNames: ['cause'] as const, registers: [registry] });
     this.unreadable = new Counter({
@@ -116,6 +122,10 @@ export class PublisherMetrics {
 
   batchFormed(events: number): void {
     this.batchEvents.observe(events);
+  }
+
+  batchWaited(): void {
+    this.batchWaits.inc();
   }
 
   deadLettered(cause: DeadLetterCause, events: number): void {

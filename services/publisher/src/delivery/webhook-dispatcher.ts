@@ -27,6 +27,11 @@ export class WebhookDispatcher {
     return this.egress.reserve(kind === 'notice' ? 'urgent' : 'normal');
   }
 
+  /** At least a round of waiters: as many requests queued for a connection as there are connections. */
+  get backlogged(): boolean {
+    return this.egress.slots.waiting >= this.egress.slots.capacity;
+  }
+
   /** Sends with `slot`; the caller (DeliverBatch) gives it back. */
   dispatch(slot: EgressSlot, kind: DeliveryKind, target: DeliveryTarget, batch: DeliveryBatch, attempt: number): Promise<AttemptOutcome> {
     const attributes = { 'tidings.endpoint.id': target.endpointId, 'tidings.batch.id': batch.id, 'tidings.attempt': attempt, 'tidings.delivery.kind': kind, 'tidings.batch.event_count': batch.events.length };

@@ -96,7 +96,7 @@ export class HoldEffects {
     for (let page = await this.waiting(endpointId); page.length > 0; page = await this.waiting(endpointId)) {
       const items: LaneItem[] = page.map(({ sourceKey, item }) => (item.kind === 'event' ? eventItem(item.event, sourceKey, 0) : { kind: 'batch', batch: item.batch, origin: sourceKey, receivedAt: 0 }));
       while (items.length > 0) {
-        const { batch, taken } = takeBatch(items, { ...this.deps.limits, lingerMs: Number.POSITIVE_INFINITY })!;
+        const { batch, taken } = takeBatch(items, this.deps.limits)!;
         items.splice(0, taken);
         await this.deps.records.deadLetter(ref, batch, 'endpointDisabled', 0, reason);
       }

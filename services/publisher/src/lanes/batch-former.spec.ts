@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { WebhookEvent } from '@tidings/contracts';
-import { eventItem, takeBatch, type LaneItem } from './batch-former';
+import { eventItem, takeBatch, companyWaitMs, type LaneItem } from './batch-former';
 
 const event = (n: number, size = 10): WebhookEvent => ({
   id: `e${n}`,
@@ -31,8 +31,20 @@ describe('takeBatch', () => {
     assert.equal(takeBatch(items(3, { size: 5_000 }), { ...limits, maxBytes: 1_000 })!.taken, 1);
   });
 
-  it('takes only events that arrived within the linger of the first', () => {
-    assert.equal(takeBatch(items(10, { gapMs: 300 }), limits)!.taken, 4);
+  it('takes every queued event up to the caps, however long apart they arrived', () => {
+    assert.equal(takeBatch(items(10, { gapMs: 300 }), limits)!.taken, 10);
+  });
+
+  it('waits for company only while the egress is backlogged, the batch is not full and its head is young', () => {
+    const queue = items(3);
+    const at = 1_000 + 400;
+    assert.equal(companyWaitMs(queue, 3, limits, at, true), 600, 'until the head has waited the linger');
+    assert.equal(companyWaitMs(queue, 3, limits, at, false), 0, 'no backlog: a lone batch goes at once');
+    assert.equal(companyWaitMs(queue, 3, limits, 1_000 + 1_000, true), 0, 'the head waited the linger');
+    assert.equal(companyWaitMs(queue, 2, limits, at, true), 0, 'cut by a cap: full');
+    assert.equal(companyWaitMs(items(100), 100, limits, at, true), 0, 'maxEvents reached');
+    const replay: LaneItem = { kind: 'batch', batch: { id: 'msg_replayed', events: [event(9)] }, origin: 'p0@9', receivedAt: 1_000 };
+    assert.equal(companyWaitMs([replay], 1, limits, at, true), 0, 'a formed batch never waits');
   });
 
   it('gives the same run the same id, and another run another id', () => {

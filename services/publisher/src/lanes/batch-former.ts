@@ -9,7 +9,10 @@ export type LaneItem =
 export interface BatchLimits {
   maxEvents: number;
   maxBytes: number;
-  /** A batch takes only events that arrived within this long of its first. */
+  /**
+   * How long a batch that is not full may wait for company, and only while other lanes are
+   * waiting for a connection (see `waitsForCompany`): a lone event at low load goes at once.
+   */
   lingerMs: number;
 }
 
@@ -19,7 +22,8 @@ export function eventItem(event: WebhookEvent, origin: string, receivedAt: numbe
 
 /**
  * Takes the next batch from the head of a lane: a formed batch (replay) as it is, or the
- * longest run of events within the limits (an event larger than maxBytes goes alone). The id
+ * longest run of queued events within the limits (an event larger than maxBytes goes alone):
+ * whatever is already queued is fair game, however long it waited. The id
  * comes from the first and last item's origin, so the same run always gets the same id.
  */
 export function takeBatch(items: LaneItem[], limits: BatchLimits): { batch: DeliveryBatch; taken: number } | undefined {
@@ -30,7 +34,6 @@ export function takeBatch(items: LaneItem[], limits: BatchLimits): { batch: Deli
   let bytes = 2; // the array's brackets
   for (const item of items) {
     if (item.kind !== 'event') break;
-    if (item.receivedAt - head.receivedAt > limits.lingerMs) break;
     const added = item.bytes + (events.length > 0 ? 1 : 0);
     if (events.length > 0 && (events.length >= limits.maxEvents || bytes + added > limits.maxBytes)) break;
     events.push(item.event);
@@ -38,4 +41,18 @@ export function takeBatch(items: LaneItem[], limits: BatchLimits): { batch: Deli
   }
   const last = items[events.length - 1]!;
   return { batch: { id: batchIdFor(`${head.origin}..${last.origin}`), events }, taken: events.length };
+}
+
+/**
+ * How long a batch just formed should step aside and wait for company (0: send it now). Only
+ * when the egress is backlogged (at least as many lanes wait for a connection as there are
+ * connections, so a fuller batch is worth more than an early one), the batch is not full (it
+ * took the whole queue, below the caps), and until its first event has waited `lingerMs`.
+ * Under fan-out to thousands of endpoints this is what fills batches; at low load nothing waits.
+ */
+export function companyWaitMs(queue: readonly LaneItem[], taken: number, limits: BatchLimits, now: number, backlogged: boolean): number {
+  const head = queue[0];
+  if (!backlogged || head?.kind !== 'event') return 0;
+  if (taken < queue.length || taken >= limits.maxEvents) return 0;
+  return Math.max(0, limits.lingerMs - (now - head.receivedAt));
 }

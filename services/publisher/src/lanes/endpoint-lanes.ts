@@ -8,7 +8,7 @@ import type { AttemptOutcome } from '../delivery/delivery-terms';
 import type { DeliveryHold, ParkedItem } from '../holds/delivery-holds.repository';
 import type { HoldEffects } from '../holds/hold-effects';
 import { transition, type HoldEffect, type HoldEvent, type Transition } from '../holds/hold-machine';
-import { eventItem, takeBatch, type BatchLimits } from './batch-former';
+import { companyWaitMs, eventItem, takeBatch, type BatchLimits } from './batch-former';
 import { startBatchSpan } from './batch-span';
 import { Lane } from './lane';
 import { PartitionOffsets } from './partition-offsets';
@@ -268,9 +268,11 @@ export class EndpointLanes {
       const result = await this.deps.deliver.run({
         kind: 'payload',
         attempt: 1,
-        form: () => {
+        form: (backlogged) => {
           const next = lane.abandoned || this.stopping ? undefined : takeBatch(lane.queue, this.deps.limits);
           if (!next) return undefined;
+          const laterInMs = companyWaitMs(lane.queue, next.taken, this.deps.limits, Date.now(), backlogged);
+          if (laterInMs > 0) return { laterInMs };
           const taken = lane.queue.splice(0, next.taken);
           const endpoint = this.deps.directory.get(lane.endpointId);
           Object.assign(sending, { batch: next.batch, taken, endpoint, span: startBatchSpan(lane.endpointId, next.batch, taken) });
