@@ -4,6 +4,8 @@ import { isIPv4, isIPv6 } from 'node:net';
 export interface DnsAnswer {
   A?: string[];
   AAAA?: string[];
+  /** Seconds the answer may be cached; 0 (the default) asks again on every lookup. */
+  ttl?: number;
 }
 
 const TYPE_A = 1;
@@ -11,8 +13,8 @@ const TYPE_AAAA = 28;
 
 /**
  * A DNS server on loopback that answers exactly what a test told it: fixed answers, or a
- * sequence that advances with every query of a type (for rebinding), with TTL 0 so nothing is
- * cached. Unknown names get NXDOMAIN. Every query is recorded.
+ * sequence that advances with every query of a type (for rebinding), with TTL 0 (nothing
+ * cached) unless an answer says otherwise. Unknown names get NXDOMAIN. Every query is recorded.
  */
 export class TestDnsServer {
   readonly queries: { name: string; type: 'A' | 'AAAA' | number }[] = [];
@@ -58,11 +60,14 @@ export class TestDnsServer {
 
     const sequence = this.zones.get(name);
     let addresses: string[] = [];
+    let ttl = 0;
     if (sequence && (type === 'A' || type === 'AAAA')) {
       const key = `${name}/${type}`;
       const n = this.served.get(key) ?? 0;
       this.served.set(key, n + 1);
-      addresses = sequence[Math.min(n, sequence.length - 1)]![type] ?? [];
+      const served = sequence[Math.min(n, sequence.length - 1)]!;
+      addresses = served[type] ?? [];
+      ttl = served.ttl ?? 0;
     }
     const header = Buffer.alloc(12);
     query.copy(header, 0, 0, 2);
@@ -75,7 +80,7 @@ export class TestDnsServer {
       rr.writeUInt16BE(0xc00c, 0); // the question's name
       rr.writeUInt16BE(qtype, 2);
       rr.writeUInt16BE(1, 4); // IN
-      rr.writeUInt32BE(0, 6); // TTL 0: every lookup asks again
+      rr.writeUInt32BE(ttl, 6);
       rr.writeUInt16BE(rdata.length, 10);
       return Buffer.concat([rr, rdata]);
     });

@@ -42,7 +42,7 @@ describe('egress isolation', () => {
     assert.deepEqual(interfaces, ['lo'], `these tests must run in a network namespace with only loopback (npm test does this as root); found ${interfaces.join(', ')}`);
 
     const dir = mkdtempSync(join(tmpdir(), 'egress-iso-'));
-    ca = createTestCa(join(dir, 'ca'), ['public.test', 'rebind.test', 'mixed.test', 'mtls.test', 'node.tailnet.test', PUBLIC]);
+    ca = createTestCa(join(dir, 'ca'), ['public.test', 'rebind.test', 'cached.test', 'mixed.test', 'mtls.test', 'node.tailnet.test', PUBLIC]);
     expired = createTestCa(join(dir, 'expired'), ['expired.test'], { days: -1 });
     const client = createClientCert(join(dir, 'ca'), 'tidings-client');
     port = await freePort();
@@ -188,6 +188,21 @@ describe('egress isolation', () => {
     const second = await viaProxy(`http://rebind.test:${port}/second`);
     assert.equal(second.status, 403, 'the rebound answer is judged, and refused');
     assert.equal(hits[PUBLIC]!.length - before.public, 1);
+    assert.equal(hits[INTERNAL]!.length, 0, 'the internal address was never dialled');
+  });
+
+  it('reuses an answer for its TTL, dialling the address it checked, and judges the next answer afresh', async () => {
+    dns.set('cached.test', [{ A: [PUBLIC], ttl: 1 }, { A: [INTERNAL], ttl: 1 }]);
+    const queries = () => dns.queries.filter((q) => q.name === 'cached.test' && q.type === 'A').length;
+    const before = { public: hits[PUBLIC]!.length, queries: queries() };
+    const answers = await Promise.all([1, 2, 3].map((n) => viaProxy(`http://cached.test:${port}/cached-${n}`)));
+    assert.deepEqual(answers.map((a) => a.status), [200, 200, 200]);
+    assert.equal(queries() - before.queries, 1, 'three requests within the TTL, one lookup');
+    assert.equal(hits[PUBLIC]!.length - before.public, 3);
+    await new Promise((r) => setTimeout(r, 1_100));
+    const rebound = await viaProxy(`http://cached.test:${port}/after-ttl`);
+    assert.equal(queries() - before.queries, 2, 'asked again once the TTL ran out');
+    assert.equal(rebound.status, 403, 'the new answer is judged, and refused');
     assert.equal(hits[INTERNAL]!.length, 0, 'the internal address was never dialled');
   });
 
