@@ -22,10 +22,11 @@ import { TidingsStack } from '@tidings/testing';
 import { CpuMeter, pidFrom, type CpuSeconds } from './e2e/cpu-meter';
 import { DeliveryProbe } from './e2e/delivery-probe';
 import { emitAtRate, emitBurst, type EventType } from './e2e/domain-events';
-import { measureHttpLimit, measureKafkaLimit, type HttpLimit, type KafkaLimit } from './e2e/limits';
+import { measureEgressOverhead, measureHttpLimit, measureKafkaLimit, type Limits } from './e2e/limits';
 import { EndpointFleet } from './e2e/endpoint-fleet';
 import { HopProbe } from './e2e/hop-probe';
 import { PeakRss } from './e2e/peak-rss';
+import { printReport, type ScenarioResult } from './e2e/report';
 import { percentiles, round, type Percentiles } from './e2e/stats';
 
 const { values } = parseArgs({
@@ -41,21 +42,16 @@ const { values } = parseArgs({
 const SCALE = Number(values.scale);
 const RATE = Number(values.rate);
 const SECONDS = Number(values.seconds);
+const WARM_UP_SECONDS = 5;
+/** The low, steady rate whose cost per event the bench reports (most deployments live there). */
+const STEADY_RATE = 200;
 const sized = (n: number) => Math.max(1, Math.round(n * SCALE));
 const selected = (name: string) => values.only === undefined || name.includes(values.only);
 
-interface ScenarioResult {
-  /** Delivered events per second: each (event, endpoint) pair verified at the receiver. */
-  eventsPerSecond: number;
-  latencyMs: Percentiles | null;
-  ratioToKafkaLimit: number;
-  ratioToHttpLimit: number;
-  [detail: string]: unknown;
-}
 
 class Bench {
   readonly scenarios: Record<string, ScenarioResult | Record<string, unknown>> = {};
-  private limits!: { kafka: KafkaLimit; http: HttpLimit };
+  private limits!: Limits;
   private readonly rss = new PeakRss(() => Object.fromEntries([...this.stack.services].map(([name, service]) => [name, service.child.pid])));
   private readonly cpu = new CpuMeter(() => ({
     ...Object.fromEntries([...this.stack.services].map(([name, service]) => [name, service.child.pid])),
@@ -71,12 +67,15 @@ class Bench {
     private readonly fleet: EndpointFleet,
   ) {}
 
-  async measureLimits(): Promise<{ kafka: KafkaLimit; http: HttpLimit }> {
+  async measureLimits(): Promise<Limits> {
     const kafka = await measureKafkaLimit(this.stack.env.KAFKA_BROKERS!.split(','), sized(50_000));
     log(`limit: raw kafkajs produce→consume ${kafka.messagesPerSecond} msg/s`);
-    const http = await measureHttpLimit(`https://localhost:${this.stack.receiverPort}/limit`, this.stack.ca.caCertFile, sized(20_000), 64);
+    const receiver = `https://localhost:${this.stack.receiverPort}/limit`;
+    const http = await measureHttpLimit({ url: receiver, caFile: this.stack.ca.caCertFile, requests: sized(20_000), concurrency: 64 });
     log(`limit: direct undici POSTs ${http.requestsPerSecond} req/s`);
-    this.limits = { kafka, http };
+    const egress = await measureEgressOverhead(receiver, this.stack.ca.caCertFile, this.stack.env.EGRESS_PROXY_URL!, sized(5_000), 32);
+    log(`egress: ${egress.proxied.requestsPerSecond} req/s through it, ${egress.direct.requestsPerSecond} direct (${egress.ratio}), adds ${JSON.stringify(egress.addedLatencyMs)} ms`);
+    this.limits = { kafka, http, egress };
     return this.limits;
   }
 
@@ -110,38 +109,47 @@ class Bench {
       endpointSetupSeconds: setup.seconds,
       cpuSeconds: cpu.seconds,
       cpuShareOfCores: cpu.shareOfCores,
+      // Per delivered (event, endpoint) pair: services, broker and database.
+      cpuMsPerEvent: round((platformSeconds(cpu.seconds) * 1000) / Math.max(1, this.probe.delivered), 2),
     });
     log(`${name}: CPU seconds ${JSON.stringify(cpu.seconds)}`);
   }
 
   /** Latency at a fixed offered load; with `failing`, that share of endpoints answers 503 throughout. */
-  async latency(name: string, tailnets: string[], type: EventType, failingShare = 0): Promise<void> {
+  async latency(name: string, tailnets: string[], type: EventType, { rate = RATE, failingShare = 0 }: { rate?: number; failingShare?: number } = {}): Promise<void> {
     if (!selected(name)) return;
     const setup = await this.fleet.create(name, tailnets, 1, type);
     const failing = new Set(setup.paths.slice(0, Math.round(setup.paths.length * failingShare)));
     for (const path of failing) this.stack.receiver.answers.set(path, { status: 503 });
     const healthy = new Set(setup.paths.filter((p) => !failing.has(p)));
+    // The same load for a few seconds first, unmeasured: a steady state, not the first seconds
+    // of new endpoints (connections, JIT, buffers), is what this scenario is about.
+    this.probe.reset();
+    const warmUp = await emitAtRate(this.producer, this.topic, tailnets, { perSecond: rate, seconds: WARM_UP_SECONDS, type }, this.probe);
+    await this.probe.until(Math.round((warmUp * healthy.size) / tailnets.length), 60_000);
     this.probe.reset();
     this.rss.reset();
     // Per hop: the payload topic read as the publisher reads it (see e2e/hop-probe.ts).
     const hops = new HopProbe((eventId) => this.probe.isProduced(eventId));
     await hops.start(this.kafka, `${this.stack.env.KAFKA_TOPIC_PREFIX ?? ''}${INTERNAL_TOPICS.webhookEvents}`);
     this.probe.keepArrivals = true;
-    log(`${name}: ${RATE} events/s for ${SECONDS} s over ${tailnets.length} endpoints${failing.size ? `, ${failing.size} failing` : ''}`);
+    log(`${name}: ${rate} events/s for ${SECONDS} s over ${tailnets.length} endpoints${failing.size ? `, ${failing.size} failing` : ''}`);
     const started = Date.now();
-    const produced = await emitAtRate(this.producer, this.topic, tailnets, { perSecond: RATE, seconds: SECONDS, type }, this.probe);
+    const cpuBefore = this.cpuSample();
+    const produced = await emitAtRate(this.producer, this.topic, tailnets, { perSecond: rate, seconds: SECONDS, type }, this.probe);
     const expected = Math.round((produced * healthy.size) / tailnets.length);
     const complete = await this.probe.until(expected, 120_000);
+    const cpu = CpuMeter.between(cpuBefore, this.cpuSample(), (Date.now() - started) / 1000, cpus().length);
     const hopsMs = hops.breakdown(this.probe.producedTimes, this.probe.arrivedAt);
     this.probe.keepArrivals = false;
     await hops.stop();
-    log(`${name}: per hop (ms) ${JSON.stringify(hopsMs)}`);
+    log(`${name}: per hop (ms) ${JSON.stringify(hopsMs)}; CPU seconds ${JSON.stringify(cpu.seconds)}`);
     const seconds = ((this.probe.lastAt || Date.now()) - started) / 1000;
     this.record(name, {
       eventsPerSecond: Math.round(this.probe.delivered / seconds),
       latencyMs: percentiles(this.probe.latenciesMs(healthy)),
       hopsMs,
-      offeredEventsPerSecond: RATE,
+      offeredEventsPerSecond: rate,
       domainEvents: produced,
       endpoints: tailnets.length,
       failingEndpoints: failing.size,
@@ -150,8 +158,26 @@ class Bench {
       requests: this.probe.requests,
       complete,
       seconds: round(seconds, 2),
+      cpuSeconds: cpu.seconds,
+      cpuShareOfCores: cpu.shareOfCores,
+      // Services, broker and database together, per domain event produced (the bench's own
+      // producer and receiver, the control plane and the customers, left out).
+      cpuMsPerEvent: round((platformSeconds(cpu.seconds) * 1000) / Math.max(1, produced), 2),
     });
     for (const path of failing) this.stack.receiver.answers.set(path, { status: 200 });
+  }
+
+  /** What the stack costs doing nothing: CPU per process over `seconds` without events. */
+  async idle(name: string, seconds: number): Promise<void> {
+    if (!selected(name)) return;
+    this.rss.reset();
+    log(`${name}: ${seconds} s without events`);
+    const before = this.cpuSample();
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    const cpu = CpuMeter.between(before, this.cpuSample(), seconds, cpus().length);
+    const platform = platformSeconds(cpu.seconds);
+    this.scenarios[name] = { seconds, cpuSeconds: cpu.seconds, shareOfOneCore: round(platform / seconds, 3), peakRssMiB: this.rss.read() };
+    log(`${name}: CPU seconds ${JSON.stringify(cpu.seconds)}, ${round((100 * platform) / seconds, 1)}% of one core`);
   }
 
   /** The most resident memory each service held in any scenario (each scenario's own is in its result). */
@@ -184,27 +210,13 @@ class Bench {
   }
 }
 
-function log(message: string): void {
-  process.stderr.write(`[bench] ${message}\n`);
+/** CPU seconds of the platform: every group but the bench's own process (control plane and customers). */
+function platformSeconds(seconds: CpuSeconds): number {
+  return Object.entries(seconds).reduce((sum, [group, used]) => (group === 'bench' ? sum : sum + used), 0);
 }
 
-function printTable(scenarios: Bench['scenarios'], limits: { kafka: KafkaLimit; http: HttpLimit }): void {
-  const rows = Object.entries(scenarios).map(([name, r]) => {
-    const s = r as Partial<ScenarioResult> & { peakRssMiB?: Record<string, number> };
-    if (name === 'peak RSS' && s.peakRssMiB) return { scenario: name, 'events/s': '', p50: '', p95: '', p99: '', 'x kafka': '', 'x http': '', note: Object.entries(s.peakRssMiB).map(([k, v]) => `${k} ${v} MiB`).join(', ') };
-    return {
-      scenario: name,
-      'events/s': s.eventsPerSecond,
-      p50: s.latencyMs?.p50,
-      p95: s.latencyMs?.p95,
-      p99: s.latencyMs?.p99,
-      'x kafka': s.ratioToKafkaLimit,
-      'x http': s.ratioToHttpLimit,
-      note: [s.complete === false ? 'INCOMPLETE' : '', s.peakRssMiB ? `peak MiB: ${Object.entries(s.peakRssMiB).map(([k, v]) => `${k} ${v}`).join(', ')}` : ''].filter(Boolean).join('; '),
-    };
-  });
-  console.table(rows);
-  console.log(`limits: raw kafkajs ${limits.kafka.messagesPerSecond} msg/s; direct undici ${limits.http.requestsPerSecond} POSTs/s (one event each); latency in ms`);
+function log(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
 }
 
 async function main(): Promise<void> {
@@ -218,16 +230,18 @@ async function main(): Promise<void> {
     await producer.connect();
     const bench = new Bench(stack, kafka, producer, probe, new EndpointFleet(stack, probe));
     const limits = await bench.measureLimits();
+    await bench.idle('idle stack', Math.max(10, Math.round(60 * SCALE)));
     await bench.throughput('1 endpoint', ['one.bench'], 1, sized(20_000));
     await bench.throughput('100 endpoints', ['hundred.bench'], 100, sized(500));
     await bench.throughput('10,000 endpoints in one tailnet', ['ten-thousand.bench'], sized(10_000), Math.max(2, sized(10)));
     const spread = Array.from({ length: 100 }, (_, i) => `t${i}.bench`);
     await bench.throughput('100 tailnets', spread, 10, sized(5_000));
     await bench.latency(`latency at ${RATE} events/s`, spread, 'nodeDeleted');
-    await bench.latency(`latency at ${RATE} events/s, 10% of endpoints failing`, spread, 'nodeApproved', 0.1);
+    await bench.latency(`latency at ${RATE} events/s, 10% of endpoints failing`, spread, 'nodeApproved', { failingShare: 0.1 });
+    await bench.latency(`steady at ${STEADY_RATE} events/s`, spread, 'nodeNeedsApproval', { rate: STEADY_RATE });
     bench.peakRss();
     const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30), node: process.version, kafka: '4.3.1 (single KRaft node)', scale: SCALE };
-    printTable(bench.scenarios, limits);
+    printReport(bench.scenarios, limits);
     console.log('machine', machine);
     if (values.out) writeFileSync(values.out, `${JSON.stringify({ scenarios: bench.scenarios, limits, machine }, null, 2)}\n`);
   } finally {

@@ -3,7 +3,7 @@ import type { Message, Producer } from 'kafkajs';
 import type { DeliveryProbe } from './delivery-probe';
 
 /** The node event types the scenarios use (each scenario's endpoints subscribe to its own). */
-export type EventType = 'nodeCreated' | 'nodeDeleted' | 'nodeApproved';
+export type EventType = 'nodeCreated' | 'nodeDeleted' | 'nodeApproved' | 'nodeNeedsApproval';
 
 /** A node domain event as a control plane writes it (CloudEvents, structured mode). */
 export function domainEvent(tailnet: string, id = randomUUID(), type: EventType = 'nodeCreated'): Message {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Kafka, logLevel } from 'kafkajs';
 import { domainEvent } from './domain-events';
-import { round } from './stats';
+import { round, type Percentiles } from './stats';
 
 export interface KafkaLimit {
   messages: number;
@@ -18,6 +18,36 @@ export interface HttpLimit {
   seconds: number;
   /** One event per request: the event rate of sending each event on its own POST. */
   requestsPerSecond: number;
+  /** Requests sent one at a time after the concurrent ones (ms); null when none were. */
+  sequentialLatencyMs: Percentiles | null;
+}
+
+export interface HttpLimitRequest {
+  url: string;
+  caFile: string;
+  requests: number;
+  concurrency: number;
+  /** Requests sent one at a time afterwards, for latency. */
+  sequential?: number;
+  /** Through this egress proxy instead of directly. */
+  proxyUrl?: string;
+}
+
+/** The ceilings every scenario is compared with, measured in the same run. */
+export interface Limits {
+  kafka: KafkaLimit;
+  http: HttpLimit;
+  egress: EgressOverhead;
+}
+
+/** The egress proxy next to direct requests, measured the same way in the same run. */
+export interface EgressOverhead {
+  direct: HttpLimit;
+  proxied: HttpLimit;
+  /** proxied / direct requests per second, at the same concurrency. */
+  ratio: number;
+  /** What the proxy adds to a sequential request (ms). */
+  addedLatencyMs: Percentiles | null;
 }
 
 /**
@@ -60,10 +90,27 @@ export async function measureKafkaLimit(brokers: string[], messages: number): Pr
  * same receiver the platform delivers to (no Kafka, no egress, no signing). The client runs
  * on a worker thread, so it does not share the receiver's event loop.
  */
-export async function measureHttpLimit(url: string, caFile: string, requests: number, concurrency: number): Promise<HttpLimit> {
-  const worker = new Worker(join(__dirname, 'http-limit.worker.js'), { workerData: { url, caFile, requests, concurrency } });
+export async function measureHttpLimit(request: HttpLimitRequest): Promise<HttpLimit> {
+  const worker = new Worker(join(__dirname, 'http-limit.worker.js'), { workerData: request });
   const [result] = (await once(worker, 'message')) as [HttpLimit | { error: string }];
   await worker.terminate();
   if ('error' in result) throw new Error(result.error);
   return result;
+}
+
+/**
+ * The egress proxy's cost: the same POSTs to the same receiver, directly and through the
+ * stack's own egress (logging as in production), warmed up first, concurrently and then one at
+ * a time; the difference is what the proxy adds.
+ */
+export async function measureEgressOverhead(url: string, caFile: string, proxyUrl: string, requests: number, concurrency: number): Promise<EgressOverhead> {
+  const warm = Math.min(requests, 1_000);
+  await measureHttpLimit({ url, caFile, requests: warm, concurrency });
+  await measureHttpLimit({ url, caFile, requests: warm, concurrency, proxyUrl });
+  const sequential = Math.min(requests, 1_000);
+  const direct = await measureHttpLimit({ url, caFile, requests, concurrency, sequential });
+  const proxied = await measureHttpLimit({ url, caFile, requests, concurrency, sequential, proxyUrl });
+  const [d, p] = [direct.sequentialLatencyMs, proxied.sequentialLatencyMs];
+  const addedLatencyMs = d && p ? { p50: round(p.p50 - d.p50), p95: round(p.p95 - d.p95), p99: round(p.p99 - d.p99) } : null;
+  return { direct, proxied, ratio: round(proxied.requestsPerSecond / direct.requestsPerSecond, 3), addedLatencyMs };
 }
