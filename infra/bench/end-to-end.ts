@@ -6,11 +6,12 @@
  * kafkajs round trip of the same messages and direct undici POSTs to the same receiver, are
  * measured in the same run, and every scenario is given as a ratio to them.
  *
- *   npm run bench -- [--out bench.json] [--scale 1] [--rate 500] [--seconds 20] [--only NAME] [--profile DIR]
+ *   npm run bench -- [--out bench.json] [--scale 1] [--rate 500] [--seconds 20] [--only NAME[|NAME…]] [--warm-up S] [--profile DIR]
  *
  * --scale multiplies every scenario's size (0.1 for a quick look); --only runs the scenarios
- * whose name contains NAME; --profile writes each service's V8 CPU profile into DIR (read them
- * with infra/bench/profile-summary.ts). No thresholds: it reports.
+ * whose name contains one of the NAMEs, after --warm-up seconds (60 with --only, else 0) at
+ * --rate that warm the broker's JIT and the services up as the scenarios before them would; --profile writes each service's V8
+ * CPU profile into DIR (read them with infra/bench/profile-summary.ts). No thresholds: it reports.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -36,6 +37,7 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '500' },
     seconds: { type: 'string', default: '20' },
     only: { type: 'string' },
+    'warm-up': { type: 'string' },
     profile: { type: 'string' },
   },
 });
@@ -46,7 +48,7 @@ const WARM_UP_SECONDS = 5;
 /** The low, steady rate whose cost per event the bench reports (most deployments live there). */
 const STEADY_RATE = 200;
 const sized = (n: number) => Math.max(1, Math.round(n * SCALE));
-const selected = (name: string) => values.only === undefined || name.includes(values.only);
+const selected = (name: string) => values.only === undefined || values.only.split('|').some((part) => name.includes(part));
 
 
 class Bench {
@@ -167,6 +169,16 @@ class Bench {
     for (const path of failing) this.stack.receiver.answers.set(path, { status: 200 });
   }
 
+  /** Unmeasured load on endpoints of its own: what a partial run (--only) lacks to be warm. */
+  async warmUp(seconds: number): Promise<void> {
+    const tailnets = Array.from({ length: 100 }, (_, i) => `warm${i}.bench`);
+    const setup = await this.fleet.create('warm-up', tailnets, 1, 'nodeCreated');
+    this.probe.reset();
+    log(`warm-up: ${RATE} events/s for ${seconds} s`);
+    const produced = await emitAtRate(this.producer, this.topic, tailnets, { perSecond: RATE, seconds, type: 'nodeCreated' }, this.probe);
+    await this.probe.until(produced * (setup.paths.length / tailnets.length), 120_000);
+  }
+
   /** What the stack costs doing nothing: CPU per process over `seconds` without events. */
   async idle(name: string, seconds: number): Promise<void> {
     if (!selected(name)) return;
@@ -230,6 +242,8 @@ async function main(): Promise<void> {
     await producer.connect();
     const bench = new Bench(stack, kafka, producer, probe, new EndpointFleet(stack, probe));
     const limits = await bench.measureLimits();
+    const warmUpSeconds = Number(values['warm-up'] ?? (values.only === undefined ? 0 : 60));
+    if (warmUpSeconds > 0) await bench.warmUp(warmUpSeconds);
     await bench.idle('idle stack', Math.max(10, Math.round(60 * SCALE)));
     await bench.throughput('1 endpoint', ['one.bench'], 1, sized(20_000));
     await bench.throughput('100 endpoints', ['hundred.bench'], 100, sized(500));

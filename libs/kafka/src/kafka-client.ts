@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type Consumer, type ConsumerConfig, type KafkaConfig as KafkaJsConfig, type LogEntry } from 'kafkajs';
 import type { KafkaConfig } from '@tidings/config';
 import type { Logger } from '@tidings/telemetry';
+import { fixKafkajs } from './kafkajs-fixes';
 
 const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -36,6 +37,7 @@ class ObservedKafka extends Kafka {
  * the client this returns, with kafkajs' own logs routed into the service's JSON log.
  */
 export function createKafkaClient(config: KafkaConfig, logger: Logger, overrides: Partial<KafkaJsConfig> = {}, observeConsumer?: ConsumerObserver): Kafka {
+  fixKafkajs();
   const kafkaLogger = logger.child({ component: 'kafkajs' });
   const clientConfig: KafkaJsConfig = {
     clientId: config.clientId,

@@ -35,6 +35,8 @@ export class TopicReplayer {
   /** The end-offsets request under way, and the one queued behind it (see `endOffsets`). */
   private asking: Promise<PartitionEnds> | undefined;
   private queued: Promise<PartitionEnds> | undefined;
+  /** The topic's partition count at the last sync (known once start() resolved). */
+  partitions = 0;
 
   constructor(
     kafka: Kafka,
@@ -76,6 +78,7 @@ export class TopicReplayer {
    */
   async sync(timeoutMs = 10_000): Promise<void> {
     const ends = await this.endOffsets();
+    this.partitions = ends.length;
     const caughtUp = () => ends.every((p) => BigInt(p.high) <= (this.next.get(p.partition) ?? BigInt(p.low)));
     if (caughtUp()) return;
     // Woken by the replayer's own progress, not by polling: the trigger syncs before every batch.

@@ -19,6 +19,11 @@ export interface OutputRecord {
 
 export interface BatchResult {
   outputs: OutputRecord[];
+  /**
+   * How many of the records (from the first) these outputs cover, when fewer than all: the
+   * rest come back in the next call. At least one is always taken.
+   */
+  consumed?: number;
   /** Runs once the transaction committed (e.g. to remember what it recorded). */
   onCommitted?: () => void;
   /** Runs when the transaction did not commit (the batch will be read again). */
@@ -43,8 +48,19 @@ export interface TransactionalPipeOptions {
    * committed. Until the partition moves again, everything committed for it is this instance's own.
    */
   onPartitionOwned?: (topic: string, partition: number) => Promise<void>;
-  processBatch: (records: ConsumedRecord[]) => Promise<BatchResult>;
+  /**
+   * The outputs of the records, in order. `maxOutputs` is a budget, not a cap: stop taking
+   * records once it is reached (say how many in `consumed`); one record may exceed it alone.
+   */
+  processBatch: (records: ConsumedRecord[], maxOutputs: number) => Promise<BatchResult>;
 }
+
+/**
+ * The outputs one transaction should carry: a batch of domain events fanning out to thousands
+ * of endpoints is committed in several transactions, so the trigger's memory follows this,
+ * not the fetch size times the fan-out (issue 16: 256 MiB per service).
+ */
+const MAX_OUTPUTS_PER_TRANSACTION = 20_000;
 
 /** Under the broker's default 1 MiB message.max.bytes, with room for framing. */
 const MAX_REQUEST_BYTES = 512 * 1024;
@@ -156,7 +172,6 @@ export class TransactionalPipe {
   }
 
   async start(): Promise<void> {
-    const { declared, logger } = this.options;
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       const owned = new Set(Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}/${p}`)));
       for (const key of [...this.producers.keys()]) if (!owned.has(key)) this.retire(key);
@@ -169,37 +184,54 @@ export class TransactionalPipe {
       eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
         const producer = await this.producerFor(batch.topic, batch.partition);
-        await this.options.beforeBatch?.();
-        const records = batch.messages.map((m) => toConsumedRecord(batch.topic, batch.partition, m));
-        const { outputs, onCommitted, onAborted } = await this.options.processBatch(records);
-        const span = startSendSpan([...new Set(outputs.map((o) => o.topic))], outputs.length, creationLinks(outputs));
-        const transaction = await producer.transaction().catch((error: unknown) => {
-          onAborted?.();
-          this.retire(`${batch.topic}/${batch.partition}`);
-          throw error;
-        });
-        try {
-          await this.produce(transaction, outputs);
-          const next = (BigInt(batch.lastOffset()) + 1n).toString();
-          // After the produce, not beside it: the coordinator answers CONCURRENT_TRANSACTIONS to
-          // an AddOffsetsToTxn that overlaps the produce's AddPartitionsToTxn.
-          await transaction.sendOffsets({ consumerGroupId: declared.groupId, topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] });
-          if (isStale()) throw new Error('partition revoked during the batch; its new owner re-reads it');
-          await transaction.commit();
-        } catch (error) {
-          recordFailure(span, error);
-          onAborted?.();
-          await transaction.abort().catch((abortError: unknown) => logger.warn({ err: abortError }, 'aborting the transaction failed'));
-          this.retire(`${batch.topic}/${batch.partition}`);
-          logger.error({ err: error, partition: batch.partition, firstOffset: batch.firstOffset() }, 'batch transaction aborted; the batch will be re-read');
-          throw error;
-        } finally {
-          span.end();
+        let records = batch.messages.map((m) => toConsumedRecord(batch.topic, batch.partition, m));
+        // A fetch can hold more than one transaction should carry (a fan-out multiplies each
+        // record): it is committed in slices, each within the output budget.
+        while (records.length > 0) {
+          if (!isRunning() || isStale()) return;
+          await this.options.beforeBatch?.();
+          const result = await this.options.processBatch(records, MAX_OUTPUTS_PER_TRANSACTION);
+          const consumed = Math.min(records.length, Math.max(1, result.consumed ?? records.length));
+          // The last slice commits past the batch's end (trailing transaction markers included).
+          const next = consumed === records.length ? BigInt(batch.lastOffset()) + 1n : BigInt(records[consumed - 1]!.offset) + 1n;
+          await this.commit(producer, { topic: batch.topic, partition: batch.partition, next: next.toString(), firstOffset: records[0]!.offset }, result, isStale);
+          records = records.slice(consumed);
+          await heartbeat();
         }
-        onCommitted?.();
-        await heartbeat();
       },
     });
+  }
+
+  /** One slice's outputs and its input offsets, in one transaction. */
+  private async commit(producer: Producer, input: { topic: string; partition: number; next: string; firstOffset: string }, result: BatchResult, isStale: () => boolean): Promise<void> {
+    const { declared, logger } = this.options;
+    const { outputs, onCommitted, onAborted } = result;
+    const key = `${input.topic}/${input.partition}`;
+    const span = startSendSpan([...new Set(outputs.map((o) => o.topic))], outputs.length, creationLinks(outputs));
+    const transaction = await producer.transaction().catch((error: unknown) => {
+      onAborted?.();
+      this.retire(key);
+      span.end();
+      throw error;
+    });
+    try {
+      await this.produce(transaction, outputs);
+      // After the produce, not beside it: the coordinator answers CONCURRENT_TRANSACTIONS to an
+      // AddOffsetsToTxn that overlaps the produce's AddPartitionsToTxn.
+      await transaction.sendOffsets({ consumerGroupId: declared.groupId, topics: [{ topic: input.topic, partitions: [{ partition: input.partition, offset: input.next }] }] });
+      if (isStale()) throw new Error('partition revoked during the batch; its new owner re-reads it');
+      await transaction.commit();
+    } catch (error) {
+      recordFailure(span, error);
+      onAborted?.();
+      await transaction.abort().catch((abortError: unknown) => logger.warn({ err: abortError }, 'aborting the transaction failed'));
+      this.retire(key);
+      logger.error({ err: error, partition: input.partition, firstOffset: input.firstOffset }, 'batch transaction aborted; the batch will be re-read');
+      throw error;
+    } finally {
+      span.end();
+    }
+    onCommitted?.();
   }
 
   /** The outputs in order, in sends of at most MAX_REQUEST_BYTES, one topic list per send. */

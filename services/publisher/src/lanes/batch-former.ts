@@ -16,8 +16,9 @@ export interface BatchLimits {
   lingerMs: number;
 }
 
-export function eventItem(event: WebhookEvent, origin: string, receivedAt: number): LaneItem {
-  return { kind: 'event', event, origin, receivedAt, bytes: Buffer.byteLength(JSON.stringify(event)) };
+/** `bytes`: the event's JSON size, when the caller has it already. */
+export function eventItem(event: WebhookEvent, origin: string, receivedAt: number, bytes = Buffer.byteLength(JSON.stringify(event))): LaneItem {
+  return { kind: 'event', event, origin, receivedAt, bytes };
 }
 
 /**

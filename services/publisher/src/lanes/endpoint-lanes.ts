@@ -10,6 +10,7 @@ import type { HoldEffects } from '../holds/hold-effects';
 import { transition, type HoldEffect, type HoldEvent, type Transition } from '../holds/hold-machine';
 import { companyWaitMs, eventItem, takeBatch, type BatchLimits } from './batch-former';
 import { startBatchSpan } from './batch-span';
+import { EventInterner } from './event-interner';
 import { Lane } from './lane';
 import { PartitionOffsets } from './partition-offsets';
 import { fromWaiting, type QueuedItem } from './queued-item';
@@ -46,6 +47,7 @@ export class EndpointLanes {
   private readonly lanes = new Map<string, Lane>();
   private readonly partitions = new Map<number, PartitionOffsets>();
   private readonly holds: HoldEffects;
+  private readonly events = new EventInterner();
   /** Shutting down: batches in flight finish, no new one starts. */
   private stopping = false;
   /** The endpoint view includes every config written before this time (ms). */
@@ -98,11 +100,13 @@ export class EndpointLanes {
         continue;
       }
       const lr = decoded.value;
+      let bytes: number | undefined;
+      if (lr.kind === 'event') ({ event: lr.event, bytes } = this.events.intern(lr.event));
       const lane = this.lane(lr.endpointId, record.partition);
       const span = startProcessSpan(record, { groupId: this.deps.groupId, attributes: { 'tidings.endpoint.id': lr.endpointId, 'tidings.lane.record': lr.kind } });
       const writtenAt = Number(record.timestamp);
       lane.serially(
-        () => context.with(trace.setSpan(ROOT_CONTEXT, span), () => this.onRecord(lane, lr, offset, writtenAt, span)).finally(() => span.end()),
+        () => context.with(trace.setSpan(ROOT_CONTEXT, span), () => this.onRecord(lane, lr, { offset, writtenAt, bytes }, span)).finally(() => span.end()),
         (error) => this.fail(lane, error),
       );
     }
@@ -143,7 +147,7 @@ export class EndpointLanes {
     for (const o of offsets) if (o !== undefined) p?.settle(o);
   }
 
-  private async onRecord(lane: Lane, record: LaneRecord, offset: number, writtenAt: number, span: Span): Promise<void> {
+  private async onRecord(lane: Lane, record: LaneRecord, { offset, writtenAt, bytes }: { offset: number; writtenAt: number; bytes: number | undefined }, span: Span): Promise<void> {
     if (lane.abandoned) return;
     const origin = `${lane.partition}@${offset}`;
     if (record.kind === 'retryResolved') {
@@ -154,7 +158,7 @@ export class EndpointLanes {
     const consumedBy = span.spanContext();
     const item: QueuedItem =
       record.kind === 'event'
-        ? { ...eventItem(record.event, origin, Date.now()), offset, consumedBy }
+        ? { ...eventItem(record.event, origin, Date.now(), bytes), offset, consumedBy }
         : { kind: 'batch', batch: record.batch, origin, receivedAt: Date.now(), offset, consumedBy };
     // A replay follows an enable the API just published: make sure this view has it.
     if (record.kind === 'replay') await this.syncDirectory();

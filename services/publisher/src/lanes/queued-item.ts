@@ -14,7 +14,7 @@ export function toWaiting(item: QueuedItem): WaitingItem {
   return item.kind === 'event' ? { kind: 'event', event: item.event, ...traceparent } : { kind: 'batch', batch: item.batch, ...traceparent };
 }
 
-/** Waiting events were held back, not new: they batch together without regard to linger. */
+/** Waiting events were held back, not new: they are queued as of now. */
 export function fromWaiting({ seq, sourceKey, item }: ParkedItem, now: number): QueuedItem {
   const consumedBy = fromTraceparent(item.traceparent);
   return item.kind === 'event' ? { ...eventItem(item.event, sourceKey, now), seq, consumedBy } : { kind: 'batch', batch: item.batch, origin: sourceKey, receivedAt: now, seq, consumedBy };

@@ -11,7 +11,12 @@ import { OutboxEntity } from './outbox.entity';
 import type { OutboxTopic } from './outbox-writer';
 
 const BATCH = 200;
-const IDLE_POLL_MS = 500;
+/**
+ * Every write publishes its own rows at once (publishNow), so the loop only picks up what a
+ * failed publish or a crashed instance left behind: polling it twice a second was most of an
+ * idle stack's PostgreSQL work for nothing.
+ */
+const IDLE_POLL_MS = 5_000;
 
 /**
  * Publishes outbox rows to Kafka in id order and marks them published. A crash between the

@@ -52,6 +52,11 @@ export class DuplicateFilter {
     for (const [key, at] of this.seen) if (at <= horizon) this.seen.delete(key);
   }
 
+  /** The dedup topic's partition count (known once started). */
+  get partitions(): number {
+    return this.replayer?.partitions ?? 0;
+  }
+
   get size(): number {
     return this.seen.size;
   }

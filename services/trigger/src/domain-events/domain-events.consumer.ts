@@ -57,7 +57,7 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicati
       logger: this.logger,
       beforeBatch: () => this.views.syncEndpoints(),
       onPartitionOwned: () => this.views.syncDuplicates(),
-      processBatch: async (records) => this.route(records),
+      processBatch: async (records, maxOutputs) => this.route(records, maxOutputs),
     });
     await this.pipe.start();
   }
@@ -68,13 +68,16 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicati
     this.logger.info('stopped consuming domain events');
   }
 
-  /** The outputs of one batch. Pure apart from reading the two views. */
-  private route(records: ConsumedRecord[]): BatchResult {
+  /** The outputs of the batch's first records, up to the budget. Pure apart from reading the two views. */
+  private route(records: ConsumedRecord[], maxOutputs: number): BatchResult {
     const outputs: OutputRecord[] = [];
     const marked = new Map<string, number>();
     const tally = new BatchTally();
     const { groupId } = this.declared;
+    let taken = 0;
     for (const record of records) {
+      if (taken > 0 && outputs.length >= maxOutputs) break;
+      taken += 1;
       const span = startProcessSpan(record, { groupId });
       const consumed = trace.setSpan(context.active(), span);
       try {
@@ -95,7 +98,12 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicati
         }
         const seenAt = Date.now();
         marked.set(key, seenAt);
-        outputs.push({ topic: this.config.topics.triggerDedup, key, value: JSON.stringify({ seenAt }) });
+        // On the dedup partition numbered like the input partition (modulo, should the counts
+        // differ): a batch's marks touch one partition, not one per key, so each transaction
+        // writes (and the broker marks) fewer. A key keeps its partition: an event and its
+        // duplicates share the input partition (the key is the tailnet).
+        const partition = record.partition % Math.max(1, this.views.duplicates.partitions);
+        outputs.push({ topic: this.config.topics.triggerDedup, key, value: JSON.stringify({ seenAt }), partition });
         outputs.push(...this.payloadsFor(event, consumed));
         span.setAttribute('tidings.outcome', 'routed');
         tally.count('routed');
@@ -108,6 +116,7 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicati
     const settle = () => marked.forEach((_, key) => this.inFlight.delete(key));
     return {
       outputs,
+      consumed: taken,
       onCommitted: () => {
         marked.forEach((at, key) => this.views.duplicates.remember(key, at));
         settle();
