@@ -4,7 +4,9 @@
  * form, X-Tidings-TLS), in one run: requests/s at a fixed concurrency, and latency
  * percentiles of a sequential run, whose difference is the latency the proxy adds.
  *
- *   npm run bench:egress -- [--requests 5000] [--concurrency 32] [--out bench-egress.json]
+ *   npm run bench:egress -- [--requests 5000] [--concurrency 32] [--out bench-egress.json] [--profile DIR]
+ *
+ * --profile writes the egress' V8 CPU profile into DIR (infra/bench/profile-summary.ts reads it).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
@@ -16,7 +18,7 @@ import { mkdtempSync } from 'node:fs';
 import { Pool } from 'undici';
 import { createTestCa, freePort, startService } from '@tidings/testing';
 
-const { values } = parseArgs({ options: { requests: { type: 'string', default: '5000' }, concurrency: { type: 'string', default: '32' }, out: { type: 'string' } } });
+const { values } = parseArgs({ options: { requests: { type: 'string', default: '5000' }, concurrency: { type: 'string', default: '32' }, out: { type: 'string' }, profile: { type: 'string' } } });
 const REQUESTS = Number(values.requests);
 const CONCURRENCY = Number(values.concurrency);
 const BODY = JSON.stringify([{ id: 'e1', type: 'nodeCreated', message: 'x'.repeat(400) }]);
@@ -56,7 +58,7 @@ async function main(): Promise<void> {
   const [proxyPort, adminPort] = [await freePort(), await freePort()];
   const egress = await startService(
     'egress',
-    { EGRESS_PORT: String(proxyPort), EGRESS_ADMIN_PORT: String(adminPort), EGRESS_ALLOW_CIDRS: '127.0.0.0/8', EGRESS_ALLOWED_PORTS: String(port), EGRESS_EXTRA_CA_FILE: ca.caCertFile, LOG_LEVEL: 'warn' },
+    { EGRESS_PORT: String(proxyPort), EGRESS_ADMIN_PORT: String(adminPort), EGRESS_ALLOW_CIDRS: '127.0.0.0/8', EGRESS_ALLOWED_PORTS: String(port), EGRESS_EXTRA_CA_FILE: ca.caCertFile, LOG_LEVEL: 'info', ...(values.profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${values.profile}` } : {}) },
     { healthUrl: `http://127.0.0.1:${adminPort}/health`, logDir: dir },
   );
   const direct = new Pool(`https://localhost:${port}`, { connections: CONCURRENCY, connect: { ca: [ca.caPem] } });

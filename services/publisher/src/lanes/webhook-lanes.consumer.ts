@@ -5,8 +5,12 @@ import { openDeclaredConsumer, toConsumedRecord } from '@tidings/kafka';
 import type { UnreadableRecords } from '../delivery/unreadable-records';
 import type { EndpointLanes } from './endpoint-lanes';
 
-/** Above this many unfinished records a partition stops fetching, until half are done. */
-const MAX_PENDING_PER_PARTITION = 10_000;
+/**
+ * Above this many unfinished records a partition stops fetching, until half are done. With
+ * six partitions that bounds the lanes to 30,000 records (each event held once, however many
+ * endpoints queue it): under a fan-out to 10,000 endpoints, enough for batches to fill.
+ */
+const MAX_PENDING_PER_PARTITION = 5_000;
 const COMMIT_INTERVAL_MS = 1_000;
 /** How long a graceful stop waits for deliveries in flight; the rest is re-read by the next owner. */
 const SHUTDOWN_GRACE_MS = 10_000;
