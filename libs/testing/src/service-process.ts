@@ -30,12 +30,11 @@ export function serviceEntrypoint(name: ServiceName): string {
 
 /**
  * V8's heap bounds for a service, as the Helm chart sets them (`services.<name>.nodeOptions`):
- * left alone, V8 sizes its heap from the machine's memory and grows it lazily, and a service
- * that needs 100 MiB sat at 600-800 MiB after a burst (issue 16). With these, each service's
- * peak RSS stays under 256 MiB in every bench scenario. A caller's NODE_OPTIONS come after
- * them, so they win.
+ * left alone, V8 sizes its heap from the machine's memory and grows it lazily, and services
+ * that need about 100 MiB sat at 600-800 MiB after a burst (issue 16; README, Benchmarks, has
+ * the peaks with these). A caller's NODE_OPTIONS come after them, so they win.
  */
-export const SERVICE_NODE_OPTIONS = '--max-old-space-size=160 --max-semi-space-size=8';
+export const SERVICE_NODE_OPTIONS = '--max-old-space-size=160 --max-semi-space-size=16';
 
 /**
  * Runs a service as its own process, configured only by its environment, with its JSON log

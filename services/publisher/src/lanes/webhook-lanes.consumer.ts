@@ -10,7 +10,7 @@ import type { EndpointLanes } from './endpoint-lanes';
  * six partitions that bounds the lanes to 30,000 records (each event held once, however many
  * endpoints queue it): under a fan-out to 10,000 endpoints, enough for batches to fill.
  */
-const MAX_PENDING_PER_PARTITION = 5_000;
+const MAX_PENDING_PER_PARTITION = 10_000;
 const COMMIT_INTERVAL_MS = 1_000;
 /** How long a graceful stop waits for deliveries in flight; the rest is re-read by the next owner. */
 const SHUTDOWN_GRACE_MS = 10_000;
