@@ -132,7 +132,17 @@ describe('helm chart (helm template)', () => {
       assert.deepEqual(secrets, ['subscriptions', 'publisher'].includes(name) ? ['tidings-secrets'] : [], name);
       const [spread] = deployment.spec!.template!.spec.topologySpreadConstraints!;
       assert.deepEqual([spread!.topologyKey, spread!.whenUnsatisfiable], ['kubernetes.io/hostname', 'ScheduleAnyway']);
+      // V8's heap bounds (README, Configuration): without them a pod's RSS follows the node's memory.
+      assert.equal(c.env?.find((e) => e.name === 'NODE_OPTIONS')?.value, '--max-old-space-size=160 --max-semi-space-size=16', name);
     }
+  });
+
+  it('takes each component’s NODE_OPTIONS from its values, and none when emptied', () => {
+    const objects = render({ services: { publisher: { nodeOptions: '--max-old-space-size=300' }, egress: { nodeOptions: '' } } });
+    const nodeOptions = (component: string) => containerOf(objects.find((o) => o.kind === 'Deployment' && o.metadata.name === `rel-tidings-${component}`)!).env?.find((e) => e.name === 'NODE_OPTIONS')?.value;
+    assert.equal(nodeOptions('publisher'), '--max-old-space-size=300');
+    assert.equal(nodeOptions('egress'), undefined);
+    assert.equal(nodeOptions('trigger'), '--max-old-space-size=160 --max-semi-space-size=16');
   });
 
   it('with every switch on renders topics, PDBs, HPA, ServiceMonitor, PrometheusRule, Ingress, Secret and the CA bundle', () => {
@@ -161,7 +171,10 @@ describe('helm chart (helm template)', () => {
     const alerts = parseYaml(readFileSync(join(repoRoot(), 'infra/observability/prometheus/alerts.yaml'), 'utf8')) as { groups: unknown };
     assert.deepEqual(rule.spec!.groups, alerts.groups, 'the PrometheusRule carries infra/observability/prometheus/alerts.yaml');
     const egress = one(objects, 'Deployment', 'rel-tidings-egress');
-    assert.deepEqual(containerOf(egress).env, [{ name: 'EGRESS_EXTRA_CA_FILE', value: '/etc/tidings/egress-ca/ca-bundle.pem' }]);
+    assert.deepEqual(containerOf(egress).env, [
+      { name: 'NODE_OPTIONS', value: '--max-old-space-size=160 --max-semi-space-size=16' },
+      { name: 'EGRESS_EXTRA_CA_FILE', value: '/etc/tidings/egress-ca/ca-bundle.pem' },
+    ]);
     assert.ok(one(objects, 'ConfigMap', 'rel-tidings-egress-ca').data!['ca-bundle.pem']!.includes('BEGIN CERTIFICATE'));
     for (const name of perComponent().filter((n) => /subscriptions|publisher/.test(n))) {
       assert.ok(one(objects, 'Deployment', name).spec!.template!.metadata.annotations!['checksum/secret'], `${name} rolls when the Secret changes`);

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel, type Producer, type ProducerBatch } from 'kafkajs';
 import { testInfra, uniqueName } from '@tidings/test-env';
 import { CoalescingProducer } from './coalescing-producer';
-import { provisionTopics } from './topic-provisioner';
+import { provisionTopicsWith } from './topic-provisioner';
 
 /** Against the test run's real broker: many callers, few requests, nothing lost or reordered. */
 describe('CoalescingProducer', () => {
@@ -14,15 +14,8 @@ describe('CoalescingProducer', () => {
 
   before(async () => {
     kafka = new Kafka({ clientId: 'coalesce-test', brokers: testInfra().brokers, logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      // As the services do: a broker just started may not serve a new topic at once (KRaft).
-      await provisionTopics(admin, topics.map((name) => ({ name, partitions: 3, config: {} })));
-    } finally {
-      // A connected admin would keep this file's process alive past a failure.
-      await admin.disconnect();
-    }
+    // As the services do: a broker just started may not serve a new topic at once (KRaft).
+    await provisionTopicsWith(kafka, topics.map((name) => ({ name, partitions: 3, config: {} })));
     producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
   });

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { testInfra, uniqueName, waitFor } from '@tidings/test-env';
 import { fixKafkajs } from './kafkajs-fixes';
-import { provisionTopics } from './topic-provisioner';
+import { provisionTopicsWith } from './topic-provisioner';
 
 /** Against the test run's real broker, kafkajs with the fixes of kafkajs-fixes.ts. */
 describe('fixKafkajs', () => {
@@ -13,13 +13,7 @@ describe('fixKafkajs', () => {
   const requests: string[] = [];
 
   before(async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      await provisionTopics(admin, [{ name: topic, partitions: 1, config: {} }]);
-    } finally {
-      await admin.disconnect();
-    }
+    await provisionTopicsWith(kafka, [{ name: topic, partitions: 1, config: {} }]);
     fixKafkajs();
     // A broker's first group creates its offsets topic: the coordinator is unavailable meanwhile.
     producer = kafka.producer({ transactionalId: uniqueName('coordinator-tx'), idempotent: true, maxInFlightRequests: 1, retry: { initialRetryTime: 100, retries: 12 } });

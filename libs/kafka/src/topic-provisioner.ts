@@ -1,4 +1,4 @@
-import type { Admin, ITopicConfig } from 'kafkajs';
+import type { Admin, ITopicConfig, Kafka } from 'kafkajs';
 import { ConfigResourceTypes } from 'kafkajs';
 import type { TopicSpec } from '@tidings/contracts';
 
@@ -23,6 +23,17 @@ export async function provisionTopics(admin: Admin, specs: TopicSpec[], attempts
       if (attempt >= attempts || !isMetadataLag(error)) throw error;
       await new Promise((r) => setTimeout(r, 100 * attempt));
     }
+  }
+}
+
+/** The same with an admin of its own, disconnected whatever happens (a connected admin keeps a process alive). */
+export async function provisionTopicsWith(kafka: Kafka, specs: TopicSpec[]): Promise<ProvisionReport> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await provisionTopics(admin, specs);
+  } finally {
+    await admin.disconnect();
   }
 }
 

@@ -4,7 +4,7 @@ import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import type { ResolvedConsumer } from '@tidings/contracts';
 import { createLogger } from '@tidings/telemetry';
 import { testInfra, uniqueName, waitFor } from '@tidings/test-env';
-import { provisionTopics } from './topic-provisioner';
+import { provisionTopicsWith } from './topic-provisioner';
 import { TopicReplayer } from './topic-replayer';
 import { TransactionalPipe } from './transactional-pipe';
 
@@ -38,17 +38,11 @@ describe('TopicReplayer and TransactionalPipe against the real broker', () => {
 
   before(async () => {
     ({ kafka, endOffsetRequests } = countingKafka(brokers));
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      await provisionTopics(admin, [
-        { name: log, partitions: 3, config: {} },
-        { name: input, partitions: 4, config: {} },
-        { name: output, partitions: 1, config: {} },
-      ]);
-    } finally {
-      await admin.disconnect();
-    }
+    await provisionTopicsWith(kafka, [
+      { name: log, partitions: 3, config: {} },
+      { name: input, partitions: 4, config: {} },
+      { name: output, partitions: 1, config: {} },
+    ]);
     producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
   });
