@@ -7,7 +7,7 @@ import type { EndpointLanes } from './endpoint-lanes';
 
 /**
  * Above this many unfinished records a partition stops fetching, until half are done. With
- * six partitions that bounds the lanes to 30,000 records (each event held once, however many
+ * six partitions that bounds the lanes to 60,000 records (each event held once, however many
  * endpoints queue it): under a fan-out to 10,000 endpoints, enough for batches to fill.
  */
 const MAX_PENDING_PER_PARTITION = 10_000;
