@@ -60,7 +60,13 @@ export TIDINGS_TEST_KAFKA_BROKERS="localhost:$kafka_port"
 # Everything but test/k8s (see above).
 if [ $# -gt 0 ]; then specs=("$@"); else specs=('dist/{libs,services,infra}/**/*.spec.js' 'dist/test/!(k8s)/**/*.spec.js'); fi
 # kafkajs schedules negative timeouts on Node >= 24; the warning is noise, not a fault.
-# --test-force-exit: a spec file whose tests are done ends even if a failed test left a client
-# connected (one did: the run then waited on it for good instead of reporting the failure).
-"$TIDINGS_NODE" --enable-source-maps --disable-warning=TimeoutNegativeWarning \
-  --test --test-force-exit --test-concurrency=2 --test-timeout=300000 --test-reporter=spec "${specs[@]}"
+# No --test-force-exit: with it, Node 24's runner ends a spec file's process before all of its
+# suites have run, and the tests it never ran are neither reported nor counted (a run of the
+# publisher's unit specs counted 34 to 47 of its 47 tests; CI once ran 371 of 376 and passed).
+# A file kept alive by a client a failed test left connected is ended by the time limit below
+# instead; its failure has been printed by then.
+status=0
+timeout --kill-after=30s 45m "$TIDINGS_NODE" --enable-source-maps --disable-warning=TimeoutNegativeWarning \
+  --test --test-concurrency=2 --test-timeout=300000 --test-reporter=spec "${specs[@]}" || status=$?
+if [ "$status" -eq 124 ]; then echo "test.sh: the tests did not end within 45 minutes (a spec file kept alive after its tests?)" >&2; fi
+exit "$status"
