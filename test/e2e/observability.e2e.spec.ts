@@ -55,8 +55,15 @@ describe('observability: traces across every hop, and the documented metrics', (
     return waitFor(description, () => otlp.spans.find(where), 20_000);
   }
 
-  /** The delivery chain from the egress' request to the endpoint up to the trace's root. */
-  function expectDeliveryChain(chain: ReceivedSpan[], expected: [service: string, kind: string, name: string | RegExp][]): void {
+  /**
+   * The delivery chain from the egress' request to the endpoint up to the trace's root, once it
+   * is whole: the request's span is exported before its ancestors end (the batch's span ends
+   * after the attempt is recorded), so the chain is read again until it reaches the expected
+   * length or 20 s pass, and then checked.
+   */
+  async function expectDeliveryChain(upstream: ReceivedSpan, expected: [service: string, kind: string, name: string | RegExp][]): Promise<ReceivedSpan[]> {
+    await waitFor('the delivery chain exported', () => otlp.ancestry(upstream).length >= expected.length, 20_000).catch(() => undefined);
+    const chain = otlp.ancestry(upstream);
     const got = chain.map((s) => `${s.service} ${s.kind} ${s.name}`);
     assert.equal(chain.length, expected.length, `span chain:\n  ${got.join('\n  ')}`);
     expected.forEach(([service, kind, name], i) => {
@@ -66,6 +73,7 @@ describe('observability: traces across every hop, and the documented metrics', (
       if (typeof name === 'string') assert.equal(s.name, name, got[i]);
       else assert.match(s.name, name, got[i]);
     });
+    return chain;
   }
 
   it('one trace runs from the domain event consumed to the endpoint response, per the semantic conventions', async () => {
@@ -77,9 +85,8 @@ describe('observability: traces across every hop, and the documented metrics', (
     for (const header of ['traceparent', 'tracestate', 'baggage']) assert.equal(webhook!.headers[header], undefined, `${header} reached the customer endpoint`);
 
     const upstream = await spanWhere('the egress request to the endpoint', (s) => s.traceId === traceId && isRequestTo(s, endpoint));
-    const chain = otlp.ancestry(upstream);
     const payloads = `${stack.env.KAFKA_TOPIC_PREFIX}tidings.webhook-events.v1`;
-    expectDeliveryChain(chain, [
+    const chain = await expectDeliveryChain(upstream, [
       ['tidings-egress', 'client', 'POST'],
       ['tidings-egress', 'server', 'POST'],
       ['tidings-publisher', 'client', 'POST'],
@@ -165,8 +172,7 @@ describe('observability: traces across every hop, and the documented metrics', (
     assert.deepEqual(origin && { traceId: origin.traceId, spanId: origin.spanId }, { traceId, spanId: firstBatchSpan.spanId }, 'linked to the first attempt');
 
     const upstream = await spanWhere('the retried egress request', (s) => s.traceId === retry.traceId && isRequestTo(s, endpoint));
-    const chain = otlp.ancestry(upstream);
-    expectDeliveryChain(chain, [
+    const chain = await expectDeliveryChain(upstream, [
       ['tidings-egress', 'client', 'POST'],
       ['tidings-egress', 'server', 'POST'],
       ['tidings-publisher', 'client', 'POST'],
