@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything the project needs, installed by its own files: npm dependencies (Node 24 among
 # them, from the npm registry), the build, the Kafka jars (Maven Central, with Java and Maven
-# from Debian where missing) and PostgreSQL (Debian, where missing). Idempotent and quick on
+# from Debian where missing), PostgreSQL and Prometheus (Debian, where missing). Idempotent and quick on
 # a second run.
 set -euo pipefail
 source "$(dirname "$0")/../lib/common.sh"
@@ -20,5 +20,7 @@ esac
 command -v openssl >/dev/null || apt_install openssl
 "$TIDINGS_ROOT/infra/kafka/fetch.sh"
 ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || [ -n "${DATABASE_URL:-}" ] || apt_install postgresql
+# Prometheus and promtool: the alert rules' unit tests and the chaos run's scraper.
+command -v promtool >/dev/null || apt_install prometheus
 
 "$TIDINGS_NODE" "$TIDINGS_ROOT/infra/scripts/build.mjs"

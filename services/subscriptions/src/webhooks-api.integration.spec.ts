@@ -77,6 +77,8 @@ describe('management API', () => {
       ['unknown categories', { endpointUrl: url, subscriptions: ['categoryEverything'] }, 'subscriptions.0', /unknown/],
       ['empty subscriptions', { endpointUrl: url, subscriptions: [] }, 'subscriptions', /empty/],
       ['a missing endpointUrl', { subscriptions: ['nodeCreated'] }, 'endpointUrl', /required/],
+      ['NUL in a string field', { endpointUrl: url, subscriptions: ['nodeCreated'], providerType: 'a\u0000b' }, 'providerType', /NUL/],
+      ['NUL in an array item', { endpointUrl: url, subscriptions: ['nodeCreated', '\u0000'] }, 'subscriptions.1', /NUL/],
     ];
     for (const [what, body, field, pattern] of invalid) {
       it(`refuses ${what} with 400 naming ${field}`, async () => {
