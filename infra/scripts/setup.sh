@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything the project needs, installed by its own files: npm dependencies (Node 24 among
 # them, from the npm registry), the build, the Kafka jars (Maven Central, with Java and Maven
-# from Debian where missing), PostgreSQL and Prometheus (Debian, where missing). Idempotent and quick on
+# from Debian where missing), PostgreSQL and Prometheus (Debian, where missing), the API fuzzer (PyPI). Idempotent and quick on
 # a second run.
 set -euo pipefail
 source "$(dirname "$0")/../lib/common.sh"
@@ -22,5 +22,15 @@ command -v openssl >/dev/null || apt_install openssl
 ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || [ -n "${DATABASE_URL:-}" ] || apt_install postgresql
 # Prometheus and promtool: the alert rules' unit tests and the chaos run's scraper.
 command -v promtool >/dev/null || apt_install prometheus
+# Schemathesis (PyPI): fuzzes the management API from its OpenAPI document in npm test.
+fuzz_venv="$TIDINGS_LOCAL/fuzz-venv"
+if ! cmp -s test/fuzz/requirements.txt "$fuzz_venv/requirements.txt"; then
+  log "installing the API fuzzer (test/fuzz/requirements.txt, PyPI)"
+  command -v python3 >/dev/null && python3 -c 'import venv, ensurepip' 2>/dev/null || apt_install python3 python3-venv
+  rm -rf "$fuzz_venv"
+  python3 -m venv "$fuzz_venv"
+  "$fuzz_venv/bin/pip" install -q --disable-pip-version-check -r test/fuzz/requirements.txt
+  cp test/fuzz/requirements.txt "$fuzz_venv/requirements.txt"
+fi
 
 "$TIDINGS_NODE" "$TIDINGS_ROOT/infra/scripts/build.mjs"

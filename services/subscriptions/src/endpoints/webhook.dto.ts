@@ -4,11 +4,17 @@ import { z } from 'zod';
 import { ValidationProblem, type FieldProblem } from '../http/problem-details.filter';
 import { endpointStatus, type EndpointEntity, type EndpointStatus } from './endpoint.entity';
 
+/**
+ * A string field that PostgreSQL can store: its text and jsonb types cannot hold U+0000, so a
+ * NUL is refused here rather than failing the insert. Unknown fields are ignored, NULs and all.
+ */
+const text = () => z.string().refine((s) => !s.includes('\u0000'), { message: 'must not contain the NUL character (U+0000)', abort: true });
+
 const subscription = z.string().refine((s) => (isEventType(s) && s !== 'test') || isEventCategory(s), { message: 'unknown event type or category' });
 
 export const createWebhookSchema = z.object({
-  endpointUrl: z.string({ error: 'is required' }),
-  providerType: z.string().max(64).default(''),
+  endpointUrl: z.string({ error: 'is required' }).pipe(text()),
+  providerType: text().pipe(z.string().max(64)).default(''),
   subscriptions: z.array(subscription, { error: 'must be an array of event types or categories' }).min(1, 'must not be empty'),
 });
 export type CreateWebhookRequest = z.infer<typeof createWebhookSchema>;
@@ -27,7 +33,7 @@ export const enableWebhookSchema = z
   .object({ redeliverDeadLetters: z.boolean({ error: 'must be true or false' }).default(false) })
   .default({ redeliverDeadLetters: false });
 
-export const disableWebhookSchema = z.object({ reason: z.string().max(500).default('disabled by hand') }).default({ reason: 'disabled by hand' });
+export const disableWebhookSchema = z.object({ reason: text().pipe(z.string().max(500)).default('disabled by hand') }).default({ reason: 'disabled by hand' });
 
 /**
  * Parses a request body with a schema, or answers 400 naming each bad field, together with

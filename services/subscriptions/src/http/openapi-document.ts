@@ -5,7 +5,18 @@ const problem = { content: { 'application/problem+json': { schema: { $ref: '#/co
 const webhook = { content: { 'application/json': { schema: { $ref: '#/components/schemas/Webhook' } } } };
 const endpointId = { name: 'endpointId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const batchId = { name: 'batchId', in: 'path', required: true, description: 'the batch id (the `webhook-id` header of its requests)', schema: { type: 'string' } };
-const tailnet = { name: 'tailnet', in: 'path', required: true, description: 'The key\'s tailnet, or `-` for it', schema: { type: 'string' } };
+const tailnet = { name: 'tailnet', in: 'path', required: true, description: 'The key\'s tailnet, or `-` for it', schema: { type: 'string' }, example: '-' };
+/** Links from an answer carrying a webhook (at `pointer`) to every operation that takes its id, so clients and fuzzers can follow them. */
+const webhookLinks = (pointer: string) =>
+  Object.fromEntries(
+    ['getWebhook', 'updateWebhook', 'deleteWebhook', 'testWebhook', 'rotateWebhookSecret', 'disableWebhook', 'enableWebhook', 'listDeliveries'].map((operationId) => [
+      operationId,
+      { operationId, parameters: { endpointId: `$response.body#${pointer}/endpointId` } },
+    ]),
+  );
+const deliveryLinks = Object.fromEntries(
+  ['getDelivery', 'replayDelivery'].map((operationId) => [operationId, { operationId, parameters: { endpointId: '$request.path.endpointId', batchId: '$response.body#/deliveries/0/batchId' } }]),
+);
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [String(c), { description: ERROR_TEXT[c], ...problem }]));
 const ERROR_TEXT: Record<number, string> = {
   400: 'invalid request (malformed JSON, a body over 64 KiB, a bad field); `errors` names each field',
@@ -16,6 +27,8 @@ const ERROR_TEXT: Record<number, string> = {
 };
 const delivery = { content: { 'application/json': { schema: { $ref: '#/components/schemas/Delivery' } } } };
 const noBatch = { description: 'no such webhook in the key\'s tailnet, or no such batch of it', ...problem };
+/** Strings the API stores: PostgreSQL cannot hold U+0000, so a NUL is a 400. */
+const noNul = { pattern: '^[^\\u0000]*$' };
 const dateTime = { type: 'string', format: 'date-time' };
 const nullableDateTime = { type: ['string', 'null'], format: 'date-time' };
 const json = (schema: object) => ({ required: true, content: { 'application/json': { schema } } });
@@ -34,13 +47,18 @@ export const OPENAPI_DOCUMENT = {
       get: {
         operationId: 'listWebhooks',
         parameters: [tailnet],
-        responses: { '200': { description: 'the tailnet\'s webhooks', content: { 'application/json': { schema: { type: 'object', properties: { webhooks: { type: 'array', items: { $ref: '#/components/schemas/Webhook' } } } } } } }, ...errors(401, 404) },
+        responses: { '200': { description: 'the tailnet\'s webhooks', links: webhookLinks('/webhooks/0'), content: { 'application/json': { schema: { type: 'object', properties: { webhooks: { type: 'array', items: { $ref: '#/components/schemas/Webhook' } } } } } } }, ...errors(401, 404) },
       },
       post: {
         operationId: 'createWebhook',
         parameters: [tailnet],
-        requestBody: json({ type: 'object', required: ['endpointUrl', 'subscriptions'], properties: { endpointUrl: { type: 'string', format: 'uri', description: 'https:// only; a DNS name or a public IP' }, providerType: { type: 'string' }, subscriptions } }),
-        responses: { '200': { description: 'the webhook, with its secret (shown only now)', ...webhook }, ...errors(400, 401, 404, 415) },
+        requestBody: json({
+          type: 'object',
+          required: ['endpointUrl', 'subscriptions'],
+          properties: { endpointUrl: { type: 'string', format: 'uri', ...noNul, description: 'https:// only; a DNS name or a public IP' }, providerType: { type: 'string', maxLength: 64, ...noNul }, subscriptions },
+          example: { endpointUrl: 'https://hooks.example.com/tidings', subscriptions: ['nodeCreated', 'categoryTailnetManagement'] },
+        }),
+        responses: { '200': { description: 'the webhook, with its secret (shown only now)', links: webhookLinks(''), ...webhook }, ...errors(400, 401, 404, 415) },
       },
     },
     '/api/v2/webhooks/{endpointId}': {
@@ -68,7 +86,7 @@ export const OPENAPI_DOCUMENT = {
       post: {
         operationId: 'disableWebhook',
         parameters: [endpointId],
-        requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', properties: { reason: { type: 'string', maxLength: 500 } } } } } },
+        requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', properties: { reason: { type: 'string', maxLength: 500, ...noNul } } } } } },
         responses: { '200': { description: 'disabled; a webhookDisabled notice is sent', ...webhook }, ...errors(400, 401, 404, 409) },
       },
     },
@@ -101,7 +119,7 @@ export const OPENAPI_DOCUMENT = {
         description: 'The endpoint\'s batches, newest first by their latest attempt or dead-lettering, each with its attempts. A batch dead-lettered without an attempt (cause `endpointDisabled`) is listed too.',
         parameters: [endpointId, { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } }],
         responses: {
-          '200': { description: 'the deliveries', content: { 'application/json': { schema: { type: 'object', required: ['deliveries'], properties: { deliveries: { type: 'array', items: { $ref: '#/components/schemas/Delivery' } } } } } } },
+          '200': { description: 'the deliveries', links: deliveryLinks, content: { 'application/json': { schema: { type: 'object', required: ['deliveries'], properties: { deliveries: { type: 'array', items: { $ref: '#/components/schemas/Delivery' } } } } } } },
           ...errors(400, 401, 404),
         },
       },
