@@ -65,7 +65,8 @@ export const DEDUP_WINDOW_MS = DAY_MS;
 export function topicSpecs(names: TopicNames): TopicSpec[] {
   return [
     { name: names.domainEvents, partitions: 6, config: { 'retention.ms': String(7 * DAY_MS) } },
-    { name: names.domainEventsDlq, partitions: 1, config: { 'retention.ms': String(30 * DAY_MS) } },
+    // A record the input accepted must fit here with the DLQ headers added, whatever its size.
+    { name: names.domainEventsDlq, partitions: 1, config: { 'retention.ms': String(30 * DAY_MS), 'max.message.bytes': String(2 * 1024 * 1024) } },
     // The config event log is the source of truth for other services: never deleted.
     { name: names.endpointConfig, partitions: 3, config: { 'retention.ms': '-1', 'retention.bytes': '-1', 'cleanup.policy': 'delete' } },
     { name: names.webhookEvents, partitions: 6, config: { 'retention.ms': String(7 * DAY_MS) } },

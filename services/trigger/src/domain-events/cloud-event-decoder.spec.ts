@@ -49,6 +49,10 @@ describe('decodeCloudEvent', () => {
       [record(JSON.stringify({ ...envelope, type: 'webhookDeleted' })), 'unknown-type', /webhookDeleted/],
       [record(JSON.stringify({ ...envelope, data: { nodeID: 'n1' } })), 'invalid-data', /deviceName/],
       [record(null), 'invalid-envelope', /CloudEvent/],
+      [record(JSON.stringify({ ...envelope, data: { ...envelope.data, deviceName: 'x'.repeat(300_000) } })), 'too-large', /at most 262144/],
+      [record(JSON.stringify({ ...envelope, id: 'a\u0000b' })), 'invalid-envelope', /id: contains a control character/],
+      [record(JSON.stringify({ ...envelope, tailnet: 't1\u0085' })), 'invalid-envelope', /tailnet: contains a control character/],
+      [record(JSON.stringify(envelope).replace('"data":{', `"data":{"deep":${'['.repeat(50_000)}${']'.repeat(50_000)},`)), 'invalid-data', /deeper than 16/],
     ];
     for (const [input, code, reason] of cases) {
       const decoded = decodeCloudEvent(input);

@@ -7,9 +7,19 @@ export interface DomainEvent extends CloudEvent {
 }
 
 /** Why a record cannot be used; the code is stable and goes into the DLQ headers. */
-export type RejectionCode = 'not-json' | 'invalid-envelope' | 'unknown-type' | 'invalid-data';
+export type RejectionCode = 'too-large' | 'not-json' | 'invalid-envelope' | 'unknown-type' | 'invalid-data';
 
 export type Decoded = { ok: true; event: DomainEvent } | { ok: false; code: RejectionCode; reason: string };
+
+/**
+ * The largest domain event used, in bytes (the record value). Its webhook payload repeats
+ * customer strings (the message sentence names the device), so this keeps every payload, and
+ * every retry record of a batch, well under the broker's 1 MiB message limit.
+ */
+export const MAX_DOMAIN_EVENT_BYTES = 256 * 1024;
+
+/** Event data is a flat record of names and ids; deeper JSON is refused before anything recurses into it. */
+export const MAX_DATA_DEPTH = 16;
 
 const BINARY_ATTRIBUTES = ['specversion', 'id', 'source', 'type', 'time', 'tailnet', 'subject', 'datacontenttype'] as const;
 
@@ -19,6 +29,9 @@ const BINARY_ATTRIBUTES = ['specversion', 'id', 'source', 'type', 'time', 'tailn
  * structured mode otherwise (the whole envelope as JSON in the value).
  */
 export function decodeCloudEvent(record: ConsumedRecord): Decoded {
+  if (record.value !== null && record.value.length > MAX_DOMAIN_EVENT_BYTES) {
+    return { ok: false, code: 'too-large', reason: `the record value is ${record.value.length} bytes; at most ${MAX_DOMAIN_EVENT_BYTES}` };
+  }
   const binary = headerValue(record.headers, `${KAFKA_HEADERS.cloudEventPrefix}specversion`) !== undefined;
   let body: unknown;
   try {
@@ -46,10 +59,25 @@ export function decodeCloudEvent(record: ConsumedRecord): Decoded {
   if (!isEventType(event.type) || !(event.type in DOMAIN_EVENT_DATA_SCHEMAS)) {
     return { ok: false, code: 'unknown-type', reason: `unknown event type ${JSON.stringify(event.type)}` };
   }
+  if (depthExceeds(event.data, MAX_DATA_DEPTH)) {
+    return { ok: false, code: 'invalid-data', reason: `data is nested deeper than ${MAX_DATA_DEPTH} levels` };
+  }
   const data = DOMAIN_EVENT_DATA_SCHEMAS[event.type as DomainEventType].loose().safeParse(event.data);
   if (!data.success) {
     const problems = data.error.issues.map((i) => `data.${i.path.join('.')}: ${i.message}`).join('; ');
     return { ok: false, code: 'invalid-data', reason: `bad data for ${event.type}: ${problems}` };
   }
   return { ok: true, event: { ...event, type: event.type as DomainEventType, data: data.data } };
+}
+
+/** Whether JSON nests deeper than `max`, walked with a stack of its own (not the call stack). */
+function depthExceeds(value: unknown, max: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 1]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [item, depth] = next;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Object.values(item)) pending.push([child, depth + 1]);
+  }
+  return false;
 }

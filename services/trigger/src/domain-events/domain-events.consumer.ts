@@ -96,6 +96,18 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicati
           tally.count('duplicate');
           continue;
         }
+        let payloads: OutputRecord[];
+        try {
+          payloads = this.payloadsFor(event, consumed);
+        } catch (error) {
+          // A valid event that still cannot become webhooks is that record's fault, not the
+          // partition's: dead-lettered with the error, never a consumer crash on every retry.
+          const reason = `could not build its webhooks: ${(error as Error).message}`;
+          outputs.push(this.deadLetter(record, 'invalid-data', reason));
+          span.setAttributes({ 'tidings.outcome': 'dead_lettered', 'tidings.dlq.reason_code': 'invalid-data' });
+          tally.deadLettered('invalid-data');
+          continue;
+        }
         const seenAt = Date.now();
         marked.set(key, seenAt);
         // On the dedup partition numbered like the input partition (modulo, should the counts
@@ -104,7 +116,7 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicati
         // duplicates share the input partition (the key is the tailnet).
         const partition = record.partition % Math.max(1, this.views.duplicates.partitions);
         outputs.push({ topic: this.config.topics.triggerDedup, key, value: JSON.stringify({ seenAt }), partition });
-        outputs.push(...this.payloadsFor(event, consumed));
+        outputs.push(...payloads);
         span.setAttribute('tidings.outcome', 'routed');
         tally.count('routed');
       } finally {
