@@ -56,6 +56,8 @@ else
   export TIDINGS_TEST_DATABASE_URL
 fi
 export TIDINGS_TEST_KAFKA_BROKERS="localhost:$kafka_port"
+# Where the broker keeps its log segments: the secrets-at-rest test reads them.
+export TIDINGS_TEST_KAFKA_DIR="$run_dir/kafka"
 
 # Everything but test/k8s (see above).
 if [ $# -gt 0 ]; then specs=("$@"); else specs=('dist/{libs,services,infra}/**/*.spec.js' 'dist/test/!(k8s)/**/*.spec.js'); fi
