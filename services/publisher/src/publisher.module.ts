@@ -18,6 +18,7 @@ import { UnreadableRecords } from './delivery/unreadable-records';
 import { WebhookDispatcher } from './delivery/webhook-dispatcher';
 import { WebhookNoticesConsumer } from './delivery/webhook-notices.consumer';
 import { DeliveryHoldsRepository } from './holds/delivery-holds.repository';
+import { BatchIntents } from './lanes/batch-intents';
 import { HoldEffects } from './holds/hold-effects';
 import { EndpointLanes } from './lanes/endpoint-lanes';
 import { WebhookLanesConsumer } from './lanes/webhook-lanes.consumer';
@@ -182,9 +183,16 @@ export class PublisherModule {
         },
         {
           provide: EndpointLanes,
-          inject: [EndpointDirectory, DeliveryHoldsRepository, DeliveryRecordsProducer, DeliverBatch],
-          useFactory: (directory: EndpointDirectory, holds: DeliveryHoldsRepository, records: DeliveryRecordsProducer, deliver: DeliverBatch) =>
-            new EndpointLanes({ directory, holds: new HoldEffects({ directory, holds, records, limits: config.batch }), deliver, limits: config.batch, groupId: resolveConsumer('publisherLanes', config.kafka).groupId, logger: logger.child({ component: 'lanes' }) }),
+          inject: [EndpointDirectory, DeliveryHoldsRepository, DeliveryRecordsProducer, DeliverBatch, DATA_SOURCE],
+          useFactory: (directory: EndpointDirectory, holds: DeliveryHoldsRepository, records: DeliveryRecordsProducer, deliver: DeliverBatch, db: DataSource) =>
+            new EndpointLanes({
+              directory,
+              holds: new HoldEffects({ directory, holds, records, limits: config.batch }),
+              deliver,
+              intents: new BatchIntents(db, logger.child({ component: 'batch-intents' })),
+              settings: { limits: config.batch, groupId: resolveConsumer('publisherLanes', config.kafka).groupId },
+              logger: logger.child({ component: 'lanes' }),
+            }),
         },
         {
           provide: RetryHandler,

@@ -18,6 +18,8 @@ export interface Formed {
   to: Destination | undefined;
   /** The span the attempt hangs under; otherwise the active one. */
   span?: Span;
+  /** Runs once the batch is sure to go, before the POST (a lane records the batch's intent). */
+  before?: () => Promise<void>;
 }
 
 interface Attempt {
@@ -83,6 +85,7 @@ export class DeliverBatch {
         if (request.kind === 'payload' && request.attempt === 1) metrics.batchFormed(formed.batch.events.length);
         const { to, batch, span } = formed;
         if (!to) return undefined;
+        await formed.before?.();
         const target = 'endpoint' in to ? deliveryTarget(to.endpoint, secretBox) : to.target;
         const send = () => dispatcher.dispatch(slot, request.kind, target, batch, request.attempt);
         return await (span ? context.with(trace.setSpan(ROOT_CONTEXT, span), send) : send());

@@ -9,6 +9,7 @@ import type { DeliveryHold, ParkedItem } from '../holds/delivery-holds.repositor
 import type { HoldEffects } from '../holds/hold-effects';
 import { transition, type HoldEffect, type HoldEvent, type Transition } from '../holds/hold-machine';
 import { companyWaitMs, eventItem, takeBatch, type BatchLimits } from './batch-former';
+import { replayIntent, type BatchIntents } from './batch-intents';
 import { startBatchSpan } from './batch-span';
 import { EventInterner } from './event-interner';
 import { Lane } from './lane';
@@ -58,9 +59,9 @@ export class EndpointLanes {
       directory: EndpointDirectory;
       holds: HoldEffects;
       deliver: DeliverBatch;
-      limits: BatchLimits;
-      /** The consumer group the lanes' partitions belong to (named on their spans). */
-      groupId: string;
+      intents: BatchIntents;
+      /** Batch limits, and the consumer group the lanes' partitions belong to (named on their spans). */
+      settings: { limits: BatchLimits; groupId: string };
       logger: Logger;
     },
   ) {
@@ -76,6 +77,7 @@ export class EndpointLanes {
     for (const [partition] of this.partitions) if (!keep.has(partition)) this.partitions.delete(partition);
     for (const lane of [...this.lanes.values()]) if (!keep.has(lane.partition)) await this.step(lane, { kind: 'revoked' });
     for (const p of owned) if (!this.partitions.has(p)) this.partitions.set(p, new PartitionOffsets());
+    await this.deps.intents.load(owned);
     for (const hold of await this.holds.reload()) {
       if (!keep.has(hold.lanePartition)) continue;
       const t = transition(hold, { kind: 'assigned', laneDraining: this.lanes.get(hold.endpointId)?.draining ?? false });
@@ -103,7 +105,7 @@ export class EndpointLanes {
       let bytes: number | undefined;
       if (lr.kind === 'event') ({ event: lr.event, bytes } = this.events.intern(lr.event));
       const lane = this.lane(lr.endpointId, record.partition);
-      const span = startProcessSpan(record, { groupId: this.deps.groupId, attributes: { 'tidings.endpoint.id': lr.endpointId, 'tidings.lane.record': lr.kind } });
+      const span = startProcessSpan(record, { groupId: this.deps.settings.groupId, attributes: { 'tidings.endpoint.id': lr.endpointId, 'tidings.lane.record': lr.kind } });
       const writtenAt = Number(record.timestamp);
       lane.serially(
         () => context.with(trace.setSpan(ROOT_CONTEXT, span), () => this.onRecord(lane, lr, { offset, writtenAt, bytes }, span)).finally(() => span.end()),
@@ -120,6 +122,7 @@ export class EndpointLanes {
   commitPoints(): { partition: number; offset: number }[] {
     return [...this.partitions].flatMap(([partition, o]) => {
       const offset = o.commitPoint();
+      if (offset !== undefined) this.deps.intents.prune(partition, offset);
       return offset === undefined ? [] : [{ partition, offset }];
     });
   }
@@ -273,15 +276,19 @@ export class EndpointLanes {
         kind: 'payload',
         attempt: 1,
         form: (backlogged) => {
-          const next = lane.abandoned || this.stopping ? undefined : takeBatch(lane.queue, this.deps.limits);
+          const next = lane.abandoned || this.stopping ? undefined : this.nextBatch(lane);
           if (!next) return undefined;
-          const laterInMs = companyWaitMs(lane.queue, next.taken, this.deps.limits, Date.now(), backlogged);
+          const laterInMs = next.formedBefore ? 0 : companyWaitMs(lane.queue, next.taken, this.deps.settings.limits, Date.now(), backlogged);
           if (laterInMs > 0) return { laterInMs };
           const taken = lane.queue.splice(0, next.taken);
           const endpoint = this.deps.directory.get(lane.endpointId);
           Object.assign(sending, { batch: next.batch, taken, endpoint, span: startBatchSpan(lane.endpointId, next.batch, taken) });
+          const offsets = taken.map((i) => i.offset);
+          const intent = { endpointId: lane.endpointId, batchId: next.batch.id, partition: lane.partition, offsets: offsets as number[] };
+          // Recorded before the first POST, so a re-read re-forms this batch; drained items (no offset) are in Postgres already.
+          const before = next.formedBefore || offsets.some((o) => o === undefined) ? undefined : () => this.deps.intents.record(intent);
           // Deleted or disabled while queued: dropped or dead-lettered, never sent.
-          return { batch: next.batch, to: endpoint?.enabled ? { endpoint } : undefined, span: sending.span };
+          return { batch: next.batch, to: endpoint?.enabled ? { endpoint } : undefined, span: sending.span, before };
         },
       });
       if (!sending.span) {
@@ -293,6 +300,23 @@ export class EndpointLanes {
     } catch (error) {
       this.fail(lane, error, sending.span);
     }
+  }
+
+  /** The batch at the head of the lane: one formed before, re-formed as it was, or a new one. */
+  private nextBatch(lane: Lane): { batch: DeliveryBatch; taken: number; formedBefore: boolean } | undefined {
+    const head = lane.queue[0];
+    const intent = head?.offset === undefined ? undefined : this.deps.intents.startingAt(lane.endpointId, head.offset);
+    if (intent) {
+      const replay = replayIntent(lane.queue, intent, Date.now());
+      if (replay === 'wait') {
+        setTimeout(() => this.pump(lane), 500).unref();
+        return undefined;
+      }
+      if (replay !== 'stale') return { batch: replay.ready, taken: replay.taken, formedBefore: true };
+      this.deps.intents.forget(intent);
+    }
+    const next = takeBatch(lane.queue, this.deps.settings.limits);
+    return next && { ...next, formedBefore: false };
   }
 
   private async loadDrainPage(lane: Lane): Promise<void> {

@@ -1,0 +1,101 @@
+import type { DeliveryBatch } from '@tidings/contracts';
+import type { Logger } from '@tidings/telemetry';
+import type { DataSource } from 'typeorm';
+import type { QueuedItem } from './queued-item';
+
+/** A batch as formed from lane records: its id and the offsets of its events, in order. */
+export interface BatchIntent {
+  endpointId: string;
+  batchId: string;
+  partition: number;
+  offsets: number[];
+}
+
+/** How long a lane waits for the rest of an intent's records before forming anew. */
+const INTENT_WAIT_MS = 5_000;
+/** Rows behind the commit point are deleted at most this often per partition. */
+const PRUNE_EVERY_MS = 10_000;
+
+/**
+ * What the head of a lane's queue makes of an intent that starts there: `ready` with the batch
+ * as it was, `wait` while the rest of its records are still being read again, or `stale` when
+ * the lane went another way (records parked, dead-lettered, or gone) and a new batch forms.
+ */
+export function replayIntent(queue: readonly QueuedItem[], intent: BatchIntent, now: number): { ready: DeliveryBatch; taken: number } | 'wait' | 'stale' {
+  const run = queue.slice(0, intent.offsets.length);
+  if (!run.every((item, i) => item.kind === 'event' && item.offset === intent.offsets[i])) return 'stale';
+  if (run.length === intent.offsets.length) return { ready: { id: intent.batchId, events: run.map((i) => (i.kind === 'event' ? i.event : undefined)!) }, taken: run.length };
+  return queue.length === run.length && now - run[0]!.receivedAt < INTENT_WAIT_MS ? 'wait' : 'stale';
+}
+
+/**
+ * The intents of the partitions this instance owns, in Postgres and in memory. A lane partition
+ * commits only up to its first unfinished record, so a slow endpoint keeps its neighbours'
+ * delivered records uncommitted; a new owner reads them again, and without these it would
+ * re-batch them under new ids. Each is written before its batch's first POST (one row per
+ * batch), and deleted once the partition's commit point is past its last record.
+ */
+export class BatchIntents {
+  private readonly byEndpoint = new Map<string, BatchIntent[]>();
+  private readonly prunedAt = new Map<number, number>();
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Takes over the intents of newly owned partitions (and forgets those no longer owned). */
+  async load(partitions: number[]): Promise<void> {
+    const rows: { endpoint_id: string; batch_id: string; lane_partition: number; offsets: string[] }[] = await this.db.query(
+      'SELECT endpoint_id, batch_id, lane_partition, offsets FROM publisher_batch_intents WHERE lane_partition = ANY($1)',
+      [partitions],
+    );
+    this.byEndpoint.clear();
+    for (const r of rows) this.remember({ endpointId: r.endpoint_id, batchId: r.batch_id, partition: r.lane_partition, offsets: r.offsets.map(Number) });
+  }
+
+  /** Written before the batch is sent; a batch formed again from its intent writes nothing new. */
+  async record(intent: BatchIntent): Promise<void> {
+    await this.db.query('INSERT INTO publisher_batch_intents (endpoint_id, batch_id, lane_partition, offsets, last_offset) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [
+      intent.endpointId,
+      intent.batchId,
+      intent.partition,
+      intent.offsets,
+      intent.offsets[intent.offsets.length - 1],
+    ]);
+    this.remember(intent);
+  }
+
+  /** The intent whose first record is at `offset` for the endpoint, if any. */
+  startingAt(endpointId: string, offset: number): BatchIntent | undefined {
+    return this.byEndpoint.get(endpointId)?.find((i) => i.offsets[0] === offset);
+  }
+
+  forget(intent: BatchIntent): void {
+    const list = this.byEndpoint.get(intent.endpointId)?.filter((i) => i !== intent) ?? [];
+    if (list.length > 0) this.byEndpoint.set(intent.endpointId, list);
+    else this.byEndpoint.delete(intent.endpointId);
+  }
+
+  /** Past the commit point nothing is read again: forgotten now, deleted now and then. */
+  prune(partition: number, commitPoint: number): void {
+    for (const [endpointId, list] of this.byEndpoint) {
+      const kept = list.filter((i) => i.partition !== partition || i.offsets[i.offsets.length - 1]! >= commitPoint);
+      if (kept.length === 0) this.byEndpoint.delete(endpointId);
+      else if (kept.length !== list.length) this.byEndpoint.set(endpointId, kept);
+    }
+    const now = Date.now();
+    if (now - (this.prunedAt.get(partition) ?? 0) < PRUNE_EVERY_MS) return;
+    this.prunedAt.set(partition, now);
+    this.db.query('DELETE FROM publisher_batch_intents WHERE lane_partition = $1 AND last_offset < $2', [partition, commitPoint]).catch((error: unknown) => {
+      // Left for the next prune: a stale row only costs a lookup.
+      this.logger.warn({ err: error, partition }, 'could not prune batch intents');
+    });
+  }
+
+  private remember(intent: BatchIntent): void {
+    const list = this.byEndpoint.get(intent.endpointId) ?? [];
+    if (!list.some((i) => i.batchId === intent.batchId)) list.push(intent);
+    this.byEndpoint.set(intent.endpointId, list);
+  }
+}
