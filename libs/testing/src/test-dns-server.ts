@@ -21,6 +21,8 @@ export class TestDnsServer {
   private readonly zones = new Map<string, DnsAnswer[]>();
   private readonly served = new Map<string, number>();
   private socket: Socket | undefined;
+  /** While true, queries are recorded and never answered: a resolver that is down. */
+  silent = false;
 
   /** One answer for every query, or a sequence: the n-th query of a type gets the n-th entry (the last repeats). */
   set(name: string, answers: DnsAnswer | DnsAnswer[]): void {
@@ -32,7 +34,7 @@ export class TestDnsServer {
     this.socket = createSocket('udp4');
     this.socket.on('message', (msg, rinfo) => {
       const reply = this.answer(msg);
-      if (reply) this.socket!.send(reply, rinfo.port, rinfo.address);
+      if (reply && !this.silent) this.socket!.send(reply, rinfo.port, rinfo.address);
     });
     await new Promise<void>((resolve) => this.socket!.bind(port, host, resolve));
     return `${host}:${this.socket.address().port}`;

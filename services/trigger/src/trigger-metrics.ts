@@ -1,5 +1,5 @@
 import { Counter, type Registry } from 'prom-client';
-import type { RejectionCode } from './domain-events/cloud-event-decoder';
+import { REJECTION_CODES, type RejectionCode } from './domain-events/cloud-event-decoder';
 
 export type EventOutcome = 'routed' | 'dead_lettered' | 'duplicate';
 
@@ -28,6 +28,8 @@ export class TriggerMetrics {
   constructor(registry: Registry) {
     this.events = new Counter({ name: 'tidings_trigger_events_total', help: 'Domain events consumed, by outcome', labelNames: ['outcome'] as const, registers: [registry] });
     this.deadLetters = new Counter({ name: 'tidings_trigger_dead_letters_total', help: 'Domain events sent to the DLQ, by reason code', labelNames: ['reason_code'] as const, registers: [registry] });
+    // Every code starts at 0: an alert on increase() cannot see a series whose first sample is already its first dead letter.
+    for (const reason_code of REJECTION_CODES) this.deadLetters.inc({ reason_code }, 0);
     this.payloads = new Counter({ name: 'tidings_trigger_payloads_total', help: 'Webhook payloads produced (one per event and subscribed endpoint)', registers: [registry] });
   }
 

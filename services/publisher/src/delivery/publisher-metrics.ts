@@ -1,4 +1,4 @@
-import type { DeadLetterCause, WebhookEvent } from '@tidings/contracts';
+import { deadLetterCauseSchema, type DeadLetterCause, type WebhookEvent } from '@tidings/contracts';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { AttemptOutcome, DeliveryKind } from './delivery-terms';
 
@@ -54,6 +54,11 @@ export class PublisherMetrics {
     });
     this.deadLetters = new Counter({ name: 'tidings_publisher_dead_lettered_batches_total', help: 'Batches dead-lettered, by cause', labelNames: ['cause'] as const, registers: [registry] });
     this.deadLetteredEvents = new Counter({ name: 'tidings_publisher_dead_lettered_events_total', help: 'Events in dead-lettered batches, by cause', labelNames: ['cause'] as const, registers: [registry] });
+    // Every cause starts at 0, so the dead-letters alert (an increase()) sees the first one.
+    for (const cause of deadLetterCauseSchema.options) {
+      this.deadLetters.inc({ cause }, 0);
+      this.deadLetteredEvents.inc({ cause }, 0);
+    }
     this.unreadable = new Counter({
       name: 'tidings_publisher_unreadable_records_total',
       help: 'Internal records the publisher could not use, sent to the internal dead letters, by source topic and reason (not_json, invalid)',

@@ -20,6 +20,11 @@ describe('replayIntent', () => {
     assert.equal(replayIntent([item(3), item(7)], intent, 7_000), 'stale');
   });
 
+  it('re-forms it from drained items too: a parked record keeps its origin', () => {
+    const drained: QueuedItem[] = [3, 7, 9].map((o) => ({ ...eventItem(event(`e${o}`), `0@${o}`, 1_000), seq: o }));
+    assert.deepEqual(replayIntent(drained, intent, 1_100), { ready: { id: 'msg_before', events: [event('e3'), event('e7'), event('e9')] }, taken: 3 });
+  });
+
   it('gives up when the lane went another way', () => {
     assert.equal(replayIntent([item(3), item(8)], intent, 1_100), 'stale');
     assert.equal(replayIntent([item(4), item(7), item(9)], intent, 1_100), 'stale');

@@ -9,6 +9,8 @@ export interface BatchIntent {
   batchId: string;
   partition: number;
   offsets: number[];
+  /** Its first attempt is recorded: its records are done, whatever came of it. */
+  settled?: boolean;
 }
 
 /** How long a lane waits for the rest of an intent's records before forming anew. */
@@ -23,7 +25,8 @@ const PRUNE_EVERY_MS = 10_000;
  */
 export function replayIntent(queue: readonly QueuedItem[], intent: BatchIntent, now: number): { ready: DeliveryBatch; taken: number } | 'wait' | 'stale' {
   const run = queue.slice(0, intent.offsets.length);
-  if (!run.every((item, i) => item.kind === 'event' && item.offset === intent.offsets[i])) return 'stale';
+  // By origin (`<partition>@<offset>`), which a record keeps when it is parked and drained.
+  if (!run.every((item, i) => item.kind === 'event' && item.origin === `${intent.partition}@${intent.offsets[i]}`)) return 'stale';
   if (run.length === intent.offsets.length) return { ready: { id: intent.batchId, events: run.map((i) => (i.kind === 'event' ? i.event : undefined)!) }, taken: run.length };
   return queue.length === run.length && now - run[0]!.receivedAt < INTENT_WAIT_MS ? 'wait' : 'stale';
 }
@@ -32,8 +35,9 @@ export function replayIntent(queue: readonly QueuedItem[], intent: BatchIntent, 
  * The intents of the partitions this instance owns, in Postgres and in memory. A lane partition
  * commits only up to its first unfinished record, so a slow endpoint keeps its neighbours'
  * delivered records uncommitted; a new owner reads them again, and without these it would
- * re-batch them under new ids. Each is written before its batch's first POST (one row per
- * batch), and deleted once the partition's commit point is past its last record.
+ * deliver them again, re-batched under new ids (or parked behind a hold and drained in other
+ * batches). Each is written before its batch's first POST, marked settled once that attempt is
+ * recorded (two writes per batch), and deleted once the commit point is past its last record.
  */
 export class BatchIntents {
   private readonly byEndpoint = new Map<string, BatchIntent[]>();
@@ -46,12 +50,12 @@ export class BatchIntents {
 
   /** Takes over the intents of newly owned partitions (and forgets those no longer owned). */
   async load(partitions: number[]): Promise<void> {
-    const rows: { endpoint_id: string; batch_id: string; lane_partition: number; offsets: string[] }[] = await this.db.query(
-      'SELECT endpoint_id, batch_id, lane_partition, offsets FROM publisher_batch_intents WHERE lane_partition = ANY($1)',
+    const rows: { endpoint_id: string; batch_id: string; lane_partition: number; offsets: string[]; settled: boolean }[] = await this.db.query(
+      'SELECT endpoint_id, batch_id, lane_partition, offsets, settled FROM publisher_batch_intents WHERE lane_partition = ANY($1)',
       [partitions],
     );
     this.byEndpoint.clear();
-    for (const r of rows) this.remember({ endpointId: r.endpoint_id, batchId: r.batch_id, partition: r.lane_partition, offsets: r.offsets.map(Number) });
+    for (const r of rows) this.remember({ endpointId: r.endpoint_id, batchId: r.batch_id, partition: r.lane_partition, offsets: r.offsets.map(Number), settled: r.settled });
   }
 
   /** Written before the batch is sent; a batch formed again from its intent writes nothing new. */
@@ -66,9 +70,20 @@ export class BatchIntents {
     this.remember(intent);
   }
 
-  /** The intent whose first record is at `offset` for the endpoint, if any. */
-  startingAt(endpointId: string, offset: number): BatchIntent | undefined {
-    return this.byEndpoint.get(endpointId)?.find((i) => i.offsets[0] === offset);
+  /** Marks the batch's first attempt recorded: read again, its records are skipped. */
+  async settle(intent: BatchIntent): Promise<void> {
+    await this.db.query('UPDATE publisher_batch_intents SET settled = true WHERE endpoint_id = $1 AND batch_id = $2', [intent.endpointId, intent.batchId]);
+    intent.settled = true;
+  }
+
+  /** The unsettled intent whose first record has this origin (`<partition>@<offset>`) for the endpoint, if any. */
+  startingAt(endpointId: string, origin: string): BatchIntent | undefined {
+    return this.byEndpoint.get(endpointId)?.find((i) => !i.settled && `${i.partition}@${i.offsets[0]}` === origin);
+  }
+
+  /** Whether the record at `offset` belongs to a batch of the endpoint whose first attempt is recorded. */
+  settledAt(endpointId: string, offset: number): boolean {
+    return this.byEndpoint.get(endpointId)?.some((i) => i.settled && i.offsets.includes(offset)) ?? false;
   }
 
   forget(intent: BatchIntent): void {

@@ -9,7 +9,7 @@ import type { DeliveryHold, ParkedItem } from '../holds/delivery-holds.repositor
 import type { HoldEffects } from '../holds/hold-effects';
 import { transition, type HoldEffect, type HoldEvent, type Transition } from '../holds/hold-machine';
 import { companyWaitMs, eventItem, takeBatch, type BatchLimits } from './batch-former';
-import { replayIntent, type BatchIntents } from './batch-intents';
+import { replayIntent, type BatchIntent, type BatchIntents } from './batch-intents';
 import { startBatchSpan } from './batch-span';
 import { EventInterner } from './event-interner';
 import { Lane } from './lane';
@@ -31,6 +31,8 @@ interface Sending {
   endpoint: EndpointState | undefined;
   span: Span;
   result: AttemptOutcome | undefined;
+  /** Recorded before the POST: settled once the attempt is. */
+  intent: BatchIntent | undefined;
 }
 
 /** Record timestamps come from the trigger's clock, sync times from ours. */
@@ -51,6 +53,8 @@ export class EndpointLanes {
   private readonly events = new EventInterner();
   /** Shutting down: batches in flight finish, no new one starts. */
   private stopping = false;
+  /** Rebalancing: no batch forms until the assignment is known, so a new owner loads every intent. */
+  private rebalancing = false;
   /** The endpoint view includes every config written before this time (ms). */
   private syncedFrom = 0;
 
@@ -78,11 +82,18 @@ export class EndpointLanes {
     for (const lane of [...this.lanes.values()]) if (!keep.has(lane.partition)) await this.step(lane, { kind: 'revoked' });
     for (const p of owned) if (!this.partitions.has(p)) this.partitions.set(p, new PartitionOffsets());
     await this.deps.intents.load(owned);
+    this.rebalancing = false;
+    for (const lane of this.lanes.values()) this.pump(lane);
     for (const hold of await this.holds.reload()) {
       if (!keep.has(hold.lanePartition)) continue;
       const t = transition(hold, { kind: 'assigned', laneDraining: this.lanes.get(hold.endpointId)?.draining ?? false });
       if (t.effects.length > 0) await this.carryOut(this.lane(hold.endpointId, hold.lanePartition), t);
     }
+  }
+
+  /** The group started rebalancing (kafkajs REBALANCING): batches in flight go on, none starts. */
+  pauseForRebalance(): void {
+    this.rebalancing = true;
   }
 
   /** Records of one partition, in offset order. Work is queued per endpoint; this returns at once. */
@@ -158,6 +169,8 @@ export class EndpointLanes {
       await this.step(lane, { kind: 'retryResolved', batchId: record.batchId, outcome: record.outcome, reason: record.reason ?? null, configVersion });
       return this.settle(lane, [offset]);
     }
+    // Its batch went out before this partition was read again, and what came of it is recorded.
+    if (record.kind === 'event' && this.deps.intents.settledAt(lane.endpointId, offset)) return this.settle(lane, [offset]);
     const consumedBy = span.spanContext();
     const item: QueuedItem =
       record.kind === 'event'
@@ -253,7 +266,7 @@ export class EndpointLanes {
 
   /** Starts the next batch if none is in flight: from the queue, or the next page of a drain. */
   private pump(lane: Lane): void {
-    if (lane.inFlight || lane.abandoned || this.stopping) return;
+    if (lane.inFlight || lane.abandoned || this.stopping || this.rebalancing) return;
     if (lane.queue.length === 0) {
       if (lane.draining) {
         lane.inFlight = true;
@@ -276,7 +289,7 @@ export class EndpointLanes {
         kind: 'payload',
         attempt: 1,
         form: (backlogged) => {
-          const next = lane.abandoned || this.stopping ? undefined : this.nextBatch(lane);
+          const next = lane.abandoned || this.stopping || this.rebalancing ? undefined : this.nextBatch(lane);
           if (!next) return undefined;
           const laterInMs = next.formedBefore ? 0 : companyWaitMs(lane.queue, next.taken, this.deps.settings.limits, Date.now(), backlogged);
           if (laterInMs > 0) return { laterInMs };
@@ -286,7 +299,9 @@ export class EndpointLanes {
           const offsets = taken.map((i) => i.offset);
           const intent = { endpointId: lane.endpointId, batchId: next.batch.id, partition: lane.partition, offsets: offsets as number[] };
           // Recorded before the first POST, so a re-read re-forms this batch; drained items (no offset) are in Postgres already.
-          const before = next.formedBefore || offsets.some((o) => o === undefined) ? undefined : () => this.deps.intents.record(intent);
+          const recorded = next.formedBefore ? this.deps.intents.startingAt(lane.endpointId, taken[0]!.origin) : offsets.some((o) => o === undefined) ? undefined : intent;
+          sending.intent = recorded;
+          const before = next.formedBefore || !recorded ? undefined : () => this.deps.intents.record(intent);
           // Deleted or disabled while queued: dropped or dead-lettered, never sent.
           return { batch: next.batch, to: endpoint?.enabled ? { endpoint } : undefined, span: sending.span, before };
         },
@@ -305,7 +320,7 @@ export class EndpointLanes {
   /** The batch at the head of the lane: one formed before, re-formed as it was, or a new one. */
   private nextBatch(lane: Lane): { batch: DeliveryBatch; taken: number; formedBefore: boolean } | undefined {
     const head = lane.queue[0];
-    const intent = head?.offset === undefined ? undefined : this.deps.intents.startingAt(lane.endpointId, head.offset);
+    const intent = head && this.deps.intents.startingAt(lane.endpointId, head.origin);
     if (intent) {
       const replay = replayIntent(lane.queue, intent, Date.now());
       if (replay === 'wait') {
@@ -326,7 +341,7 @@ export class EndpointLanes {
   }
 
   /** What a sent (or refused) batch means for the lane, in its serial order. */
-  private async afterSend(lane: Lane, { batch, taken, endpoint, span, result }: Sending): Promise<void> {
+  private async afterSend(lane: Lane, { batch, taken, endpoint, span, result, intent }: Sending): Promise<void> {
     if (lane.abandoned) return span.end();
     const lastSeq = taken.reduce<number | undefined>((max, i) => (i.seq === undefined ? max : Math.max(max ?? 0, i.seq)), undefined);
     if (!result || !endpoint) {
@@ -343,6 +358,7 @@ export class EndpointLanes {
         await this.step(lane, { kind: 'firstAttemptFailed', hold, configVersion, ...(lastSeq === undefined ? {} : { throughSeq: lastSeq }) });
       }
     }
+    if (intent) await this.deps.intents.settle(intent);
     span.end();
     this.settle(lane, taken.map((i) => i.offset));
     lane.inFlight = false;

@@ -45,6 +45,7 @@ export class WebhookLanesConsumer {
   async start(): Promise<void> {
     const { topic } = this;
     const { lanes, logger } = this.options;
+    this.consumer.on(this.consumer.events.REBALANCING, () => lanes.pauseForRebalance());
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       const owned = payload.memberAssignment[topic] ?? [];
       logger.info({ topic, partitions: owned }, 'webhook-events partitions assigned');

@@ -7,7 +7,8 @@ export interface DomainEvent extends CloudEvent {
 }
 
 /** Why a record cannot be used; the code is stable and goes into the DLQ headers. */
-export type RejectionCode = 'too-large' | 'not-json' | 'invalid-envelope' | 'unknown-type' | 'invalid-data';
+export const REJECTION_CODES = ['too-large', 'not-json', 'invalid-envelope', 'unknown-type', 'invalid-data'] as const;
+export type RejectionCode = (typeof REJECTION_CODES)[number];
 
 export type Decoded = { ok: true; event: DomainEvent } | { ok: false; code: RejectionCode; reason: string };
 

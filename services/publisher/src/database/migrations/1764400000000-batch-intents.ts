@@ -1,9 +1,10 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Batches as they were formed, written before their first POST: when a lane partition is read
- * again (a hand-over, a crash), the records of a batch already sent re-form that same batch,
- * same webhook-id and body, instead of a new one around other events.
+ * Batches as they were formed, written before their first POST and marked settled once that
+ * attempt is recorded: when a lane partition is read again (a hand-over, a crash), records of
+ * a settled batch are skipped, and those of a batch cut short re-form that same batch (same
+ * webhook-id and body) instead of a new one around other events.
  */
 export class BatchIntents1764400000000 implements MigrationInterface {
   name = 'BatchIntents1764400000000';
@@ -16,6 +17,8 @@ export class BatchIntents1764400000000 implements MigrationInterface {
         lane_partition  integer NOT NULL,
         offsets         bigint[] NOT NULL,
         last_offset     bigint NOT NULL,
+        -- Its first attempt is recorded (delivered, or handed to the retry chain or the dead letters).
+        settled         boolean NOT NULL DEFAULT false,
         created_at      timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (endpoint_id, batch_id)
       )`);
