@@ -41,6 +41,8 @@ export function replayIntent(queue: readonly QueuedItem[], intent: BatchIntent, 
  */
 export class BatchIntents {
   private readonly byEndpoint = new Map<string, BatchIntent[]>();
+  /** Origins of the records of unsettled intents, per endpoint: a new batch stops before them. */
+  private readonly claimed = new Map<string, Set<string>>();
   private readonly prunedAt = new Map<number, number>();
 
   constructor(
@@ -55,6 +57,7 @@ export class BatchIntents {
       [partitions],
     );
     this.byEndpoint.clear();
+    this.claimed.clear();
     for (const r of rows) this.remember({ endpointId: r.endpoint_id, batchId: r.batch_id, partition: r.lane_partition, offsets: r.offsets.map(Number), settled: r.settled });
   }
 
@@ -74,6 +77,12 @@ export class BatchIntents {
   async settle(intent: BatchIntent): Promise<void> {
     await this.db.query('UPDATE publisher_batch_intents SET settled = true WHERE endpoint_id = $1 AND batch_id = $2', [intent.endpointId, intent.batchId]);
     intent.settled = true;
+    this.reclaim(intent.endpointId);
+  }
+
+  /** Whether the record with this origin belongs to an unsettled intent of the endpoint. */
+  claims(endpointId: string, origin: string): boolean {
+    return this.claimed.get(endpointId)?.has(origin) ?? false;
   }
 
   /** The unsettled intent whose first record has this origin (`<partition>@<offset>`) for the endpoint, if any. */
@@ -90,14 +99,17 @@ export class BatchIntents {
     const list = this.byEndpoint.get(intent.endpointId)?.filter((i) => i !== intent) ?? [];
     if (list.length > 0) this.byEndpoint.set(intent.endpointId, list);
     else this.byEndpoint.delete(intent.endpointId);
+    this.reclaim(intent.endpointId);
   }
 
   /** Past the commit point nothing is read again: forgotten now, deleted now and then. */
   prune(partition: number, commitPoint: number): void {
     for (const [endpointId, list] of this.byEndpoint) {
       const kept = list.filter((i) => i.partition !== partition || i.offsets[i.offsets.length - 1]! >= commitPoint);
+      if (kept.length === list.length) continue;
       if (kept.length === 0) this.byEndpoint.delete(endpointId);
-      else if (kept.length !== list.length) this.byEndpoint.set(endpointId, kept);
+      else this.byEndpoint.set(endpointId, kept);
+      this.reclaim(endpointId);
     }
     const now = Date.now();
     if (now - (this.prunedAt.get(partition) ?? 0) < PRUNE_EVERY_MS) return;
@@ -112,5 +124,12 @@ export class BatchIntents {
     const list = this.byEndpoint.get(intent.endpointId) ?? [];
     if (!list.some((i) => i.batchId === intent.batchId)) list.push(intent);
     this.byEndpoint.set(intent.endpointId, list);
+    this.reclaim(intent.endpointId);
+  }
+
+  private reclaim(endpointId: string): void {
+    const origins = (this.byEndpoint.get(endpointId) ?? []).filter((i) => !i.settled).flatMap((i) => i.offsets.map((o) => `${i.partition}@${o}`));
+    if (origins.length > 0) this.claimed.set(endpointId, new Set(origins));
+    else this.claimed.delete(endpointId);
   }
 }

@@ -330,7 +330,9 @@ export class EndpointLanes {
       if (replay !== 'stale') return { batch: replay.ready, taken: replay.taken, formedBefore: true };
       this.deps.intents.forget(intent);
     }
-    const next = takeBatch(lane.queue, this.deps.settings.limits);
+    // A new batch stops before a record an unsettled batch claims: that one goes out as it was.
+    const claimed = lane.queue.findIndex((item, i) => i > 0 && this.deps.intents.claims(lane.endpointId, item.origin));
+    const next = takeBatch(claimed > 0 ? lane.queue.slice(0, claimed) : lane.queue, this.deps.settings.limits);
     return next && { ...next, formedBefore: false };
   }
 

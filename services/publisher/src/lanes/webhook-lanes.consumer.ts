@@ -27,6 +27,8 @@ export class WebhookLanesConsumer {
   private ready: Promise<void> = Promise.resolve();
   private commitTimer: NodeJS.Timeout | undefined;
   private readonly paused = new Set<number>();
+  /** Set while the last take-over failed: batches fail, kafkajs restarts the consumer, it joins again. */
+  private takeOverFailed: unknown;
 
   constructor(
     kafka: Kafka,
@@ -50,7 +52,17 @@ export class WebhookLanesConsumer {
       const owned = payload.memberAssignment[topic] ?? [];
       logger.info({ topic, partitions: owned }, 'webhook-events partitions assigned');
       this.paused.clear();
-      this.ready = this.ready.then(() => lanes.assign(owned));
+      // A failed take-over (Postgres down) fails the batches that wait on it, so kafkajs restarts
+      // the consumer and the next join tries again; it must not poison every later assignment.
+      this.ready = this.ready.then(() =>
+        lanes.assign(owned).then(
+          () => (this.takeOverFailed = undefined),
+          (error: unknown) => {
+            this.takeOverFailed = error;
+            logger.error({ err: error, partitions: owned }, 'taking over webhook-events partitions failed; retried on the next join');
+          },
+        ),
+      );
     });
     await this.consumer.connect();
     await this.subscribe();
@@ -59,6 +71,7 @@ export class WebhookLanesConsumer {
       partitionsConsumedConcurrently: 3,
       eachBatch: async ({ batch, pause, heartbeat }) => {
         await this.ready;
+        if (this.takeOverFailed) throw this.takeOverFailed;
         lanes.accept(batch.messages.map((m) => toConsumedRecord(batch.topic, batch.partition, m)));
         if (lanes.pending(batch.partition) > MAX_PENDING_PER_PARTITION) {
           pause();
