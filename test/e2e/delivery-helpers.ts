@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { verifyWebhook, type ReceivedWebhook, type TidingsStack } from '@tidings/testing';
@@ -75,3 +76,23 @@ export function deliveredEvents(stack: TidingsStack, endpoint: Endpoint): Delive
 }
 
 export const isPayload = (w: ReceivedWebhook): boolean => eventsOf(w).some((e) => e.type === 'nodeCreated');
+
+/**
+ * Same webhook-id, same body, and each event under one webhook-id only: a duplicate may only
+ * be a redelivery of a batch as it was, which a receiver can drop by its id.
+ */
+export function assertRedeliveriesOnly(stack: TidingsStack, endpoint: Endpoint): void {
+  const bodyById = new Map<string, string>();
+  const idOfEvent = new Map<string, string>();
+  for (const w of requestsTo(stack, endpoint.path).filter(isPayload)) {
+    const id = String(w.headers['webhook-id']);
+    const seen = bodyById.get(id);
+    if (seen !== undefined) assert.equal(w.body, seen, `batch ${id} was re-sent with another body`);
+    bodyById.set(id, w.body);
+    for (const event of JSON.parse(w.body) as { id: string }[]) {
+      const other = idOfEvent.get(event.id) ?? id;
+      assert.equal(other, id, `event ${event.id} was sent under two webhook-ids`);
+      idOfEvent.set(event.id, id);
+    }
+  }
+}

@@ -2,27 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Producer } from 'kafkajs';
 import { TidingsStack, waitFor, type ServiceProcess } from '@tidings/testing';
-import { createEndpoint, deliveredEvents, emitNodeEvents, eventsOf, isPayload, kafkaFor, requestsTo, type Endpoint } from './delivery-helpers';
-
-/**
- * Same webhook-id, same body, and each event under one webhook-id only: a duplicate may only
- * be a redelivery of a batch as it was, which a receiver can drop by its id.
- */
-function assertRedeliveriesOnly(stack: TidingsStack, endpoint: Endpoint): void {
-  const bodyById = new Map<string, string>();
-  const idOfEvent = new Map<string, string>();
-  for (const w of requestsTo(stack, endpoint.path).filter(isPayload)) {
-    const id = String(w.headers['webhook-id']);
-    const seen = bodyById.get(id);
-    if (seen !== undefined) assert.equal(w.body, seen, `batch ${id} was re-sent with another body`);
-    bodyById.set(id, w.body);
-    for (const event of JSON.parse(w.body) as { id: string }[]) {
-      const other = idOfEvent.get(event.id) ?? id;
-      assert.equal(other, id, `event ${event.id} was sent under two webhook-ids`);
-      idOfEvent.set(event.id, id);
-    }
-  }
-}
+import { assertRedeliveriesOnly, createEndpoint, deliveredEvents, emitNodeEvents, eventsOf, isPayload, kafkaFor, requestsTo, type Endpoint } from './delivery-helpers';
 
 async function publisherDeliveries(port: string): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();

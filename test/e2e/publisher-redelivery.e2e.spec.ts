@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Producer } from 'kafkajs';
 import { TidingsStack, waitFor, type ServiceProcess } from '@tidings/testing';
-import { createEndpoint, deliveredEvents, emitNodeEvents, isPayload, kafkaFor, payloadPartition, requestsTo, type Endpoint } from './delivery-helpers';
+import { assertRedeliveriesOnly, createEndpoint, deliveredEvents, emitNodeEvents, kafkaFor, payloadPartition, type Endpoint } from './delivery-helpers';
 
 /**
  * A lane partition commits only up to its first unfinished record, so a slow endpoint keeps
@@ -54,17 +54,7 @@ describe('publisher: batches read again after a hand-over', () => {
     for (const e of [fast, slow]) await waitFor(`every event at ${e.path}`, () => new Set(deliveredEvents(stack, e).map((d) => d.id)).size >= ids.length, 90_000);
 
     for (const e of [fast, slow]) {
-      const bodyById = new Map<string, string>();
-      const idOfEvent = new Map<string, string>();
-      for (const w of requestsTo(stack, e.path).filter(isPayload)) {
-        const id = String(w.headers['webhook-id']);
-        assert.equal(bodyById.get(id) ?? w.body, w.body, `${e.path}: batch ${id} re-sent with another body`);
-        bodyById.set(id, w.body);
-        for (const event of JSON.parse(w.body) as { id: string }[]) {
-          assert.equal(idOfEvent.get(event.id) ?? id, id, `${e.path}: event ${event.id} sent under two webhook-ids`);
-          idOfEvent.set(event.id, id);
-        }
-      }
+      assertRedeliveriesOnly(stack, e);
       assert.deepEqual([...new Set(deliveredEvents(stack, e).map((d) => d.id))], ids, `${e.path}: first arrivals in order`);
     }
   });
