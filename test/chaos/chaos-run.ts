@@ -180,7 +180,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      rows.push(...(await auditRestingState({ databaseUrl: infra.databaseUrl, admin, prefix: PREFIX, topics, instances: fleet.instances })));
+      // Commits trail deliveries by up to a second per consumer: at rest is what holds once they caught up.
+      const restUntil = Date.now() + 60_000;
+      let resting = await auditRestingState({ databaseUrl: infra.databaseUrl, admin, prefix: PREFIX, topics, instances: fleet.instances });
+      while (resting.some((r) => !r.ok) && Date.now() < restUntil) {
+        await new Promise((r) => setTimeout(r, 3_000));
+        resting = await auditRestingState({ databaseUrl: infra.databaseUrl, admin, prefix: PREFIX, topics, instances: fleet.instances });
+      }
+      rows.push(...resting);
     } finally {
       await admin.disconnect();
     }
