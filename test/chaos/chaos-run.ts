@@ -165,12 +165,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       return auditDeliveries({ produced: events!.produced, endpoints: receivers.all(), arrivals: receivers.arrivals, deadLetters, states, badSent: events!.badSent, domainDeadLetters });
     };
     // Drain: the retry schedule's whole length at most, then a margin.
-    const drainUntil = Date.now() + 150_000;
-    let rows = await collect();
-    while (rows.some((r) => !r.ok) && Date.now() < drainUntil) {
-      await new Promise((r) => setTimeout(r, 3_000));
-      rows = await collect();
-    }
+    const rows = await untilClean(collect, 150_000);
     clearInterval(sampler);
     // Alerts still firing get the time their scaled windows need to see the calm.
     const calmUntil = Date.now() + 90_000;
@@ -181,13 +176,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     await admin.connect();
     try {
       // Commits trail deliveries by up to a second per consumer: at rest is what holds once they caught up.
-      const restUntil = Date.now() + 60_000;
-      let resting = await auditRestingState({ databaseUrl: infra.databaseUrl, admin, prefix: PREFIX, topics, instances: fleet.instances });
-      while (resting.some((r) => !r.ok) && Date.now() < restUntil) {
-        await new Promise((r) => setTimeout(r, 3_000));
-        resting = await auditRestingState({ databaseUrl: infra.databaseUrl, admin, prefix: PREFIX, topics, instances: fleet.instances });
-      }
-      rows.push(...resting);
+      rows.push(...(await untilClean(() => auditRestingState({ databaseUrl: infra.databaseUrl, admin, prefix: PREFIX, topics, instances: fleet!.instances }), 60_000)));
     } finally {
       await admin.disconnect();
     }
@@ -213,6 +202,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     await dns.stop();
     await infra.stop();
   }
+}
+
+/** Takes the ledger rows again every 3 s until they all hold or `withinMs` has passed; the last rows. */
+async function untilClean(audit: () => Promise<LedgerRow[]>, withinMs: number): Promise<LedgerRow[]> {
+  const until = Date.now() + withinMs;
+  let rows = await audit();
+  while (rows.some((r) => !r.ok) && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 3_000));
+    rows = await audit();
+  }
+  return rows;
 }
 
 async function api(base: string, method: string, path: string, key: string, body?: unknown): Promise<{ status: number; body: unknown }> {

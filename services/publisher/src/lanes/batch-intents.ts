@@ -43,6 +43,8 @@ export class BatchIntents {
   private readonly byEndpoint = new Map<string, BatchIntent[]>();
   /** Origins of the records of unsettled intents, per endpoint: a new batch stops before them. */
   private readonly claimed = new Map<string, Set<string>>();
+  /** Origins of the records of settled intents, per endpoint: read again, they are skipped. */
+  private readonly done = new Map<string, Set<string>>();
   private readonly prunedAt = new Map<number, number>();
 
   constructor(
@@ -58,6 +60,7 @@ export class BatchIntents {
     );
     this.byEndpoint.clear();
     this.claimed.clear();
+    this.done.clear();
     for (const r of rows) this.remember({ endpointId: r.endpoint_id, batchId: r.batch_id, partition: r.lane_partition, offsets: r.offsets.map(Number), settled: r.settled });
   }
 
@@ -77,7 +80,7 @@ export class BatchIntents {
   async settle(intent: BatchIntent): Promise<void> {
     await this.db.query('UPDATE publisher_batch_intents SET settled = true WHERE endpoint_id = $1 AND batch_id = $2', [intent.endpointId, intent.batchId]);
     intent.settled = true;
-    this.reclaim(intent.endpointId);
+    this.index(intent.endpointId);
   }
 
   /** Whether the record with this origin belongs to an unsettled intent of the endpoint. */
@@ -90,16 +93,16 @@ export class BatchIntents {
     return this.byEndpoint.get(endpointId)?.find((i) => !i.settled && `${i.partition}@${i.offsets[0]}` === origin);
   }
 
-  /** Whether the record at `offset` belongs to a batch of the endpoint whose first attempt is recorded. */
-  settledAt(endpointId: string, offset: number): boolean {
-    return this.byEndpoint.get(endpointId)?.some((i) => i.settled && i.offsets.includes(offset)) ?? false;
+  /** Whether the record with this origin belongs to a batch of the endpoint whose first attempt is recorded. */
+  settles(endpointId: string, origin: string): boolean {
+    return this.done.get(endpointId)?.has(origin) ?? false;
   }
 
   forget(intent: BatchIntent): void {
     const list = this.byEndpoint.get(intent.endpointId)?.filter((i) => i !== intent) ?? [];
     if (list.length > 0) this.byEndpoint.set(intent.endpointId, list);
     else this.byEndpoint.delete(intent.endpointId);
-    this.reclaim(intent.endpointId);
+    this.index(intent.endpointId);
   }
 
   /** Past the commit point nothing is read again: forgotten now, deleted now and then. */
@@ -109,7 +112,7 @@ export class BatchIntents {
       if (kept.length === list.length) continue;
       if (kept.length === 0) this.byEndpoint.delete(endpointId);
       else this.byEndpoint.set(endpointId, kept);
-      this.reclaim(endpointId);
+      this.index(endpointId);
     }
     const now = Date.now();
     if (now - (this.prunedAt.get(partition) ?? 0) < PRUNE_EVERY_MS) return;
@@ -124,12 +127,16 @@ export class BatchIntents {
     const list = this.byEndpoint.get(intent.endpointId) ?? [];
     if (!list.some((i) => i.batchId === intent.batchId)) list.push(intent);
     this.byEndpoint.set(intent.endpointId, list);
-    this.reclaim(intent.endpointId);
+    this.index(intent.endpointId);
   }
 
-  private reclaim(endpointId: string): void {
-    const origins = (this.byEndpoint.get(endpointId) ?? []).filter((i) => !i.settled).flatMap((i) => i.offsets.map((o) => `${i.partition}@${o}`));
-    if (origins.length > 0) this.claimed.set(endpointId, new Set(origins));
-    else this.claimed.delete(endpointId);
+  /** Rebuilds the endpoint's two origin sets from its intents (a lookup per record stays O(1)). */
+  private index(endpointId: string): void {
+    const intents = this.byEndpoint.get(endpointId) ?? [];
+    for (const [map, settled] of [[this.claimed, false], [this.done, true]] as const) {
+      const origins = intents.filter((i) => (i.settled ?? false) === settled).flatMap((i) => i.offsets.map((o) => `${i.partition}@${o}`));
+      if (origins.length > 0) map.set(endpointId, new Set(origins));
+      else map.delete(endpointId);
+    }
   }
 }

@@ -170,7 +170,7 @@ export class EndpointLanes {
       return this.settle(lane, [offset]);
     }
     // Its batch went out before this partition was read again, and what came of it is recorded.
-    if (record.kind === 'event' && this.deps.intents.settledAt(lane.endpointId, offset)) return this.settle(lane, [offset]);
+    if (record.kind === 'event' && this.deps.intents.settles(lane.endpointId, origin)) return this.settle(lane, [offset]);
     const consumedBy = span.spanContext();
     const item: QueuedItem =
       record.kind === 'event'
@@ -291,17 +291,16 @@ export class EndpointLanes {
         form: (backlogged) => {
           const next = lane.abandoned || this.stopping || this.rebalancing ? undefined : this.nextBatch(lane);
           if (!next) return undefined;
-          const laterInMs = next.formedBefore ? 0 : companyWaitMs(lane.queue, next.taken, this.deps.settings.limits, Date.now(), backlogged);
+          const laterInMs = next.replayed ? 0 : companyWaitMs(lane.queue, next.taken, this.deps.settings.limits, Date.now(), backlogged);
           if (laterInMs > 0) return { laterInMs };
           const taken = lane.queue.splice(0, next.taken);
           const endpoint = this.deps.directory.get(lane.endpointId);
           Object.assign(sending, { batch: next.batch, taken, endpoint, span: startBatchSpan(lane.endpointId, next.batch, taken) });
+          // A new batch is recorded before its first POST, so a re-read re-forms it; drained items (no offset) are in Postgres already.
           const offsets = taken.map((i) => i.offset);
-          const intent = { endpointId: lane.endpointId, batchId: next.batch.id, partition: lane.partition, offsets: offsets as number[] };
-          // Recorded before the first POST, so a re-read re-forms this batch; drained items (no offset) are in Postgres already.
-          const recorded = next.formedBefore ? this.deps.intents.startingAt(lane.endpointId, taken[0]!.origin) : offsets.some((o) => o === undefined) ? undefined : intent;
-          sending.intent = recorded;
-          const before = next.formedBefore || !recorded ? undefined : () => this.deps.intents.record(intent);
+          const fresh = next.replayed || offsets.some((o) => o === undefined) ? undefined : { endpointId: lane.endpointId, batchId: next.batch.id, partition: lane.partition, offsets: offsets as number[] };
+          sending.intent = next.replayed ?? fresh;
+          const before = fresh && (() => this.deps.intents.record(fresh));
           // Deleted or disabled while queued: dropped or dead-lettered, never sent.
           return { batch: next.batch, to: endpoint?.enabled ? { endpoint } : undefined, span: sending.span, before };
         },
@@ -318,7 +317,7 @@ export class EndpointLanes {
   }
 
   /** The batch at the head of the lane: one formed before, re-formed as it was, or a new one. */
-  private nextBatch(lane: Lane): { batch: DeliveryBatch; taken: number; formedBefore: boolean } | undefined {
+  private nextBatch(lane: Lane): { batch: DeliveryBatch; taken: number; replayed?: BatchIntent } | undefined {
     const head = lane.queue[0];
     const intent = head && this.deps.intents.startingAt(lane.endpointId, head.origin);
     if (intent) {
@@ -327,13 +326,13 @@ export class EndpointLanes {
         setTimeout(() => this.pump(lane), 500).unref();
         return undefined;
       }
-      if (replay !== 'stale') return { batch: replay.ready, taken: replay.taken, formedBefore: true };
+      if (replay !== 'stale') return { batch: replay.ready, taken: replay.taken, replayed: intent };
       this.deps.intents.forget(intent);
     }
     // A new batch stops before a record an unsettled batch claims: that one goes out as it was.
     const claimed = lane.queue.findIndex((item, i) => i > 0 && this.deps.intents.claims(lane.endpointId, item.origin));
     const next = takeBatch(claimed > 0 ? lane.queue.slice(0, claimed) : lane.queue, this.deps.settings.limits);
-    return next && { ...next, formedBefore: false };
+    return next;
   }
 
   private async loadDrainPage(lane: Lane): Promise<void> {

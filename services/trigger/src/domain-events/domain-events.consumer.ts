@@ -81,11 +81,14 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicati
       const span = startProcessSpan(record, { groupId });
       const consumed = trace.setSpan(context.active(), span);
       try {
+        const reject = (code: RejectionCode, reason: string) => {
+          outputs.push(this.deadLetter(record, code, reason));
+          span.setAttributes({ 'tidings.outcome': 'dead_lettered', 'tidings.dlq.reason_code': code });
+          tally.deadLettered(code);
+        };
         const decoded = decodeCloudEvent(record);
         if (!decoded.ok) {
-          outputs.push(this.deadLetter(record, decoded.code, decoded.reason));
-          span.setAttributes({ 'tidings.outcome': 'dead_lettered', 'tidings.dlq.reason_code': decoded.code });
-          tally.deadLettered(decoded.code);
+          reject(decoded.code, decoded.reason);
           continue;
         }
         const { event } = decoded;
@@ -102,10 +105,7 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicati
         } catch (error) {
           // A valid event that still cannot become webhooks is that record's fault, not the
           // partition's: dead-lettered with the error, never a consumer crash on every retry.
-          const reason = `could not build its webhooks: ${(error as Error).message}`;
-          outputs.push(this.deadLetter(record, 'invalid-data', reason));
-          span.setAttributes({ 'tidings.outcome': 'dead_lettered', 'tidings.dlq.reason_code': 'invalid-data' });
-          tally.deadLettered('invalid-data');
+          reject('invalid-data', `could not build its webhooks: ${(error as Error).message}`);
           continue;
         }
         const seenAt = Date.now();
