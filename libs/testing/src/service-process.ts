@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { listensOn } from './port-owner';
 import { repoRoot } from './repo-root';
 import { waitFor } from '@tidings/test-env';
 
@@ -54,11 +55,16 @@ export async function startService(name: ServiceName, env: Record<string, string
 
   let exitCode: number | null | undefined;
   void exited.then((code) => (exitCode = code));
-  await waitFor(`${name} to answer ${options.healthUrl}`, async () => {
-    if (exitCode !== undefined) throw new Error(`${name} exited with ${exitCode}; see ${logFile}`);
+  const outcome = await waitFor(`${name} to answer ${options.healthUrl}`, async () => {
+    // Not thrown: waitFor would take it for a failed probe and try again until its deadline.
+    if (exitCode !== undefined) return 'exited';
+    // Its own socket first: a health answer alone could come from another process on that
+    // port, had this one failed to bind it.
+    if (!listensOn(child.pid!, Number(new URL(options.healthUrl).port))) return false;
     const res = await fetch(options.healthUrl);
-    return res.ok;
+    return res.ok && 'ready';
   }, 60_000, 200);
+  if (outcome === 'exited') throw new Error(`${name} exited with ${exitCode}; see ${logFile}`);
 
   return {
     name,
