@@ -54,15 +54,19 @@ export class WebhookLanesConsumer {
       this.paused.clear();
       // A failed take-over (Postgres down) fails the batches that wait on it, so kafkajs restarts
       // the consumer and the next join tries again; it must not poison every later assignment.
-      this.ready = this.ready.then(() =>
-        lanes.assign(owned).then(
-          () => (this.takeOverFailed = undefined),
+      this.ready = this.ready.then(() => {
+        const started = Date.now();
+        return lanes.assign(owned).then(
+          () => {
+            this.takeOverFailed = undefined;
+            logger.info({ topic, partitions: owned, durationMs: Date.now() - started }, 'took over webhook-events partitions');
+          },
           (error: unknown) => {
             this.takeOverFailed = error;
             logger.error({ err: error, partitions: owned }, 'taking over webhook-events partitions failed; retried on the next join');
           },
-        ),
-      );
+        );
+      });
     });
     await this.consumer.connect();
     await this.subscribe();
