@@ -32,12 +32,37 @@ export function replayIntent(queue: readonly QueuedItem[], intent: BatchIntent, 
 }
 
 /**
+ * Another batch holds a claim on some of this batch's records: an instance that owned the lane
+ * partition before (or still thinks it does) formed them differently, and may have sent them.
+ */
+export class BatchClaimed extends Error {
+  constructor(readonly intent: BatchIntent) {
+    super(`records of batch ${intent.batchId} (endpoint ${intent.endpointId}, partition ${intent.partition}) are claimed by another batch`);
+    this.name = 'BatchClaimed';
+  }
+}
+
+interface ClaimRow {
+  endpoint_id: string;
+  batch_id: string;
+  lane_partition: number;
+  offsets: string[];
+  settled: boolean;
+}
+
+/** One intent per batch, from its claims (one row per record). */
+const LOAD_SQL = `
+  SELECT endpoint_id, batch_id, lane_partition, array_agg(lane_offset ORDER BY lane_offset) AS offsets, bool_and(settled) AS settled
+  FROM publisher_batch_claims WHERE lane_partition = ANY($1) GROUP BY endpoint_id, batch_id, lane_partition`;
+
+/**
  * The intents of the partitions this instance owns, in Postgres and in memory. A lane partition
  * commits only up to its first unfinished record, so a slow endpoint keeps its neighbours'
  * delivered records uncommitted; a new owner reads them again, and without these it would
  * deliver them again, re-batched under new ids (or parked behind a hold and drained in other
- * batches). Each is written before its batch's first POST, marked settled once that attempt is
- * recorded (two writes per batch), and deleted once the commit point is past its last record.
+ * batches). A batch claims its records before its first POST (the claim fails if another batch
+ * has any of them), is marked settled once that attempt is recorded (two writes per batch), and
+ * its claims are deleted once the commit point is past them.
  */
 export class BatchIntents {
   private readonly byEndpoint = new Map<string, BatchIntent[]>();
@@ -46,6 +71,8 @@ export class BatchIntents {
   /** Origins of the records of settled intents, per endpoint: read again, they are skipped. */
   private readonly done = new Map<string, Set<string>>();
   private readonly prunedAt = new Map<number, number>();
+  /** Forgotten intents whose claims are still in Postgres. */
+  private readonly released: BatchIntent[] = [];
 
   constructor(
     private readonly db: DataSource,
@@ -54,31 +81,55 @@ export class BatchIntents {
 
   /** Takes over the intents of newly owned partitions (and forgets those no longer owned). */
   async load(partitions: number[]): Promise<void> {
-    const rows: { endpoint_id: string; batch_id: string; lane_partition: number; offsets: string[]; settled: boolean }[] = await this.db.query(
-      'SELECT endpoint_id, batch_id, lane_partition, offsets, settled FROM publisher_batch_intents WHERE lane_partition = ANY($1)',
-      [partitions],
-    );
+    const rows: ClaimRow[] = await this.db.query(LOAD_SQL, [partitions]);
     this.byEndpoint.clear();
     this.claimed.clear();
     this.done.clear();
-    for (const r of rows) this.remember({ endpointId: r.endpoint_id, batchId: r.batch_id, partition: r.lane_partition, offsets: r.offsets.map(Number), settled: r.settled });
+    this.rememberRows(rows);
   }
 
-  /** Written before the batch is sent; a batch formed again from its intent writes nothing new. */
+  /** Reads one partition's intents again (after a claim failed: another batch's are newer than ours). */
+  async reload(partition: number): Promise<void> {
+    const rows: ClaimRow[] = await this.db.query(LOAD_SQL, [[partition]]);
+    for (const [endpointId, list] of this.byEndpoint) {
+      const kept = list.filter((i) => i.partition !== partition);
+      if (kept.length === list.length) continue;
+      if (kept.length === 0) this.byEndpoint.delete(endpointId);
+      else this.byEndpoint.set(endpointId, kept);
+      this.index(endpointId);
+    }
+    this.rememberRows(rows);
+  }
+
+  /**
+   * Claims the batch's records before it is sent, all or none; throws BatchClaimed when another
+   * batch has any of them. A batch formed again from its intent writes nothing new.
+   */
   async record(intent: BatchIntent): Promise<void> {
-    await this.db.query('INSERT INTO publisher_batch_intents (endpoint_id, batch_id, lane_partition, offsets, last_offset) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [
-      intent.endpointId,
-      intent.batchId,
-      intent.partition,
-      intent.offsets,
-      intent.offsets[intent.offsets.length - 1],
-    ]);
+    await this.release();
+    await this.db.transaction(async (m) => {
+      // A claim of the same batch (formed again the same way) is its own.
+      const rows: unknown[] = await m.query(
+        `INSERT INTO publisher_batch_claims (endpoint_id, lane_partition, lane_offset, batch_id)
+         SELECT $1, $2, o, $3 FROM unnest($4::bigint[]) AS o
+         ON CONFLICT (endpoint_id, lane_partition, lane_offset) DO UPDATE SET batch_id = EXCLUDED.batch_id
+         WHERE publisher_batch_claims.batch_id = EXCLUDED.batch_id
+         RETURNING lane_offset`,
+        [intent.endpointId, intent.partition, intent.batchId, intent.offsets],
+      );
+      if (rows.length < intent.offsets.length) throw new BatchClaimed(intent);
+    });
     this.remember(intent);
   }
 
   /** Marks the batch's first attempt recorded: read again, its records are skipped. */
   async settle(intent: BatchIntent): Promise<void> {
-    await this.db.query('UPDATE publisher_batch_intents SET settled = true WHERE endpoint_id = $1 AND batch_id = $2', [intent.endpointId, intent.batchId]);
+    await this.db.query('UPDATE publisher_batch_claims SET settled = true WHERE endpoint_id = $1 AND lane_partition = $2 AND lane_offset = ANY($3::bigint[]) AND batch_id = $4', [
+      intent.endpointId,
+      intent.partition,
+      intent.offsets,
+      intent.batchId,
+    ]);
     intent.settled = true;
     this.index(intent.endpointId);
   }
@@ -98,7 +149,26 @@ export class BatchIntents {
     return this.done.get(endpointId)?.has(origin) ?? false;
   }
 
+  /**
+   * The lane went another way than this unsettled intent (its records parked, or not all read
+   * again in time): its claims are given up, in memory now and in Postgres before the next
+   * batch claims any of its records.
+   */
   forget(intent: BatchIntent): void {
+    this.released.push(intent);
+    this.drop(intent);
+  }
+
+  /** Deletes the claims of forgotten intents; a new batch's claim waits for it. */
+  async release(): Promise<void> {
+    // One at a time, each kept until deleted: a failed delete is tried again by the next claim.
+    for (let intent = this.released[0]; intent; intent = this.released[0]) {
+      await this.db.query('DELETE FROM publisher_batch_claims WHERE endpoint_id = $1 AND lane_partition = $2 AND batch_id = $3 AND NOT settled', [intent.endpointId, intent.partition, intent.batchId]);
+      this.released.shift();
+    }
+  }
+
+  private drop(intent: BatchIntent): void {
     const list = this.byEndpoint.get(intent.endpointId)?.filter((i) => i !== intent) ?? [];
     if (list.length > 0) this.byEndpoint.set(intent.endpointId, list);
     else this.byEndpoint.delete(intent.endpointId);
@@ -117,10 +187,14 @@ export class BatchIntents {
     const now = Date.now();
     if (now - (this.prunedAt.get(partition) ?? 0) < PRUNE_EVERY_MS) return;
     this.prunedAt.set(partition, now);
-    this.db.query('DELETE FROM publisher_batch_intents WHERE lane_partition = $1 AND last_offset < $2', [partition, commitPoint]).catch((error: unknown) => {
+    this.db.query('DELETE FROM publisher_batch_claims WHERE lane_partition = $1 AND lane_offset < $2', [partition, commitPoint]).catch((error: unknown) => {
       // Left for the next prune: a stale row only costs a lookup.
       this.logger.warn({ err: error, partition }, 'could not prune batch intents');
     });
+  }
+
+  private rememberRows(rows: ClaimRow[]): void {
+    for (const r of rows) this.remember({ endpointId: r.endpoint_id, batchId: r.batch_id, partition: r.lane_partition, offsets: r.offsets.map(Number), settled: r.settled });
   }
 
   private remember(intent: BatchIntent): void {

@@ -8,11 +8,12 @@ import type { AttemptOutcome } from '../delivery/delivery-terms';
 import type { DeliveryHold, ParkedItem } from '../holds/delivery-holds.repository';
 import type { HoldEffects } from '../holds/hold-effects';
 import { transition, type HoldEffect, type HoldEvent, type Transition } from '../holds/hold-machine';
-import { companyWaitMs, eventItem, takeBatch, type BatchLimits } from './batch-former';
-import { replayIntent, type BatchIntent, type BatchIntents } from './batch-intents';
+import { companyWaitMs, eventItem, type BatchLimits } from './batch-former';
+import { BatchClaimed, type BatchIntent, type BatchIntents } from './batch-intents';
 import { startBatchSpan } from './batch-span';
 import { EventInterner } from './event-interner';
 import { Lane } from './lane';
+import { LaneBatches } from './lane-batches';
 import { PartitionOffsets } from './partition-offsets';
 import { fromWaiting, type QueuedItem } from './queued-item';
 
@@ -51,6 +52,7 @@ export class EndpointLanes {
   private readonly partitions = new Map<number, PartitionOffsets>();
   private readonly holds: HoldEffects;
   private readonly events = new EventInterner();
+  private readonly batches: LaneBatches;
   /** Shutting down: batches in flight finish, no new one starts. */
   private stopping = false;
   /** Rebalancing: no batch forms until the assignment is known, so a new owner loads every intent. */
@@ -70,6 +72,7 @@ export class EndpointLanes {
     },
   ) {
     this.holds = deps.holds;
+    this.batches = new LaneBatches(deps.intents, deps.settings.limits);
   }
 
   /**
@@ -102,7 +105,7 @@ export class EndpointLanes {
       const offsets = this.partitions.get(record.partition);
       if (!offsets) return;
       const offset = Number(record.offset);
-      offsets.accept(offset);
+      if (!offsets.accept(offset)) continue;
       const decoded = decodeJsonRecord(record, laneRecordSchema);
       if (!decoded.ok) {
         // Settled once on the internal dead letters: a failed write leaves it to be read again.
@@ -289,18 +292,18 @@ export class EndpointLanes {
         kind: 'payload',
         attempt: 1,
         form: (backlogged) => {
-          const next = lane.abandoned || this.stopping || this.rebalancing ? undefined : this.nextBatch(lane);
-          if (!next) return undefined;
+          const next = lane.abandoned || this.stopping || this.rebalancing ? undefined : this.batches.next(lane, Date.now());
+          if (next === 'wait') setTimeout(() => this.pump(lane), 500).unref();
+          if (!next || next === 'wait') return undefined;
           const laterInMs = next.replayed ? 0 : companyWaitMs(lane.queue, next.taken, this.deps.settings.limits, Date.now(), backlogged);
           if (laterInMs > 0) return { laterInMs };
           const taken = lane.queue.splice(0, next.taken);
           const endpoint = this.deps.directory.get(lane.endpointId);
           Object.assign(sending, { batch: next.batch, taken, endpoint, span: startBatchSpan(lane.endpointId, next.batch, taken) });
-          // A new batch is recorded before its first POST, so a re-read re-forms it; drained items (no offset) are in Postgres already.
-          const offsets = taken.map((i) => i.offset);
-          const fresh = next.replayed || offsets.some((o) => o === undefined) ? undefined : { endpointId: lane.endpointId, batchId: next.batch.id, partition: lane.partition, offsets: offsets as number[] };
-          sending.intent = next.replayed ?? fresh;
-          const before = fresh && (() => this.deps.intents.record(fresh));
+          sending.intent = this.batches.intentOf(lane, next, taken);
+          // A new batch claims its records before its first POST, so a re-read re-forms it.
+          const fresh = !next.replayed && sending.intent;
+          const before = fresh ? () => this.deps.intents.record(fresh) : undefined;
           // Deleted or disabled while queued: dropped or dead-lettered, never sent.
           return { batch: next.batch, to: endpoint?.enabled ? { endpoint } : undefined, span: sending.span, before };
         },
@@ -312,27 +315,20 @@ export class EndpointLanes {
       const formed = { ...sending, result } as Sending;
       context.with(trace.setSpan(ROOT_CONTEXT, formed.span), () => lane.serially(() => this.afterSend(lane, formed), (error) => this.fail(lane, error, formed.span)));
     } catch (error) {
+      if (error instanceof BatchClaimed) return this.claimedElsewhere(lane, error, sending.span);
       this.fail(lane, error, sending.span);
     }
   }
 
-  /** The batch at the head of the lane: one formed before, re-formed as it was, or a new one. */
-  private nextBatch(lane: Lane): { batch: DeliveryBatch; taken: number; replayed?: BatchIntent } | undefined {
-    const head = lane.queue[0];
-    const intent = head && this.deps.intents.startingAt(lane.endpointId, head.origin);
-    if (intent) {
-      const replay = replayIntent(lane.queue, intent, Date.now());
-      if (replay === 'wait') {
-        setTimeout(() => this.pump(lane), 500).unref();
-        return undefined;
-      }
-      if (replay !== 'stale') return { batch: replay.ready, taken: replay.taken, replayed: intent };
-      this.deps.intents.forget(intent);
-    }
-    // A new batch stops before a record an unsettled batch claims: that one goes out as it was.
-    const claimed = lane.queue.findIndex((item, i) => i > 0 && this.deps.intents.claims(lane.endpointId, item.origin));
-    const next = takeBatch(claimed > 0 ? lane.queue.slice(0, claimed) : lane.queue, this.deps.settings.limits);
-    return next;
+  /**
+   * Another batch claimed some of these records first (an instance that owned the partition
+   * before, or believes it still does): nothing was sent. The partition is read again with that
+   * batch's intent loaded, so it goes out as it was formed, never re-batched under a new id.
+   */
+  private async claimedElsewhere(lane: Lane, claimed: BatchClaimed, span: Span | undefined): Promise<void> {
+    this.deps.logger.warn({ endpointId: lane.endpointId, partition: lane.partition, batchId: claimed.intent.batchId }, 'records claimed by another batch; reading the partition again to send that one');
+    await this.deps.intents.reload(lane.partition).catch((error: unknown) => this.deps.logger.error({ err: error, partition: lane.partition }, 'batch intents not reloaded'));
+    this.fail(lane, claimed, span);
   }
 
   private async loadDrainPage(lane: Lane): Promise<void> {

@@ -28,4 +28,17 @@ describe('PartitionOffsets', () => {
     for (let o = 4_999; o >= 4_000; o--) p.settle(o);
     assert.equal(p.commitPoint(), 5_000);
   });
+
+  it('refuses a record read before (kafkajs reads a kept partition again after a rebalance), so nothing settles twice', () => {
+    const p = new PartitionOffsets();
+    for (const o of [10, 11, 12]) assert.equal(p.accept(o), true);
+    p.settle(11);
+    // Read again from the committed offset: already in this instance's lanes.
+    for (const o of [10, 11, 12]) assert.equal(p.accept(o), false);
+    assert.equal(p.accept(13), true);
+    assert.equal(p.pending, 4, "10 is not settled: 11 waits behind it");
+    for (const o of [10, 12, 13]) p.settle(o);
+    assert.equal(p.commitPoint(), 14);
+    assert.equal(p.pending, 0);
+  });
 });

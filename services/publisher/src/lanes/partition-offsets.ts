@@ -9,9 +9,17 @@ export class PartitionOffsets {
   private readonly settledSet = new Set<number>();
   private nextToRead: number | undefined;
 
-  accept(offset: number): void {
+  /**
+   * Takes the next record read; false for one read before. After the group rebalances, kafkajs
+   * reads a partition it keeps again from its committed offset, and those records are in this
+   * instance's lanes already: accepted twice, they were batched again under new ids, and an
+   * offset settled twice stalled the commit point for good.
+   */
+  accept(offset: number): boolean {
+    if (this.nextToRead !== undefined && offset < this.nextToRead) return false;
     this.open.push(offset);
     this.nextToRead = offset + 1;
+    return true;
   }
 
   settle(offset: number): void {

@@ -47,7 +47,11 @@ export class WebhookLanesConsumer {
   async start(): Promise<void> {
     const { topic } = this;
     const { lanes, logger } = this.options;
+    // Until the next join says which partitions are ours, no batch forms: the group may hand
+    // them to another instance meanwhile. (The batch claims keep two owners from sending the
+    // same records in different batches; this keeps them from trying.)
     this.consumer.on(this.consumer.events.REBALANCING, () => lanes.pauseForRebalance());
+    this.consumer.on(this.consumer.events.CRASH, () => lanes.pauseForRebalance());
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       const owned = payload.memberAssignment[topic] ?? [];
       logger.info({ topic, partitions: owned }, 'webhook-events partitions assigned');

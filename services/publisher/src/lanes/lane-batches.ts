@@ -1,0 +1,48 @@
+import type { DeliveryBatch } from '@tidings/contracts';
+import { takeBatch, type BatchLimits } from './batch-former';
+import { replayIntent, type BatchIntent, type BatchIntents } from './batch-intents';
+import type { Lane } from './lane';
+
+/** The batch at the head of a lane, and the intent it goes out under. */
+export interface NextBatch {
+  batch: DeliveryBatch;
+  taken: number;
+  /** Formed again from an intent recorded before (by this instance or the partition's last owner). */
+  replayed?: BatchIntent;
+}
+
+/**
+ * Which batch a lane sends next: one formed before, re-formed exactly as it was (same id and
+ * body), or a new one that stops before any record another unsettled batch claims.
+ */
+export class LaneBatches {
+  constructor(
+    private readonly intents: BatchIntents,
+    private readonly limits: BatchLimits,
+  ) {}
+
+  /** `wait`: the head starts a batch formed before whose other records are still being read again. */
+  next(lane: Lane, now: number): NextBatch | 'wait' | undefined {
+    const head = lane.queue[0];
+    const intent = head && this.intents.startingAt(lane.endpointId, head.origin);
+    if (intent) {
+      const replay = replayIntent(lane.queue, intent, now);
+      if (replay === 'wait') return 'wait';
+      if (replay !== 'stale') return { batch: replay.ready, taken: replay.taken, replayed: intent };
+      this.intents.forget(intent);
+    }
+    const claimed = lane.queue.findIndex((item, i) => i > 0 && this.intents.claims(lane.endpointId, item.origin));
+    return takeBatch(claimed > 0 ? lane.queue.slice(0, claimed) : lane.queue, this.limits);
+  }
+
+  /**
+   * The intent a new batch claims before its first POST, so a re-read re-forms it. None for a
+   * replayed one (claimed already), nor for drained items (no offsets: they are in Postgres).
+   */
+  intentOf(lane: Lane, next: NextBatch, taken: Lane['queue']): BatchIntent | undefined {
+    if (next.replayed) return next.replayed;
+    const offsets = taken.map((i) => i.offset);
+    if (offsets.some((o) => o === undefined)) return undefined;
+    return { endpointId: lane.endpointId, batchId: next.batch.id, partition: lane.partition, offsets: offsets as number[] };
+  }
+}
