@@ -28,13 +28,13 @@ const log = (line: string) => console.error(`[chaos ${Math.round((Date.now() - s
 
 async function main(): Promise<void> {
   const result = await runChaos({
-  minutes: Number(values.minutes),
-  seed,
-  rate: Number(values.rate),
-  dir: process.env.TIDINGS_CHAOS_DIR ?? join(repoRoot(), '.local', 'chaos'),
-  kafkaPort: Number(process.env.TIDINGS_CHAOS_KAFKA_PORT ?? 39092),
-  postgresPort: Number(process.env.TIDINGS_CHAOS_POSTGRES_PORT ?? 35432),
-  netem: process.env.TIDINGS_IN_TEST_NETNS === '1',
+    minutes: Number(values.minutes),
+    seed,
+    rate: Number(values.rate),
+    dir: process.env.TIDINGS_CHAOS_DIR ?? join(repoRoot(), '.local', 'chaos'),
+    kafkaPort: Number(process.env.TIDINGS_CHAOS_KAFKA_PORT ?? 39092),
+    postgresPort: Number(process.env.TIDINGS_CHAOS_POSTGRES_PORT ?? 35432),
+    netem: process.env.TIDINGS_IN_TEST_NETNS === '1',
     log,
   });
   console.log(formatReport(result));
