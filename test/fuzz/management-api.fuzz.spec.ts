@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -47,7 +48,10 @@ describe('management API, fuzzed from its OpenAPI document', () => {
       '--no-color',
       '--output-truncate', 'false',
     ];
-    const answer = await run(st, args, { maxBuffer: 64 * 1024 * 1024, timeout: 15 * 60_000 }).then(
+    // Schemathesis keeps a cache in its working directory: in .local, not in the tree.
+    const cwd = join(repoRoot(), '.local', 'fuzz');
+    mkdirSync(cwd, { recursive: true });
+    const answer = await run(st, args, { cwd, maxBuffer: 64 * 1024 * 1024, timeout: 15 * 60_000 }).then(
       (r) => ({ code: 0, output: r.stdout + r.stderr }),
       (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code ?? -1, output: `${e.stdout ?? ''}${e.stderr ?? ''}` }),
     );

@@ -77,9 +77,12 @@ export class WebhookLanesConsumer {
     await this.consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: 3,
-      eachBatch: async ({ batch, pause, heartbeat }) => {
+      eachBatch: async ({ batch, pause, heartbeat, isStale }) => {
         await this.ready;
         if (this.takeOverFailed) throw this.takeOverFailed;
+        // Fetched before a rewind (a failed lane seeks its partition back): the lanes take a
+        // partition's records in offset order only, and the seek reads these again.
+        if (isStale()) return;
         lanes.accept(batch.messages.map((m) => toConsumedRecord(batch.topic, batch.partition, m)));
         if (lanes.pending(batch.partition) > MAX_PENDING_PER_PARTITION) {
           pause();
