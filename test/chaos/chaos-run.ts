@@ -4,7 +4,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { deadLetterRecordSchema, distinctDelays, parseRetrySchedule, resolveTopicNames, type DeadLetterRecord } from '@tidings/contracts';
+import { deadLetterRecordSchema, distinctDelays, laneRecordSchema, parseRetrySchedule, resolveTopicNames, type DeadLetterRecord } from '@tidings/contracts';
 import { createTestCa, freePort, repoRoot, TestDnsServer, TopicReader } from '@tidings/testing';
 import { auditAlerts } from './alert-checks';
 import { EventSource } from './event-source';
@@ -12,7 +12,7 @@ import { inject, planFaults, type FaultTargets, type InjectedFault } from './fau
 import { InfraControl } from './infra-control';
 import { auditDeliveries, type EndpointState, type LedgerRow } from './ledger';
 import { Random } from './random';
-import { ReceiverFleet, type EndpointKind } from './receiver-fleet';
+import { ReceiverFleet, type ChaosEndpoint, type EndpointKind } from './receiver-fleet';
 import { PrometheusWatch } from './prometheus-watch';
 import { auditRestingState } from './resting-state';
 import { ServiceFleet } from './service-fleet';
@@ -124,6 +124,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     let domainDeadLetters = 0;
     readers.push(await TopicReader.open(kafka, topics.webhookDeadLetters, (r) => deadLetters.push(deadLetterRecordSchema.parse(JSON.parse(r.value!.toString())))));
     readers.push(await TopicReader.open(kafka, topics.domainEventsDlq, () => (domainDeadLetters += 1)));
+    const routed = await routedPairs(kafka, topics.webhookEvents, receivers.all().filter((e) => e.kind === 'gone' || e.kind === 'dying'), readers);
 
     events = new EventSource(kafka, topics.domainEvents, tailnets, new Random(options.seed + 3), options.rate);
     const totalSeconds = options.minutes * 60;
@@ -162,7 +163,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         const res = await api(fleet!.apiUrl(), 'GET', `/api/v2/webhooks/${e.endpointId}`, apiKeys.get(e.tailnet)!).catch(() => undefined);
         if (res?.status === 200) states.set(e.endpointId, res.body as EndpointState);
       }
-      return auditDeliveries({ produced: events!.produced, endpoints: receivers.all(), arrivals: receivers.arrivals, deadLetters, states, badSent: events!.badSent, domainDeadLetters });
+      return auditDeliveries({ produced: events!.produced, endpoints: receivers.all(), arrivals: receivers.arrivals, deadLetters, routed, states, badSent: events!.badSent, domainDeadLetters });
     };
     // Drain: the retry schedule's whole length at most, then a margin.
     const rows = await untilClean(collect, 150_000);
@@ -219,4 +220,16 @@ async function api(base: string, method: string, path: string, key: string, body
   const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+}
+
+/** Follows the lanes topic for the events the trigger routes to `endpoints` (committed records only). */
+async function routedPairs(kafka: Kafka, topic: string, endpoints: ChaosEndpoint[], readers: TopicReader[]): Promise<Map<string, Set<string>>> {
+  const routed = new Map(endpoints.map((e) => [e.endpointId, new Set<string>()]));
+  readers.push(
+    await TopicReader.open(kafka, topic, (r) => {
+      const record = laneRecordSchema.safeParse(JSON.parse(r.value!.toString()));
+      if (record.success && record.data.kind === 'event') routed.get(record.data.endpointId)?.add(record.data.event.id);
+    }),
+  );
+  return routed;
 }

@@ -21,6 +21,8 @@ export interface LedgerInput {
   endpoints: ChaosEndpoint[];
   arrivals: Map<string, Arrival[]>;
   deadLetters: DeadLetterRecord[];
+  /** Per endpoint that fails for good (gone, dying), the ids of the events the trigger routed to it (committed lane records). */
+  routed: Map<string, Set<string>>;
   states: Map<string, EndpointState>;
   badSent: number;
   domainDeadLetters: number;
@@ -57,9 +59,12 @@ export function auditDeliveries(input: LedgerInput): LedgerRow[] {
     const disabledAt = state?.status === 'disabled' ? Date.parse(state.lastModified) : Infinity;
     if ((endpoint.kind === 'gone' || endpoint.kind === 'dying') && state?.status !== 'disabled') untold.push(`${endpoint.path} (${endpoint.kind}) is ${state?.status ?? 'unknown'}`);
     if (endpoint.kind !== 'gone' && endpoint.kind !== 'dying' && dead.size > 0) unexpectedDead.push(`${endpoint.path} (${endpoint.kind}): ${dead.size} events`);
+    const routed = input.routed.get(endpoint.endpointId);
     for (const event of events) {
-      // Once an endpoint is disabled the trigger stops routing to it: only what came before counts.
-      if (event.at >= disabledAt) continue;
+      // Once the trigger knows an endpoint is disabled it stops routing to it, whenever the
+      // event was produced: for an endpoint that was disabled, the pairs that count are those
+      // routed to it (and none produced after the disable).
+      if (event.at >= disabledAt || (disabledAt !== Infinity && routed && !routed.has(event.id))) continue;
       pairs += 1;
       if (arrived.has(event.id)) delivered += 1;
       else if (dead.has(event.id)) deadLettered += 1;
