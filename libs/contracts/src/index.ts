@@ -7,3 +7,4 @@ export * from './headers';
 export * from './retry-schedule';
 export * from './topics';
 export * from './webhook-event';
+export * from './provider-types';

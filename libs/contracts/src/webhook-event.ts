@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { sealedSecretSchema } from './endpoint-config-events';
+import { providerTypeSchema } from './provider-types';
 
 /** Version of the event object customers receive (`"version": 1` in every event). */
 export const WEBHOOK_EVENT_VERSION = 1;
@@ -76,6 +77,8 @@ export const webhookNoticeRecordSchema = z.object({
     endpointId: z.string().min(1),
     tailnet: z.string().min(1),
     endpointUrl: z.url(),
+    /** The provider in force, so a chat endpoint gets its notices in its format; absent in records written before it was carried. */
+    providerType: providerTypeSchema.default(''),
     /** Every secret that signs it (old and new during a rotation's grace period). */
     secrets: z.array(sealedSecretSchema).min(1),
   }),

@@ -1,10 +1,12 @@
-import type { EndpointConfigEvent, SealedSecret } from '@tidings/contracts';
+import { providerInForce, type EndpointConfigEvent, type ProviderType, type SealedSecret } from '@tidings/contracts';
 
 /** What the trigger and the publisher know of one endpoint, folded from its config events. */
 export interface EndpointState {
   endpointId: string;
   tailnet: string;
   endpointUrl: string;
+  /** The provider in force (the one asked for, else the one the URL's host names): the body format. */
+  providerType: ProviderType;
   subscriptions: string[];
   enabled: boolean;
   disabledReason: string | null;
@@ -40,6 +42,7 @@ export function applyConfigEvent(state: EndpointState | undefined, event: Endpoi
         endpointId: event.endpointId,
         tailnet: event.tailnet,
         endpointUrl: event.endpointUrl,
+        providerType: providerInForce(event.providerType, event.endpointUrl),
         subscriptions: event.subscriptions,
         enabled: true,
         disabledReason: null,

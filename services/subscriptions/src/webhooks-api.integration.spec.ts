@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { Client } from 'pg';
 import { assertProblem, TidingsStack } from '@tidings/testing';
 
-type Webhook = { endpointId: string; endpointUrl: string; subscriptions: string[]; status: string; secret?: string; standardWebhooksSecret?: string; creatorLoginName: string; disabledReason: string | null };
+type Webhook = { endpointId: string; endpointUrl: string; providerType: string; subscriptions: string[]; status: string; secret?: string; standardWebhooksSecret?: string; creatorLoginName: string; disabledReason: string | null };
 
 /** The management API over HTTP against the real service, Postgres and Kafka. */
 describe('management API', () => {
@@ -65,6 +65,24 @@ describe('management API', () => {
       assert.ok(!rows[0]!.text.includes(w.secret!), 'the secret must not be stored in clear');
       const got = await stack.api('GET', `/api/v2/webhooks/${w.endpointId}`, key);
       assert.equal((got.body as Webhook).secret, undefined, 'the secret is shown only on create and rotate');
+      assert.equal((got.body as Webhook).providerType, 'slack', 'the Tailscale client values round-trip');
+    });
+
+    it('reports the provider in force: a known chat host selects its own, one asked for wins over the host', async () => {
+      const cases: [string, string, string][] = [
+        ['https://hooks.slack.com/services/T0/B0/x', '', 'slack'],
+        ['https://discord.com/api/webhooks/1/x', '', 'discord'],
+        ['https://chat.googleapis.com/v1/spaces/A/messages', '', 'googlechat'],
+        ['https://hooks.slack.com/services/T0/B0/y', 'mattermost', 'mattermost'],
+        [url, '', ''],
+      ];
+      for (const [endpointUrl, providerType, inForce] of cases) {
+        const res = await create({ endpointUrl, subscriptions: ['nodeCreated'], providerType });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        assert.equal((res.body as Webhook).providerType, inForce, endpointUrl);
+        const listed = ((await stack.api('GET', `/api/v2/tailnet/${tailnet}/webhooks`, key)).body as { webhooks: Webhook[] }).webhooks;
+        assert.equal(listed.find((w) => w.endpointId === (res.body as Webhook).endpointId)?.providerType, inForce);
+      }
     });
 
     const invalid: [string, unknown, string, RegExp][] = [
@@ -78,6 +96,7 @@ describe('management API', () => {
       ['empty subscriptions', { endpointUrl: url, subscriptions: [] }, 'subscriptions', /empty/],
       ['a missing endpointUrl', { subscriptions: ['nodeCreated'] }, 'endpointUrl', /required/],
       ['NUL in a string field', { endpointUrl: url, subscriptions: ['nodeCreated'], providerType: 'a\u0000b' }, 'providerType', /NUL/],
+      ['unknown providers', { endpointUrl: url, subscriptions: ['nodeCreated'], providerType: 'pagerduty' }, 'providerType', /must be one of "", "slack", "discord"/],
       ['NUL in the URL', { endpointUrl: `${url}\u0000`, subscriptions: ['nodeCreated'] }, 'endpointUrl', /NUL/],
     ];
     for (const [what, body, field, pattern] of invalid) {

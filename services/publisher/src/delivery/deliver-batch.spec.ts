@@ -16,6 +16,7 @@ const endpoint = {
   endpointId: 'ep1',
   tailnet: 'example.ts.net',
   endpointUrl: 'https://hooks.example/ep1',
+  providerType: 'slack',
   enabled: true,
   disabledReason: null,
   secret: 'sealed-1',
@@ -58,7 +59,7 @@ describe('DeliverBatch.run', () => {
       assert.deepEqual(result, answer);
       assert.deepEqual(calls.reserved, ['payload']);
       assert.equal(calls.released, 1);
-      assert.deepEqual(calls.dispatched, [{ kind: 'payload', target: { endpointId: 'ep1', endpointUrl: 'https://hooks.example/ep1', secrets: ['open(sealed-1,ep1)'] }, batchId: 'b1', attempt: 1 }]);
+      assert.deepEqual(calls.dispatched, [{ kind: 'payload', target: { endpointId: 'ep1', endpointUrl: 'https://hooks.example/ep1', provider: 'slack', secrets: ['open(sealed-1,ep1)'] }, batchId: 'b1', attempt: 1 }]);
     });
   }
 
@@ -124,7 +125,7 @@ describe('DeliverBatch.run', () => {
 
   it('sends a notice ahead of payloads to the target it names, without counting a formed batch', async () => {
     const { calls, deliver } = harness();
-    const target = { endpointId: 'ep9', endpointUrl: 'https://hooks.example/ep9', secrets: ['s'] };
+    const target = { endpointId: 'ep9', endpointUrl: 'https://hooks.example/ep9', provider: '' as const, secrets: ['s'] };
     await deliver.run({ kind: 'notice', attempt: 3, batch, to: { target } });
     assert.deepEqual(calls.reserved, ['notice']);
     assert.deepEqual(calls.dispatched, [{ kind: 'notice', target, batchId: 'b1', attempt: 3 }]);

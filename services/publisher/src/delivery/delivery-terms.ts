@@ -1,3 +1,4 @@
+import type { ProviderType } from '@tidings/contracts';
 /**
  * The words the whole publisher speaks in: what a delivery is for, where it goes, and what an
  * attempt came to. They live apart from the dispatcher and the metrics, which both use them, so
@@ -11,6 +12,8 @@ export type DeliveryKind = 'payload' | 'notice';
 export interface DeliveryTarget {
   endpointId: string;
   endpointUrl: string;
+  /** The body format: native, or a chat provider's. */
+  provider: ProviderType;
   secrets: string[];
 }
 

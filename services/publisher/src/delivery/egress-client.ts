@@ -39,7 +39,10 @@ const REFUSED_BACKOFF_MS = [100, 250, 500, 1_000, 2_000];
 
 const errorCode = (error: unknown): string => (error as { code?: string }).code ?? '';
 
-/** One of the pool's connections, reserved: post once with it; release it either way (after the post, or unused). */
+/**
+ * One of the pool's connections, reserved: post with it one request at a time (a chat batch
+ * split into several messages posts them in turn); release it either way, after the posts or unused.
+ */
 export interface EgressSlot {
   post(endpointUrl: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<DeliveryResponse>;
   release(): void;
@@ -69,15 +72,22 @@ export class EgressClient {
 
   async reserve(priority: SendPriority): Promise<EgressSlot> {
     const release = await this.slots.acquire(priority);
-    let used = false;
+    let busy = false;
+    let released = false;
     return {
-      post: (endpointUrl, body, headers, timeoutMs) => {
-        if (used) return Promise.reject(new Error('an egress slot sends one request'));
-        used = true;
-        return this.send(endpointUrl, body, headers, timeoutMs);
+      post: async (endpointUrl, body, headers, timeoutMs) => {
+        if (released) throw new Error('an egress slot sends nothing once released');
+        if (busy) throw new Error('an egress slot sends one request at a time');
+        busy = true;
+        try {
+          return await this.send(endpointUrl, body, headers, timeoutMs);
+        } finally {
+          busy = false;
+        }
       },
       release: () => {
-        used = true;
+        if (released) return;
+        released = true;
         release();
       },
     };

@@ -1,4 +1,5 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { chatFormat, chatRequests, type ChatRequest } from '@tidings/chat-formats';
 import type { DeliveryBatch } from '@tidings/contracts';
 import { TIDINGS_VERSION, type Logger } from '@tidings/telemetry';
 import { signatureHeaders } from '@tidings/webhook-signing';
@@ -48,39 +49,53 @@ export class WebhookDispatcher {
     });
   }
 
+  /**
+   * One attempt: the batch as the endpoint takes it (the JSON array, or a chat provider's
+   * messages, posted in order), each request signed under the batch id. The first request
+   * that does not deliver ends the attempt; a retry sends every message again.
+   */
   private async attempt(slot: EgressSlot, kind: DeliveryKind, target: DeliveryTarget, batch: DeliveryBatch, attempt: number): Promise<AttemptOutcome> {
-    const body = JSON.stringify(batch.events);
-    const headers = {
-      'content-type': 'application/json',
-      'user-agent': `Tidings/${TIDINGS_VERSION}`,
-      ...signatureHeaders({ id: batch.id, timestamp: Math.floor(Date.now() / 1000), body, secrets: target.secrets }),
-    };
+    const format = chatFormat(target.provider);
+    const requests: ChatRequest[] = format ? chatRequests(format, batch.events) : [{ body: JSON.stringify(batch.events), contentType: 'application/json', headers: {} }];
     const started = performance.now();
-    let result: AttemptOutcome;
-    try {
-      const response = await slot.post(target.endpointUrl, body, headers, this.timeoutMs);
-      const latencyMs = performance.now() - started;
-      if (response.status >= 200 && response.status < 300) result = { outcome: 'delivered', status: response.status, latencyMs };
-      else if (response.status === 410) result = { outcome: 'gone', status: 410, latencyMs, reason: 'the endpoint answered 410 Gone' };
-      else {
-        const reason = response.egressReasonCode
-          ? `egress refused (${response.egressReasonCode}): ${response.egressReason ?? 'no reason given'}`
-          : response.status >= 300 && response.status < 400
-            ? `the endpoint answered ${response.status}; redirects are not followed`
-            : `the endpoint answered ${response.status}`;
-        // An egress refusal is not the endpoint's answer: record no status for it.
-        result = { outcome: 'failed', status: response.egressReasonCode ? null : response.status, latencyMs, reason, retryAfterMs: response.retryAfterMs };
-      }
-    } catch (error) {
-      const latencyMs = performance.now() - started;
-      const timedOut = (error as Error).name === 'TimeoutError' || (error as { code?: string }).code?.startsWith('UND_ERR_') === true && latencyMs >= this.timeoutMs;
-      const reason = timedOut ? `no answer within ${this.timeoutMs} ms` : `request failed: ${(error as Error).message}`;
-      result = { outcome: 'failed', status: null, latencyMs, reason, retryAfterMs: undefined };
+    let result: AttemptOutcome = { outcome: 'delivered', status: 200, latencyMs: 0 };
+    for (const request of requests) {
+      result = await this.post(slot, target, batch.id, request);
+      if (result.outcome !== 'delivered') break;
     }
+    result.latencyMs = performance.now() - started;
     this.metrics.attempt(kind, attempt, result, batch.events);
     const log = { endpointId: target.endpointId, batchId: batch.id, attempt, events: batch.events.length, status: result.status, latencyMs: Math.round(result.latencyMs) };
     if (result.outcome === 'delivered') this.logger.info(log, 'webhook delivered');
     else this.logger.warn({ ...log, reason: result.reason }, 'webhook delivery failed');
     return result;
+  }
+
+  private async post(slot: EgressSlot, target: DeliveryTarget, batchId: string, request: ChatRequest): Promise<AttemptOutcome> {
+    const headers = {
+      ...request.headers,
+      'content-type': request.contentType,
+      'user-agent': `Tidings/${TIDINGS_VERSION}`,
+      ...signatureHeaders({ id: batchId, timestamp: Math.floor(Date.now() / 1000), body: request.body, secrets: target.secrets }),
+    };
+    const started = performance.now();
+    try {
+      const response = await slot.post(target.endpointUrl, request.body, headers, this.timeoutMs);
+      const latencyMs = performance.now() - started;
+      if (response.status >= 200 && response.status < 300) return { outcome: 'delivered', status: response.status, latencyMs };
+      if (response.status === 410) return { outcome: 'gone', status: 410, latencyMs, reason: 'the endpoint answered 410 Gone' };
+      const reason = response.egressReasonCode
+        ? `egress refused (${response.egressReasonCode}): ${response.egressReason ?? 'no reason given'}`
+        : response.status >= 300 && response.status < 400
+          ? `the endpoint answered ${response.status}; redirects are not followed`
+          : `the endpoint answered ${response.status}`;
+      // An egress refusal is not the endpoint's answer: record no status for it.
+      return { outcome: 'failed', status: response.egressReasonCode ? null : response.status, latencyMs, reason, retryAfterMs: response.retryAfterMs };
+    } catch (error) {
+      const latencyMs = performance.now() - started;
+      const timedOut = (error as Error).name === 'TimeoutError' || (error as { code?: string }).code?.startsWith('UND_ERR_') === true && latencyMs >= this.timeoutMs;
+      const reason = timedOut ? `no answer within ${this.timeoutMs} ms` : `request failed: ${(error as Error).message}`;
+      return { outcome: 'failed', status: null, latencyMs, reason, retryAfterMs: undefined };
+    }
   }
 }

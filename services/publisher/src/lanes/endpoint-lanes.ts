@@ -72,7 +72,7 @@ export class EndpointLanes {
     },
   ) {
     this.holds = deps.holds;
-    this.batches = new LaneBatches(deps.intents, deps.settings.limits);
+    this.batches = new LaneBatches(deps.intents, deps.settings.limits, (id) => deps.directory.get(id)?.providerType ?? '');
   }
 
   /**
@@ -295,7 +295,7 @@ export class EndpointLanes {
           const next = lane.abandoned || this.stopping || this.rebalancing ? undefined : this.batches.next(lane, Date.now());
           if (next === 'wait') setTimeout(() => this.pump(lane), 500).unref();
           if (!next || next === 'wait') return undefined;
-          const laterInMs = next.replayed ? 0 : companyWaitMs(lane.queue, next.taken, this.deps.settings.limits, Date.now(), backlogged);
+          const laterInMs = next.replayed ? 0 : companyWaitMs(lane.queue, next.taken, this.batches.limits(lane), Date.now(), backlogged);
           if (laterInMs > 0) return { laterInMs };
           const taken = lane.queue.splice(0, next.taken);
           const endpoint = this.deps.directory.get(lane.endpointId);

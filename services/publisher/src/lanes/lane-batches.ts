@@ -1,4 +1,5 @@
-import type { DeliveryBatch } from '@tidings/contracts';
+import { chatFormat } from '@tidings/chat-formats';
+import type { DeliveryBatch, ProviderType } from '@tidings/contracts';
 import { takeBatch, type BatchLimits } from './batch-former';
 import { replayIntent, type BatchIntent, type BatchIntents } from './batch-intents';
 import type { Lane } from './lane';
@@ -18,8 +19,16 @@ export interface NextBatch {
 export class LaneBatches {
   constructor(
     private readonly intents: BatchIntents,
-    private readonly limits: BatchLimits,
+    private readonly defaults: BatchLimits,
+    /** The endpoint's provider in force: a chat provider caps a batch at what one message carries. */
+    private readonly providerOf: (endpointId: string) => ProviderType,
   ) {}
+
+  /** The batch limits of the lane's endpoint: the defaults, within its chat provider's message cap. */
+  limits(lane: Lane): BatchLimits {
+    const format = chatFormat(this.providerOf(lane.endpointId));
+    return format && format.maxEvents < this.defaults.maxEvents ? { ...this.defaults, maxEvents: format.maxEvents } : this.defaults;
+  }
 
   /** `wait`: the head starts a batch formed before whose other records are still being read again. */
   next(lane: Lane, now: number): NextBatch | 'wait' | undefined {
@@ -32,7 +41,7 @@ export class LaneBatches {
       this.intents.forget(intent);
     }
     const claimed = lane.queue.findIndex((item, i) => i > 0 && this.intents.claims(lane.endpointId, item.origin));
-    return takeBatch(claimed > 0 ? lane.queue.slice(0, claimed) : lane.queue, this.limits);
+    return takeBatch(claimed > 0 ? lane.queue.slice(0, claimed) : lane.queue, this.limits(lane));
   }
 
   /**

@@ -11,6 +11,7 @@ describe('signingSecrets', () => {
     endpointId: 'e1',
     tailnet: 't',
     endpointUrl: 'https://x.example/',
+    providerType: '',
     subscriptions: [],
     enabled: true,
     disabledReason: null,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { WEBHOOK_EVENT_VERSION, type SealedSecret, type WebhookNoticeRecord } from '@tidings/contracts';
+import { providerInForce, WEBHOOK_EVENT_VERSION, type SealedSecret, type WebhookNoticeRecord } from '@tidings/contracts';
 import { secretsInForce } from '@tidings/endpoint-directory';
 import type { EntityManager } from 'typeorm';
 import { writeToOutbox } from '../outbox/outbox-writer';
@@ -58,7 +58,7 @@ export async function queueNotices(manager: EntityManager, input: NoticeInput): 
     const record: WebhookNoticeRecord = {
       schemaVersion: 1,
       noticeId: randomUUID(),
-      target: { endpointId: endpoint.endpointId, tailnet: endpoint.tailnet, endpointUrl: endpoint.endpointUrl, secrets },
+      target: { endpointId: endpoint.endpointId, tailnet: endpoint.tailnet, endpointUrl: endpoint.endpointUrl, providerType: providerInForce(endpoint.providerType, endpoint.endpointUrl), secrets },
       event: { ...event },
     };
     await writeToOutbox(manager, 'webhookNotices', endpoint.endpointId, record);
@@ -72,7 +72,7 @@ export async function queueTestEvent(manager: EntityManager, endpoint: EndpointE
   const record: WebhookNoticeRecord = {
     schemaVersion: 1,
     noticeId: randomUUID(),
-    target: { endpointId: endpoint.endpointId, tailnet: endpoint.tailnet, endpointUrl: endpoint.endpointUrl, secrets: secretsInForce(endpoint) },
+    target: { endpointId: endpoint.endpointId, tailnet: endpoint.tailnet, endpointUrl: endpoint.endpointUrl, providerType: providerInForce(endpoint.providerType, endpoint.endpointUrl), secrets: secretsInForce(endpoint) },
     event: { id, timestamp: new Date().toISOString(), version: WEBHOOK_EVENT_VERSION, type: 'test', tailnet: endpoint.tailnet, message: 'This is a test event', data: { endpointId: endpoint.endpointId, actor } },
   };
   await writeToOutbox(manager, 'webhookNotices', endpoint.endpointId, record);

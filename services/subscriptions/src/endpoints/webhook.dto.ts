@@ -1,4 +1,4 @@
-import { isEventCategory, isEventType } from '@tidings/contracts';
+import { isEventCategory, isEventType, PROVIDER_TYPES, providerInForce } from '@tidings/contracts';
 import { toStandardWebhooksSecret } from '@tidings/webhook-signing';
 import { z } from 'zod';
 import { ValidationProblem, type FieldProblem } from '../http/problem-details.filter';
@@ -14,7 +14,8 @@ const subscription = z.string().refine((s) => (isEventType(s) && s !== 'test') |
 
 export const createWebhookSchema = z.object({
   endpointUrl: z.string({ error: 'is required' }).pipe(text()),
-  providerType: text().pipe(z.string().max(64)).default(''),
+  // An unknown provider is refused rather than stored and ignored (a Slack URL given our JSON array fails for a day).
+  providerType: text().pipe(z.enum(PROVIDER_TYPES, { error: `must be one of ${PROVIDER_TYPES.map((p) => `"${p}"`).join(', ')}` })).default(''),
   subscriptions: z.array(subscription, { error: 'must be an array of event types or categories' }).min(1, 'must not be empty'),
 });
 export type CreateWebhookRequest = z.infer<typeof createWebhookSchema>;
@@ -50,6 +51,7 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown, also: F
 export interface WebhookView {
   endpointId: string;
   endpointUrl: string;
+  /** The provider in force: the one asked for, else the one the URL's host names. */
   providerType: string;
   creatorLoginName: string;
   created: string;
@@ -65,7 +67,7 @@ export function toWebhookView(e: EndpointEntity, secret?: string): WebhookView {
   return {
     endpointId: e.endpointId,
     endpointUrl: e.endpointUrl,
-    providerType: e.providerType,
+    providerType: providerInForce(e.providerType, e.endpointUrl),
     creatorLoginName: e.creatorLoginName,
     created: e.created.toISOString(),
     lastModified: e.lastModified.toISOString(),

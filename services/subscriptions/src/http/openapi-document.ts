@@ -1,4 +1,4 @@
-import { EVENT_TYPES, EVENT_CATEGORIES } from '@tidings/contracts';
+import { EVENT_TYPES, EVENT_CATEGORIES, PROVIDER_TYPES } from '@tidings/contracts';
 
 const subscriptions = { type: 'array', minItems: 1, items: { type: 'string', enum: [...EVENT_TYPES.filter((t) => t !== 'test'), ...Object.keys(EVENT_CATEGORIES)] } };
 const problem = { content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
@@ -55,7 +55,7 @@ export const OPENAPI_DOCUMENT = {
         requestBody: json({
           type: 'object',
           required: ['endpointUrl', 'subscriptions'],
-          properties: { endpointUrl: { type: 'string', format: 'uri', ...noNul, description: 'https:// only; a DNS name or a public IP' }, providerType: { type: 'string', maxLength: 64, ...noNul }, subscriptions },
+          properties: { endpointUrl: { type: 'string', format: 'uri', ...noNul, description: 'https:// only; a DNS name or a public IP' }, providerType: { type: 'string', enum: [...PROVIDER_TYPES], description: 'the body format: "" (native JSON array) or a chat provider; when empty, a Slack, Discord or Google Chat webhook URL selects its provider' }, subscriptions },
           example: { endpointUrl: 'https://hooks.example.com/tidings', subscriptions: ['nodeCreated', 'categoryTailnetManagement'] },
         }),
         responses: { '200': { description: 'the webhook, with its secret (shown only now)', links: webhookLinks(''), ...webhook }, ...errors(400, 401, 404, 415) },
@@ -151,7 +151,7 @@ export const OPENAPI_DOCUMENT = {
         properties: {
           endpointId: { type: 'string', format: 'uuid' },
           endpointUrl: { type: 'string', format: 'uri' },
-          providerType: { type: 'string' },
+          providerType: { type: 'string', enum: [...PROVIDER_TYPES], description: 'the provider in force' },
           creatorLoginName: { type: 'string' },
           created: { type: 'string', format: 'date-time' },
           lastModified: { type: 'string', format: 'date-time' },

@@ -1,0 +1,24 @@
+import type { ProviderType, WebhookEvent } from '@tidings/contracts';
+import type { ChatFormat, ChatRequest } from './chat-message';
+import { discord } from './discord';
+import { googlechat } from './googlechat';
+import { mattermost } from './mattermost';
+import { ntfy } from './ntfy';
+import { slack } from './slack';
+import { teams } from './teams';
+
+export type { ChatFormat, ChatRequest } from './chat-message';
+
+const FORMATS: Record<Exclude<ProviderType, ''>, ChatFormat> = { slack, discord, mattermost, googlechat, teams, ntfy };
+
+/** The format of a chat provider; undefined for native endpoints (the JSON array). */
+export function chatFormat(provider: ProviderType): ChatFormat | undefined {
+  return provider === '' ? undefined : FORMATS[provider];
+}
+
+/** The requests a batch becomes at a provider: as few messages as its cap allows, in order. */
+export function chatRequests(format: ChatFormat, events: WebhookEvent[]): ChatRequest[] {
+  const requests: ChatRequest[] = [];
+  for (let i = 0; i < events.length; i += format.maxEvents) requests.push(format.message(events.slice(i, i + format.maxEvents)));
+  return requests;
+}

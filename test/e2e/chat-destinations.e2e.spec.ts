@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Producer } from 'kafkajs';
+import { TidingsStack, verifyWebhook, waitFor, type ReceivedWebhook } from '@tidings/testing';
+import { emitNodeEvents, kafkaFor, requestsTo } from './delivery-helpers';
+
+interface ChatEndpoint {
+  endpointId: string;
+  secret: string;
+  standardWebhooksSecret: string;
+  providerType: string;
+  path: string;
+}
+
+type DiscordBody = { content: string; embeds: { title: string; description: string }[]; allowed_mentions: { parse: string[] } };
+
+/**
+ * Chat destinations through the whole stack: an endpoint's providerType picks the body, a batch
+ * becomes as few messages as the provider's cap allows, in order, and every request is still
+ * signed. The receiver on loopback stands in for the provider (its host is not Discord's, so
+ * the provider is asked for explicitly; detection by host is in the API's tests).
+ */
+describe('chat destinations', () => {
+  let stack: TidingsStack;
+  let producer: Producer;
+  let key: string;
+  const tailnet = 'chat.example.com';
+
+  const create = async (path: string, providerType: string, subscriptions = ['nodeCreated']): Promise<ChatEndpoint> => {
+    const res = await stack.api('POST', `/api/v2/tailnet/${tailnet}/webhooks`, key, { endpointUrl: `${stack.receiverUrl.replace(/\/webhook$/, '')}${path}`, providerType, subscriptions });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return { ...(res.body as Omit<ChatEndpoint, 'path'>), path };
+  };
+  const signed = (w: ReceivedWebhook, e: ChatEndpoint) => {
+    const v = verifyWebhook(w, e.secret, e.standardWebhooksSecret);
+    return v.tailscaleSignatureValid && v.standardSignatureValid;
+  };
+
+  before(async () => {
+    stack = await TidingsStack.create('chat');
+    await stack.start();
+    key = await stack.apiKey(tailnet);
+    producer = kafkaFor(stack).producer();
+    await producer.connect();
+  });
+  after(async () => {
+    await producer?.disconnect();
+    await stack?.stop();
+  });
+
+  it('sends a test event to Discord and to ntfy in their formats, signed', async () => {
+    const discord = await create('/discord-test', 'discord');
+    const ntfy = await create('/ntfy-test', 'ntfy');
+    for (const e of [discord, ntfy]) assert.equal((await stack.api('POST', `/api/v2/webhooks/${e.endpointId}/test`, key)).status, 202);
+    const [d] = await waitFor('the Discord test message', () => requestsTo(stack, discord.path).length > 0 && requestsTo(stack, discord.path));
+    const body = JSON.parse(d!.body) as DiscordBody;
+    assert.equal(d!.headers['content-type'], 'application/json');
+    assert.equal(body.content, 'An event in tailnet chat\\.example\\.com');
+    assert.equal(body.embeds[0]!.title, 'test');
+    assert.deepEqual(body.allowed_mentions, { parse: [] });
+    assert.ok(signed(d!, discord), 'signed as native deliveries are');
+
+    const [n] = await waitFor('the ntfy test message', () => requestsTo(stack, ntfy.path).length > 0 && requestsTo(stack, ntfy.path));
+    assert.equal(n!.headers['content-type'], 'text/plain; charset=utf-8');
+    assert.equal(n!.headers.title, 'test in chat.example.com');
+    assert.equal(n!.body, 'test: This is a test event');
+    assert.ok(signed(n!, ntfy));
+  });
+
+  it('splits a burst into messages of at most ten embeds for Discord, every event once and in order, customer text inert', async () => {
+    const discord = await create('/discord-burst', 'discord');
+    const native = await create('/native-burst', '');
+    stack.receiver.answers.set(discord.path, { status: 200, delayMs: 300 });
+    const devices = Array.from({ length: 25 }, (_, i) => (i === 3 ? 'evil<b>*x*</b>@here](http://x)' : `dev${i}`));
+    const produced = await emitNodeEvents(stack, producer, tailnet, devices);
+    const bodies = await waitFor('all 25 events at Discord', () => {
+      const got = requestsTo(stack, discord.path).map((w) => JSON.parse(w.body) as DiscordBody);
+      return got.reduce((n, b) => n + b.embeds.length, 0) >= 25 && got;
+    }, 30_000);
+    assert.ok(bodies.every((b) => b.embeds.length <= 10), `embeds per message: ${bodies.map((b) => b.embeds.length).join(',')}`);
+    assert.ok(bodies.length >= 3, 'at least three messages');
+    assert.ok(requestsTo(stack, discord.path).every((w) => signed(w, discord)));
+    // The lanes cap a chat endpoint's batch at one message: each message is its own delivery.
+    const ids = requestsTo(stack, discord.path).map((w) => String(w.headers['webhook-id']));
+    assert.equal(new Set(ids).size, ids.length, `a webhook-id per message: ${ids.join(', ')}`);
+    const descriptions = bodies.flatMap((b) => b.embeds.map((e) => e.description));
+    assert.equal(descriptions.length, 25, 'each event once');
+    const order = devices.map((d) => descriptions.findIndex((text) => text.includes(d === devices[3] ? 'evil\\<b\\>\\*x\\*\\</b\\>@here\\]\\(http://x\\)' : `${d} `)));
+    assert.deepEqual(order, devices.map((_, i) => i), `in produced order: ${descriptions.join(' | ')}`);
+
+    const nativeEvents = await waitFor('all 25 at the native endpoint', () => {
+      const got = requestsTo(stack, native.path).flatMap((w) => JSON.parse(w.body) as { id: string }[]);
+      return got.length >= 25 && got;
+    });
+    assert.deepEqual(nativeEvents.map((e) => e.id), produced, 'the native endpoint still gets the JSON array');
+  });
+});
