@@ -94,4 +94,28 @@ describe('chat destinations', () => {
     });
     assert.deepEqual(nativeEvents.map((e) => e.id), produced, 'the native endpoint still gets the JSON array');
   });
+
+  it("holds a Slack endpoint to one message a second: a burst becomes few messages, spaced, each event once and in order, while a native endpoint waits for nothing", async () => {
+    const slack = await create('/slack-burst', 'slack');
+    const native = await create('/native-beside', '');
+    const devices = Array.from({ length: 30 }, (_, i) => `s${i}`);
+    const started = Date.now();
+    const produced = await emitNodeEvents(stack, producer, tailnet, devices);
+    const sections = () =>
+      requestsTo(stack, slack.path).flatMap((w) => (JSON.parse(w.body) as { blocks: { type: string; text?: { text: string } }[] }).blocks.filter((b) => b.type === 'section').map((b) => b.text!.text));
+    await waitFor('all 30 events at Slack', () => sections().length >= 30, 30_000);
+    const nativeDone = await waitFor('all 30 at the native endpoint', () => {
+      const got = requestsTo(stack, native.path).flatMap((w) => (JSON.parse(w.body) as { id: string }[]).map((e) => e.id));
+      return got.length >= 30 && got;
+    });
+    assert.deepEqual(nativeDone, produced);
+
+    const messages = requestsTo(stack, slack.path);
+    assert.ok(messages.length <= 5, `few messages: ${messages.length}`);
+    const gaps = messages.slice(1).map((m, i) => m.receivedAt.getTime() - messages[i]!.receivedAt.getTime());
+    assert.ok(gaps.every((g) => g >= 900), `none closer than the limit (ms): ${gaps.join(', ')}`);
+    assert.deepEqual(sections().map((t) => /Node (s\d+) /.exec(t)![1]), devices, 'each event once, in order');
+    const nativeLast = Math.max(...requestsTo(stack, native.path).map((w) => w.receivedAt.getTime()));
+    assert.ok(nativeLast - started < messages.at(-1)!.receivedAt.getTime() - started, 'the native endpoint was done before Slack');
+  });
 });

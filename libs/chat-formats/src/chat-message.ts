@@ -8,9 +8,11 @@ export interface ChatRequest {
   headers: Record<string, string>;
 }
 
-/** A provider's body format and the most events one of its messages carries. */
+/** A provider's body format, the most events one of its messages carries, and how often a webhook may be posted to. */
 export interface ChatFormat {
   maxEvents: number;
+  /** At most `requests` messages in any `perSeconds` seconds (its documented per-webhook limit); none: unlimited. */
+  rateLimit?: { requests: number; perSeconds: number };
   /** One message for at most `maxEvents` events, in order. */
   message(events: WebhookEvent[]): ChatRequest;
 }

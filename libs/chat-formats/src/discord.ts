@@ -8,6 +8,8 @@ import { clip, consoleLink, escapeMarkdown, json, type ChatFormat } from './chat
  */
 export const discord: ChatFormat = {
   maxEvents: 10,
+  // Discord: bursts of 5 per webhook, and 30 a minute to a channel.
+  rateLimit: { requests: 5, perSeconds: 10 },
   message(events: WebhookEvent[]) {
     const embeds = events.map((event) => {
       const link = consoleLink(event);

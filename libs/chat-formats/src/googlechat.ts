@@ -8,6 +8,8 @@ import { clip, consoleLink, escapeHtml, json, type ChatFormat } from './chat-mes
  */
 export const googlechat: ChatFormat = {
   maxEvents: 10,
+  // Google Chat: 60 messages a minute per space.
+  rateLimit: { requests: 1, perSeconds: 1 },
   message(events: WebhookEvent[]) {
     const sections = events.map((event) => {
       const link = consoleLink(event);

@@ -17,6 +17,8 @@ export function headerValue(text: string): string {
  */
 export const ntfy: ChatFormat = {
   maxEvents: 10,
+  // ntfy.sh: a burst of 60, then one message every 5 seconds per visitor; 12 a minute leaves room.
+  rateLimit: { requests: 12, perSeconds: 60 },
   message(events: WebhookEvent[]) {
     const link = events.map(consoleLink).find(Boolean);
     const types = [...new Set(events.map((e) => e.type))];

@@ -13,6 +13,8 @@ export function escapeSlack(text: string): string {
  */
 export const slack: ChatFormat = {
   maxEvents: 20,
+  // Slack: about one message a second per incoming webhook.
+  rateLimit: { requests: 1, perSeconds: 1 },
   message(events: WebhookEvent[]) {
     const blocks: unknown[] = [{ type: 'context', elements: [{ type: 'plain_text', text: clip(`Tailnet ${events[0]!.tailnet}`, 2_000) }] }];
     for (const event of events) {

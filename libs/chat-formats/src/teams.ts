@@ -8,6 +8,8 @@ import { clip, consoleLink, json, type ChatFormat } from './chat-message';
  */
 export const teams: ChatFormat = {
   maxEvents: 10,
+  // Teams: a few requests a second per webhook.
+  rateLimit: { requests: 2, perSeconds: 1 },
   message(events: WebhookEvent[]) {
     const body: unknown[] = [{ type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: clip(`Tailnet ${events[0]!.tailnet}`, 1_000), weight: 'Bolder' }] }];
     const actions: unknown[] = [];

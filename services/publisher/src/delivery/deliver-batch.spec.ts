@@ -79,7 +79,7 @@ describe('DeliverBatch.run', () => {
       told.push(backlogged);
       releasedBefore.push(calls.released);
       // The first time: step aside for 50 ms; then the batch goes.
-      return told.length === 1 ? { laterInMs: 50 } : { batch, to: { endpoint } };
+      return told.length === 1 ? { laterInMs: 50, reason: 'company' as const } : { batch, to: { endpoint } };
     };
     const result = await deliver.run({ kind: 'payload', attempt: 1, form });
     assert.deepEqual(result, delivered);

@@ -27,9 +27,10 @@ interface Attempt {
   attempt: number;
 }
 
-/** `form`'s answer when the batch would rather wait for company (see `companyWaitMs`). */
+/** `form`'s answer when the batch would rather wait: for company (see `companyWaitMs`), or for its endpoint's rate limit. */
 export interface Later {
   laterInMs: number;
+  reason: 'company' | 'rateLimit';
 }
 
 /**
@@ -77,7 +78,7 @@ export class DeliverBatch {
         const formed = 'form' in request ? request.form(dispatcher.backlogged) : request;
         if (!formed) return undefined;
         if ('laterInMs' in formed) {
-          metrics.batchWaited();
+          metrics.batchWaited(formed.reason);
           pauseMs = formed.laterInMs;
           continue; // the slot is released first, to whoever waits longest
         }

@@ -20,6 +20,7 @@ export class PublisherMetrics {
   private readonly eventToDelivery: Histogram<'kind'>;
   private readonly batchEvents: Histogram;
   private readonly batchWaits: Counter;
+  private readonly rateLimitWaits: Counter;
   private readonly deadLetters: Counter<'cause'>;
   private readonly deadLetteredEvents: Counter<'cause'>;
   private readonly unreadable: Counter<'topic' | 'reason'>;
@@ -50,6 +51,11 @@ export class PublisherMetrics {
     this.batchWaits = new Counter({
       name: 'tidings_publisher_batch_waits_total',
       help: 'Times a batch that was not full gave its egress connection to another endpoint to wait for company (BATCH_LINGER_MS)',
+      registers: [registry],
+    });
+    this.rateLimitWaits = new Counter({
+      name: 'tidings_publisher_rate_limit_waits_total',
+      help: "Times a chat endpoint's batch waited for the provider's rate limit (its events queued, its batch grew)",
       registers: [registry],
     });
     this.deadLetters = new Counter({ name: 'tidings_publisher_dead_lettered_batches_total', help: 'Batches dead-lettered, by cause', labelNames: ['cause'] as const, registers: [registry] });
@@ -129,8 +135,8 @@ export class PublisherMetrics {
     this.batchEvents.observe(events);
   }
 
-  batchWaited(): void {
-    this.batchWaits.inc();
+  batchWaited(reason: 'company' | 'rateLimit'): void {
+    (reason === 'company' ? this.batchWaits : this.rateLimitWaits).inc();
   }
 
   deadLettered(cause: DeadLetterCause, events: number): void {

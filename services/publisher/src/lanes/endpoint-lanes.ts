@@ -295,8 +295,11 @@ export class EndpointLanes {
           const next = lane.abandoned || this.stopping || this.rebalancing ? undefined : this.batches.next(lane, Date.now());
           if (next === 'wait') setTimeout(() => this.pump(lane), 500).unref();
           if (!next || next === 'wait') return undefined;
+          const limitedMs = this.batches.limitedForMs(lane, Date.now());
+          if (limitedMs > 0) return { laterInMs: limitedMs, reason: 'rateLimit' };
           const laterInMs = next.replayed ? 0 : companyWaitMs(lane.queue, next.taken, this.batches.limits(lane), Date.now(), backlogged);
-          if (laterInMs > 0) return { laterInMs };
+          if (laterInMs > 0) return { laterInMs, reason: 'company' };
+          this.batches.sending(lane, Date.now());
           const taken = lane.queue.splice(0, next.taken);
           const endpoint = this.deps.directory.get(lane.endpointId);
           Object.assign(sending, { batch: next.batch, taken, endpoint, span: startBatchSpan(lane.endpointId, next.batch, taken) });

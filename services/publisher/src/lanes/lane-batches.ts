@@ -3,6 +3,7 @@ import type { DeliveryBatch, ProviderType } from '@tidings/contracts';
 import { takeBatch, type BatchLimits } from './batch-former';
 import { replayIntent, type BatchIntent, type BatchIntents } from './batch-intents';
 import type { Lane } from './lane';
+import { EndpointRateLimits } from './rate-limits';
 
 /** The batch at the head of a lane, and the intent it goes out under. */
 export interface NextBatch {
@@ -13,16 +14,34 @@ export interface NextBatch {
 }
 
 /**
- * Which batch a lane sends next: one formed before, re-formed exactly as it was (same id and
- * body), or a new one that stops before any record another unsettled batch claims.
+ * Which batch a lane sends next, and when: one formed before, re-formed exactly as it was (same
+ * id and body), or a new one that stops before any record another unsettled batch claims; not
+ * before its chat provider's rate limit allows.
  */
 export class LaneBatches {
+  private readonly rates = new EndpointRateLimits();
+
   constructor(
     private readonly intents: BatchIntents,
     private readonly defaults: BatchLimits,
     /** The endpoint's provider in force: a chat provider caps a batch at what one message carries. */
     private readonly providerOf: (endpointId: string) => ProviderType,
   ) {}
+
+  /**
+   * How long the lane's endpoint must wait before its next message, under its chat provider's
+   * rate limit (0: it may send now). Meanwhile its events queue and its next batch grows.
+   */
+  limitedForMs(lane: Lane, now: number): number {
+    const limit = chatFormat(this.providerOf(lane.endpointId))?.rateLimit;
+    return limit ? this.rates.waitMs(lane.endpointId, limit, now) : 0;
+  }
+
+  /** A batch of the lane goes out now: it counts against the endpoint's rate limit. */
+  sending(lane: Lane, now: number): void {
+    const limit = chatFormat(this.providerOf(lane.endpointId))?.rateLimit;
+    if (limit) this.rates.spend(lane.endpointId, limit, now);
+  }
 
   /** The batch limits of the lane's endpoint: the defaults, within its chat provider's message cap. */
   limits(lane: Lane): BatchLimits {
