@@ -122,3 +122,18 @@ describe('chat formats: provider size limits', () => {
     for (const request of chatRequests(chatFormat('ntfy')!, long)) assert.ok(Buffer.byteLength(request.body) <= 4_096);
   });
 });
+
+describe('chat formats: notices and test events', () => {
+  it('render for every provider, naming the tailnet and the event', () => {
+    const notice: WebhookEvent = { id: 'n1', timestamp: '2026-11-29T12:00:00Z', version: 1, type: 'webhookDisabled', tailnet: 'example.com', message: 'Webhook disabled: the endpoint answered 410 Gone', data: { endpointId: 'ep1', actor: 'tidings' } };
+    const test: WebhookEvent = { ...notice, id: 't1', type: 'test', message: 'This is a test event', data: { endpointId: 'ep1', actor: 'alice@example.com' } };
+    for (const provider of ['slack', 'discord', 'mattermost', 'googlechat', 'teams', 'ntfy'] as const) {
+      for (const e of [notice, test]) {
+        const [request, ...more] = chatRequests(chatFormat(provider)!, [e]);
+        assert.equal(more.length, 0);
+        const everything = `${request!.body} ${JSON.stringify(request!.headers)}`;
+        for (const part of ['example', e.type, e.message.split(':')[0]!]) assert.ok(everything.includes(part), `${provider} ${e.type} lacks ${part}: ${everything}`);
+      }
+    }
+  });
+});
