@@ -79,6 +79,9 @@ describe('chat formats: what customers control stays inert', () => {
     assert.ok(!card.body.some((b: { type: string }) => b.type === 'TextBlock'), 'no TextBlock: those parse markdown');
     const ntfy = chatRequests(chatFormat('ntfy')!, [event(1, NASTY)])[0]!;
     assert.equal(ntfy.headers.markdown, undefined);
+    // Headers carry ASCII on one line: a tailnet with accents or a line break cannot split them.
+    const odd = chatRequests(chatFormat('ntfy')!, [{ ...event(1), tailnet: 'zürich\r\nX-Evil: 1' }])[0]!;
+    assert.equal(odd.headers.title, `=?UTF-8?B?${Buffer.from('nodeNeedsApproval in zürich  X-Evil: 1').toString('base64')}?=`);
   });
 });
 

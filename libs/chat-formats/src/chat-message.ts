@@ -28,11 +28,6 @@ export function consoleLink(event: WebhookEvent): string | undefined {
   }
 }
 
-/** The heading of an event: its type and the tailnet it happened in. */
-export function heading(event: WebhookEvent): { type: string; tailnet: string } {
-  return { type: event.type, tailnet: event.tailnet };
-}
-
 /** Keeps `text` within `max` characters (a provider's field limit), marking the cut. */
 export function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
