@@ -1,5 +1,5 @@
 import type { ProviderType, WebhookEvent } from '@tidings/contracts';
-import type { ChatFormat, ChatRequest } from './chat-message';
+import { json, type ChatFormat, type ChatRequest } from './chat-message';
 import { discord } from './discord';
 import { googlechat } from './googlechat';
 import { mattermost } from './mattermost';
@@ -21,4 +21,10 @@ export function chatRequests(format: ChatFormat, events: WebhookEvent[]): ChatRe
   const requests: ChatRequest[] = [];
   for (let i = 0; i < events.length; i += format.maxEvents) requests.push(format.message(events.slice(i, i + format.maxEvents)));
   return requests;
+}
+
+/** The requests a batch becomes at an endpoint: the native JSON array, or its chat provider's messages. */
+export function deliveryRequests(provider: ProviderType, events: WebhookEvent[]): ChatRequest[] {
+  const format = chatFormat(provider);
+  return format ? chatRequests(format, events) : [json(events)];
 }

@@ -1,5 +1,5 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
-import { chatFormat, chatRequests, type ChatRequest } from '@tidings/chat-formats';
+import { deliveryRequests, type ChatRequest } from '@tidings/chat-formats';
 import type { DeliveryBatch } from '@tidings/contracts';
 import { TIDINGS_VERSION, type Logger } from '@tidings/telemetry';
 import { signatureHeaders } from '@tidings/webhook-signing';
@@ -55,8 +55,7 @@ export class WebhookDispatcher {
    * that does not deliver ends the attempt; a retry sends every message again.
    */
   private async attempt(slot: EgressSlot, kind: DeliveryKind, target: DeliveryTarget, batch: DeliveryBatch, attempt: number): Promise<AttemptOutcome> {
-    const format = chatFormat(target.provider);
-    const requests: ChatRequest[] = format ? chatRequests(format, batch.events) : [{ body: JSON.stringify(batch.events), contentType: 'application/json', headers: {} }];
+    const requests = deliveryRequests(target.provider, batch.events);
     const started = performance.now();
     let result: AttemptOutcome = { outcome: 'delivered', status: 200, latencyMs: 0 };
     for (const request of requests) {

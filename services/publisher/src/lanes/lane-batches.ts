@@ -1,4 +1,4 @@
-import { chatFormat } from '@tidings/chat-formats';
+import { chatFormat, type ChatFormat } from '@tidings/chat-formats';
 import type { DeliveryBatch, ProviderType } from '@tidings/contracts';
 import { takeBatch, type BatchLimits } from './batch-former';
 import { replayIntent, type BatchIntent, type BatchIntents } from './batch-intents';
@@ -33,19 +33,19 @@ export class LaneBatches {
    * rate limit (0: it may send now). Meanwhile its events queue and its next batch grows.
    */
   limitedForMs(lane: Lane, now: number): number {
-    const limit = chatFormat(this.providerOf(lane.endpointId))?.rateLimit;
+    const limit = this.format(lane)?.rateLimit;
     return limit ? this.rates.waitMs(lane.endpointId, limit, now) : 0;
   }
 
   /** A batch of the lane goes out now: it counts against the endpoint's rate limit. */
   sending(lane: Lane, now: number): void {
-    const limit = chatFormat(this.providerOf(lane.endpointId))?.rateLimit;
+    const limit = this.format(lane)?.rateLimit;
     if (limit) this.rates.spend(lane.endpointId, limit, now);
   }
 
   /** The batch limits of the lane's endpoint: the defaults, within its chat provider's message cap. */
   limits(lane: Lane): BatchLimits {
-    const format = chatFormat(this.providerOf(lane.endpointId));
+    const format = this.format(lane);
     return format && format.maxEvents < this.defaults.maxEvents ? { ...this.defaults, maxEvents: format.maxEvents } : this.defaults;
   }
 
@@ -72,5 +72,10 @@ export class LaneBatches {
     const offsets = taken.map((i) => i.offset);
     if (offsets.some((o) => o === undefined)) return undefined;
     return { endpointId: lane.endpointId, batchId: next.batch.id, partition: lane.partition, offsets: offsets as number[] };
+  }
+
+  /** The chat format of the lane's endpoint; none for a native endpoint. */
+  private format(lane: Lane): ChatFormat | undefined {
+    return chatFormat(this.providerOf(lane.endpointId));
   }
 }
