@@ -26,8 +26,8 @@ describe('chat destinations', () => {
   let key: string;
   const tailnet = 'chat.example.com';
 
-  const create = async (path: string, providerType: string, subscriptions = ['nodeCreated']): Promise<ChatEndpoint> => {
-    const res = await stack.api('POST', `/api/v2/tailnet/${tailnet}/webhooks`, key, { endpointUrl: `${stack.receiverUrl.replace(/\/webhook$/, '')}${path}`, providerType, subscriptions });
+  const create = async (path: string, providerType: string, more: { rateLimit?: { requests: number; perSeconds: number } } = {}): Promise<ChatEndpoint> => {
+    const res = await stack.api('POST', `/api/v2/tailnet/${tailnet}/webhooks`, key, { endpointUrl: `${stack.receiverUrl.replace(/\/webhook$/, '')}${path}`, providerType, subscriptions: ['nodeCreated'], ...more });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     return { ...(res.body as Omit<ChatEndpoint, 'path'>), path };
   };
@@ -117,5 +117,32 @@ describe('chat destinations', () => {
     assert.deepEqual(sections().map((t) => /Node (s\d+) /.exec(t)![1]), devices, 'each event once, in order');
     const nativeLast = Math.max(...requestsTo(stack, native.path).map((w) => w.receivedAt.getTime()));
     assert.ok(nativeLast - started < messages.at(-1)!.receivedAt.getTime() - started, 'the native endpoint was done before Slack');
+  });
+
+  it("holds a native endpoint to its own rate limit: batches grow instead, spaced, each event once and in order", async () => {
+    const native = await create('/native-limited', '', { rateLimit: { requests: 1, perSeconds: 2 } });
+    const devices = Array.from({ length: 20 }, (_, i) => `n${i}`);
+    const produced = await emitNodeEvents(stack, producer, tailnet, devices);
+    const ids = () => requestsTo(stack, native.path).flatMap((w) => (JSON.parse(w.body) as { id: string }[]).map((e) => e.id));
+    await waitFor('all 20 at the limited endpoint', () => ids().length >= 20, 30_000);
+    assert.deepEqual(ids(), produced, 'each event once, in order');
+    const posts = requestsTo(stack, native.path);
+    assert.ok(posts.length <= 4, `few POSTs: ${posts.length}`);
+    const gaps = posts.slice(1).map((m, i) => m.receivedAt.getTime() - posts[i]!.receivedAt.getTime());
+    assert.ok(gaps.every((g) => g >= 1_900), `none closer than two seconds (ms): ${gaps.join(', ')}`);
+  });
+
+  it("honours a provider's 429 with Retry-After: the next message waits, nothing is lost", async () => {
+    const discord = await create('/discord-429', 'discord');
+    let refused = 0;
+    stack.receiver.answers.set(discord.path, () => (refused++ === 0 ? { status: 429, headers: { 'retry-after': '2' } } : { status: 200 }));
+    const devices = ['r0', 'r1', 'r2'];
+    await emitNodeEvents(stack, producer, tailnet, devices);
+    const descriptions = () => requestsTo(stack, discord.path).slice(1).flatMap((w) => (JSON.parse(w.body) as DiscordBody).embeds.map((e) => e.description));
+    await waitFor('all three at Discord after the 429', () => descriptions().length >= 3, 30_000);
+    const [first, second] = requestsTo(stack, discord.path);
+    assert.ok(second!.receivedAt.getTime() - first!.receivedAt.getTime() >= 2_000, `waited ${second!.receivedAt.getTime() - first!.receivedAt.getTime()} ms`);
+    assert.equal(second!.headers['webhook-id'], first!.headers['webhook-id'], 'the refused message is the one sent again');
+    assert.deepEqual(descriptions().map((d) => /(r\d) /.exec(d)![1]), devices, 'each event once, in order');
   });
 });

@@ -1,4 +1,4 @@
-import type { WebhookEvent } from '@tidings/contracts';
+import type { RateLimit, WebhookEvent } from '@tidings/contracts';
 
 /** One HTTP request to a chat provider: its body and the headers that go with it. */
 export interface ChatRequest {
@@ -12,7 +12,7 @@ export interface ChatRequest {
 export interface ChatFormat {
   maxEvents: number;
   /** At most `requests` messages in any `perSeconds` seconds (its documented per-webhook limit); none: unlimited. */
-  rateLimit?: { requests: number; perSeconds: number };
+  rateLimit?: RateLimit;
   /** One message for at most `maxEvents` events, in order. */
   message(events: WebhookEvent[]): ChatRequest;
 }

@@ -1,4 +1,4 @@
-import type { ProviderType, WebhookEvent } from '@tidings/contracts';
+import type { ProviderType, RateLimit, WebhookEvent } from '@tidings/contracts';
 import { json, type ChatFormat, type ChatRequest } from './chat-message';
 import { discord } from './discord';
 import { googlechat } from './googlechat';
@@ -14,6 +14,11 @@ const FORMATS: Record<Exclude<ProviderType, ''>, ChatFormat> = { slack, discord,
 /** The format of a chat provider; undefined for native endpoints (the JSON array). */
 export function chatFormat(provider: ProviderType): ChatFormat | undefined {
   return provider === '' ? undefined : FORMATS[provider];
+}
+
+/** The rate limit in force: the endpoint's own, else its chat provider's default, else none (null). */
+export function rateLimitInForce(provider: ProviderType, own: RateLimit | null | undefined): RateLimit | null {
+  return own ?? chatFormat(provider)?.rateLimit ?? null;
 }
 
 /** The requests a batch becomes at a provider: as few messages as its cap allows, in order. */

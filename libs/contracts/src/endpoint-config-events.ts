@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rateLimitSchema } from './rate-limit';
 
 /**
  * The endpoint configuration log (topic `tidings.endpoint-config.v1`, key = endpoint id).
@@ -36,8 +37,12 @@ export const endpointConfigEventSchema = z.discriminatedUnion('type', [
     providerType: z.string(),
     subscriptions: z.array(z.string()).min(1),
     secret: sealedSecretSchema,
+    /** The endpoint's own rate limit; absent or null: its provider's default (none for native). */
+    rateLimit: rateLimitSchema.nullable().optional(),
   }),
   z.object({ ...base, type: z.literal('endpointSubscriptionsChanged'), subscriptions: z.array(z.string()).min(1) }),
+  /** null: back to the provider's default. */
+  z.object({ ...base, type: z.literal('endpointRateLimitChanged'), rateLimit: rateLimitSchema.nullable() }),
   z.object({
     ...base,
     type: z.literal('endpointSecretRotated'),

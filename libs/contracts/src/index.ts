@@ -8,3 +8,4 @@ export * from './retry-schedule';
 export * from './topics';
 export * from './webhook-event';
 export * from './provider-types';
+export * from './rate-limit';

@@ -36,6 +36,15 @@ describe('applyConfigEvent', () => {
     assert.equal(fold([created, { ...base(2), type: 'endpointDeleted' }]), undefined);
   });
 
+  it("keeps the endpoint's own rate limit: from the create, changed, and null again", () => {
+    assert.equal(fold([created])?.rateLimit, null, 'an event from before rate limits has none');
+    const limited = fold([{ ...created, rateLimit: { requests: 2, perSeconds: 10 } }]);
+    assert.deepEqual(limited?.rateLimit, { requests: 2, perSeconds: 10 });
+    const changed = fold([created, { ...base(2), type: 'endpointRateLimitChanged', rateLimit: { requests: 1, perSeconds: 5 } }]);
+    assert.deepEqual(changed?.rateLimit, { requests: 1, perSeconds: 5 });
+    assert.equal(applyConfigEvent(changed, { ...base(3), type: 'endpointRateLimitChanged', rateLimit: null }).state?.rateLimit, null);
+  });
+
   it('ignores a redelivered event and reports a gap', () => {
     const s1 = fold([created, { ...base(2), type: 'endpointDisabled', reason: 'x' }])!;
     const again = applyConfigEvent(s1, { ...base(2), type: 'endpointDisabled', reason: 'x' });

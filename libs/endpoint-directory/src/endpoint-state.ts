@@ -1,4 +1,4 @@
-import { providerInForce, type EndpointConfigEvent, type ProviderType, type SealedSecret } from '@tidings/contracts';
+import { providerInForce, type EndpointConfigEvent, type ProviderType, type RateLimit, type SealedSecret } from '@tidings/contracts';
 
 /** What the trigger and the publisher know of one endpoint, folded from its config events. */
 export interface EndpointState {
@@ -7,6 +7,8 @@ export interface EndpointState {
   endpointUrl: string;
   /** The provider in force (the one asked for, else the one the URL's host names): the body format. */
   providerType: ProviderType;
+  /** Its own rate limit (null: its provider's default, none for native). */
+  rateLimit: RateLimit | null;
   subscriptions: string[];
   enabled: boolean;
   disabledReason: string | null;
@@ -43,6 +45,7 @@ export function applyConfigEvent(state: EndpointState | undefined, event: Endpoi
         tailnet: event.tailnet,
         endpointUrl: event.endpointUrl,
         providerType: providerInForce(event.providerType, event.endpointUrl),
+        rateLimit: event.rateLimit ?? null,
         subscriptions: event.subscriptions,
         enabled: true,
         disabledReason: null,
@@ -60,6 +63,8 @@ export function applyConfigEvent(state: EndpointState | undefined, event: Endpoi
   switch (event.type) {
     case 'endpointSubscriptionsChanged':
       return { outcome: 'applied', state: { ...next, subscriptions: event.subscriptions } };
+    case 'endpointRateLimitChanged':
+      return { outcome: 'applied', state: { ...next, rateLimit: event.rateLimit } };
     case 'endpointSecretRotated':
       return {
         outcome: 'applied',

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { Client } from 'pg';
 import { assertProblem, TidingsStack } from '@tidings/testing';
 
-type Webhook = { endpointId: string; endpointUrl: string; providerType: string; subscriptions: string[]; status: string; secret?: string; standardWebhooksSecret?: string; creatorLoginName: string; disabledReason: string | null };
+type Webhook = { endpointId: string; endpointUrl: string; providerType: string; rateLimit: { requests: number; perSeconds: number } | null; subscriptions: string[]; status: string; secret?: string; standardWebhooksSecret?: string; creatorLoginName: string; disabledReason: string | null };
 
 /** The management API over HTTP against the real service, Postgres and Kafka. */
 describe('management API', () => {
@@ -97,6 +97,9 @@ describe('management API', () => {
       ['a missing endpointUrl', { subscriptions: ['nodeCreated'] }, 'endpointUrl', /required/],
       ['NUL in a string field', { endpointUrl: url, subscriptions: ['nodeCreated'], providerType: 'a\u0000b' }, 'providerType', /NUL/],
       ['unknown providers', { endpointUrl: url, subscriptions: ['nodeCreated'], providerType: 'pagerduty' }, 'providerType', /must be one of "", "slack", "discord"/],
+      ['a rate limit of no requests', { endpointUrl: url, subscriptions: ['nodeCreated'], rateLimit: { requests: 0, perSeconds: 1 } }, 'rateLimit.requests', /at least 1/],
+      ['a fractional rate-limit period', { endpointUrl: url, subscriptions: ['nodeCreated'], rateLimit: { requests: 1, perSeconds: 0.5 } }, 'rateLimit.perSeconds', /whole number/],
+      ['a rate limit without its period', { endpointUrl: url, subscriptions: ['nodeCreated'], rateLimit: { requests: 1 } }, 'rateLimit.perSeconds', /number/],
       ['NUL in the URL', { endpointUrl: `${url}\u0000`, subscriptions: ['nodeCreated'] }, 'endpointUrl', /NUL/],
     ];
     for (const [what, body, field, pattern] of invalid) {
@@ -104,6 +107,33 @@ describe('management API', () => {
         assertProblem(await create(body), 400, field, pattern);
       });
     }
+
+    it('reports the rate limit in force: its own, else its provider\'s default, else none; PATCH sets it and null goes back', async () => {
+      const slack = (await create({ endpointUrl: 'https://hooks.slack.com/services/T0/B0/x', subscriptions: ['nodeCreated'] })).body as Webhook;
+      assert.deepEqual(slack.rateLimit, { requests: 1, perSeconds: 1 }, "Slack's one message a second");
+      const native = (await create({ endpointUrl: url, subscriptions: ['nodeCreated'] })).body as Webhook;
+      assert.equal(native.rateLimit, null, 'none for a native endpoint');
+      const own = (await create({ endpointUrl: url, subscriptions: ['nodeCreated'], rateLimit: { requests: 5, perSeconds: 10 } })).body as Webhook;
+      assert.deepEqual(own.rateLimit, { requests: 5, perSeconds: 10 });
+
+      const path = `/api/v2/webhooks/${slack.endpointId}`;
+      const set = await stack.api('PATCH', path, key, { rateLimit: { requests: 3, perSeconds: 60 } });
+      assert.equal(set.status, 200, JSON.stringify(set.body));
+      assert.deepEqual((set.body as Webhook).rateLimit, { requests: 3, perSeconds: 60 });
+      assert.deepEqual((set.body as Webhook).subscriptions, ['nodeCreated'], 'subscriptions untouched');
+      assertProblem(await stack.api('PATCH', path, key, { rateLimit: { requests: 3, perSeconds: 0 } }), 400, 'rateLimit.perSeconds');
+      const both = await stack.api('PATCH', path, key, { rateLimit: null, subscriptions: ['nodeDeleted'] });
+      assert.deepEqual((both.body as Webhook).rateLimit, { requests: 1, perSeconds: 1 }, 'null: back to the default');
+      assert.deepEqual(((await stack.api('GET', path, key)).body as Webhook).subscriptions, ['nodeDeleted']);
+      const listed = ((await stack.api('GET', `/api/v2/tailnet/${tailnet}/webhooks`, key)).body as { webhooks: Webhook[] }).webhooks;
+      assert.deepEqual(listed.find((w) => w.endpointId === own.endpointId)?.rateLimit, { requests: 5, perSeconds: 10 });
+
+      const { rows } = await db.query<{ type: string; rate_limit: unknown }>("SELECT type, event->'rateLimit' AS rate_limit FROM endpoint_events WHERE endpoint_id = $1 ORDER BY version", [slack.endpointId]);
+      assert.deepEqual(
+        rows.map((r) => `${r.type}:${JSON.stringify(r.rate_limit)}`),
+        ['endpointCreated:null', 'endpointRateLimitChanged:{"requests":3,"perSeconds":60}', 'endpointRateLimitChanged:null', 'endpointSubscriptionsChanged:null'],
+      );
+    });
 
     it('names every bad field at once', async () => {
       const res = await create({ endpointUrl: 'http://hooks.example.com/', subscriptions: [] });

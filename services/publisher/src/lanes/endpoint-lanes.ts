@@ -72,7 +72,7 @@ export class EndpointLanes {
     },
   ) {
     this.holds = deps.holds;
-    this.batches = new LaneBatches(deps.intents, deps.settings.limits, (id) => deps.directory.get(id)?.providerType ?? '');
+    this.batches = new LaneBatches(deps.intents, deps.settings.limits, (id) => deps.directory.get(id));
   }
 
   /**

@@ -1,5 +1,6 @@
-import { chatFormat, type ChatFormat } from '@tidings/chat-formats';
-import type { DeliveryBatch, ProviderType } from '@tidings/contracts';
+import { chatFormat, rateLimitInForce, type ChatFormat } from '@tidings/chat-formats';
+import type { DeliveryBatch, RateLimit } from '@tidings/contracts';
+import type { EndpointState } from '@tidings/endpoint-directory';
 import { takeBatch, type BatchLimits } from './batch-former';
 import { replayIntent, type BatchIntent, type BatchIntents } from './batch-intents';
 import type { Lane } from './lane';
@@ -24,22 +25,22 @@ export class LaneBatches {
   constructor(
     private readonly intents: BatchIntents,
     private readonly defaults: BatchLimits,
-    /** The endpoint's provider in force: a chat provider caps a batch at what one message carries. */
-    private readonly providerOf: (endpointId: string) => ProviderType,
+    /** The endpoint's provider (a chat provider caps a batch at what one message carries) and own rate limit. */
+    private readonly endpointOf: (endpointId: string) => Pick<EndpointState, 'providerType' | 'rateLimit'> | undefined,
   ) {}
 
   /**
-   * How long the lane's endpoint must wait before its next message, under its chat provider's
-   * rate limit (0: it may send now). Meanwhile its events queue and its next batch grows.
+   * How long the lane's endpoint must wait before its next request, under its rate limit (its
+   * own, else its chat provider's; 0: it may send now). Meanwhile its events queue and its next batch grows.
    */
   limitedForMs(lane: Lane, now: number): number {
-    const limit = this.format(lane)?.rateLimit;
+    const limit = this.rateLimit(lane);
     return limit ? this.rates.waitMs(lane.endpointId, limit, now) : 0;
   }
 
   /** A batch of the lane goes out now: it counts against the endpoint's rate limit. */
   sending(lane: Lane, now: number): void {
-    const limit = this.format(lane)?.rateLimit;
+    const limit = this.rateLimit(lane);
     if (limit) this.rates.spend(lane.endpointId, limit, now);
   }
 
@@ -76,6 +77,11 @@ export class LaneBatches {
 
   /** The chat format of the lane's endpoint; none for a native endpoint. */
   private format(lane: Lane): ChatFormat | undefined {
-    return chatFormat(this.providerOf(lane.endpointId));
+    return chatFormat(this.endpointOf(lane.endpointId)?.providerType ?? '');
+  }
+
+  private rateLimit(lane: Lane): RateLimit | null {
+    const endpoint = this.endpointOf(lane.endpointId);
+    return endpoint ? rateLimitInForce(endpoint.providerType, endpoint.rateLimit) : null;
   }
 }

@@ -1,8 +1,4 @@
-/** At most `requests` requests in any `perSeconds` seconds, with bursts up to `requests`. */
-export interface RateLimit {
-  requests: number;
-  perSeconds: number;
-}
+import type { RateLimit } from '@tidings/contracts';
 
 interface Bucket {
   tokens: number;

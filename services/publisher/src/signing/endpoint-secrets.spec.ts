@@ -12,6 +12,7 @@ describe('signingSecrets', () => {
     tailnet: 't',
     endpointUrl: 'https://x.example/',
     providerType: '',
+    rateLimit: null,
     subscriptions: [],
     enabled: true,
     disabledReason: null,

@@ -8,9 +8,10 @@ import { EndpointEntity } from '../endpoints/endpoint.entity';
 import { OutboxEntity } from '../outbox/outbox.entity';
 import { InitialSchema1763805600000 } from './migrations/1763805600000-initial-schema';
 import { DeliveryRecords1764410400000 } from './migrations/1764410400000-delivery-records';
+import { EndpointRateLimit1764600000000 } from './migrations/1764600000000-endpoint-rate-limit';
 
 /** The schema changes only through these migrations; `synchronize` stays off. */
-export const MIGRATIONS = [InitialSchema1763805600000, DeliveryRecords1764410400000];
+export const MIGRATIONS = [InitialSchema1763805600000, DeliveryRecords1764410400000, EndpointRateLimit1764600000000];
 export const ENTITIES = [ApiKeyEntity, EndpointEventEntity, EndpointEntity, OutboxEntity, DeliveryAttemptEntity, DeadLetterEntity];
 
 export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {

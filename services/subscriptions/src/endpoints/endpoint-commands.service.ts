@@ -12,7 +12,7 @@ import { appendEndpointEvent } from './endpoint-event-store';
 import { isUuid } from './endpoint-queries.service';
 import { EndpointEntity } from './endpoint.entity';
 import { queueNotices, queueTestEvent } from './webhook-notices';
-import type { CreateWebhookRequest } from './webhook.dto';
+import type { CreateWebhookRequest, PatchWebhookRequest } from './webhook.dto';
 
 /** Fields every config event shares; the command fills in the rest. */
 type Envelope = Pick<EndpointConfigEvent, 'schemaVersion' | 'eventId' | 'endpointId' | 'tailnet' | 'version' | 'occurredAt' | 'actor'>;
@@ -42,26 +42,34 @@ export class EndpointCommandsService {
         providerType: request.providerType,
         subscriptions: [...new Set(request.subscriptions)],
         secret: this.secretBox.seal(secret, endpointId),
+        rateLimit: request.rateLimit,
       });
       return manager.findOneByOrFail(EndpointEntity, { endpointId });
     });
     return { endpoint, secret };
   }
 
-  updateSubscriptions(principal: Principal, endpointId: string, subscriptions: string[]): Promise<EndpointEntity> {
+  /** New subscriptions (a webhookUpdated notice goes out), a new rate limit, or both. */
+  update(principal: Principal, endpointId: string, change: PatchWebhookRequest): Promise<EndpointEntity> {
     return this.write(async (manager) => {
       const current = await this.load(manager, principal, endpointId);
-      const envelope = this.envelope(principal, endpointId, current.version + 1);
-      const next = [...new Set(subscriptions)];
-      await appendEndpointEvent(manager, { ...envelope, type: 'endpointSubscriptionsChanged', subscriptions: next });
-      await queueNotices(manager, {
-        type: 'webhookUpdated',
-        subject: current,
-        subjectSecrets: secretsInForce(current),
-        actor: principal.loginName,
-        occurredAt: envelope.occurredAt,
-        data: { oldSubscriptions: current.subscriptions.join(', '), newSubscriptions: next.join(', ') },
-      });
+      let version = current.version;
+      if (change.rateLimit !== undefined) {
+        await appendEndpointEvent(manager, { ...this.envelope(principal, endpointId, ++version), type: 'endpointRateLimitChanged', rateLimit: change.rateLimit });
+      }
+      if (change.subscriptions) {
+        const envelope = this.envelope(principal, endpointId, ++version);
+        const next = [...new Set(change.subscriptions)];
+        await appendEndpointEvent(manager, { ...envelope, type: 'endpointSubscriptionsChanged', subscriptions: next });
+        await queueNotices(manager, {
+          type: 'webhookUpdated',
+          subject: current,
+          subjectSecrets: secretsInForce(current),
+          actor: principal.loginName,
+          occurredAt: envelope.occurredAt,
+          data: { oldSubscriptions: current.subscriptions.join(', '), newSubscriptions: next.join(', ') },
+        });
+      }
       return manager.findOneByOrFail(EndpointEntity, { endpointId });
     });
   }

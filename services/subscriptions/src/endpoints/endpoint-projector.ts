@@ -16,6 +16,7 @@ export async function projectEvent(manager: EntityManager, event: EndpointConfig
         tailnet: event.tailnet,
         endpointUrl: event.endpointUrl,
         providerType: event.providerType,
+        rateLimit: event.rateLimit ?? null,
         creatorLoginName: event.actor,
         subscriptions: event.subscriptions,
         status: 'enabled',
@@ -29,6 +30,9 @@ export async function projectEvent(manager: EntityManager, event: EndpointConfig
       return;
     case 'endpointSubscriptionsChanged':
       await manager.update(EndpointEntity, where, { subscriptions: event.subscriptions, version: event.version, lastModified: at });
+      return;
+    case 'endpointRateLimitChanged':
+      await manager.update(EndpointEntity, where, { rateLimit: event.rateLimit, version: event.version, lastModified: at });
       return;
     case 'endpointSecretRotated': {
       const current = await manager.findOneByOrFail(EndpointEntity, where);

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn, VirtualColumn } from 'typeorm';
-import type { SealedSecret } from '@tidings/contracts';
+import type { RateLimit, SealedSecret } from '@tidings/contracts';
 
 /** The status the API shows; the projection stores only whether it is disabled. */
 export type EndpointStatus = 'enabled' | 'failing' | 'disabled';
@@ -18,6 +18,10 @@ export class EndpointEntity {
 
   @Column('text', { name: 'provider_type' })
   providerType!: string;
+
+  /** Its own rate limit; null: its provider's default (none for native). */
+  @Column('jsonb', { name: 'rate_limit', nullable: true })
+  rateLimit!: RateLimit | null;
 
   @Column('text', { name: 'creator_login_name' })
   creatorLoginName!: string;

@@ -1,4 +1,5 @@
-import { isEventCategory, isEventType, PROVIDER_TYPES, providerInForce } from '@tidings/contracts';
+import { rateLimitInForce } from '@tidings/chat-formats';
+import { isEventCategory, isEventType, PROVIDER_TYPES, providerInForce, rateLimitSchema, type RateLimit } from '@tidings/contracts';
 import { toStandardWebhooksSecret } from '@tidings/webhook-signing';
 import { z } from 'zod';
 import { ValidationProblem, type FieldProblem } from '../http/problem-details.filter';
@@ -17,12 +18,18 @@ export const createWebhookSchema = z.object({
   // An unknown provider is refused rather than stored and ignored (a Slack URL given our JSON array fails for a day).
   providerType: text().pipe(z.enum(PROVIDER_TYPES, { error: `must be one of ${PROVIDER_TYPES.map((p) => `"${p}"`).join(', ')}` })).default(''),
   subscriptions: z.array(subscription, { error: 'must be an array of event types or categories' }).min(1, 'must not be empty'),
+  rateLimit: rateLimitSchema.nullable().default(null),
 });
 export type CreateWebhookRequest = z.infer<typeof createWebhookSchema>;
 
-export const patchWebhookSchema = z.object({
-  subscriptions: z.array(subscription, { error: 'must be an array of event types or categories' }).min(1, 'must not be empty'),
-});
+/** Either or both; `rateLimit: null` goes back to the provider's default. */
+export const patchWebhookSchema = z
+  .object({
+    subscriptions: z.array(subscription, { error: 'must be an array of event types or categories' }).min(1, 'must not be empty').optional(),
+    rateLimit: rateLimitSchema.nullable().optional(),
+  })
+  .refine((p) => p.subscriptions !== undefined || p.rateLimit !== undefined, { message: 'is required unless rateLimit is given', path: ['subscriptions'] });
+export type PatchWebhookRequest = z.infer<typeof patchWebhookSchema>;
 
 /** Up to a week of overlap in which both the old and the new secret sign. */
 export const rotateSecretSchema = z
@@ -53,6 +60,8 @@ export interface WebhookView {
   endpointUrl: string;
   /** The provider in force: the one asked for, else the one the URL's host names. */
   providerType: string;
+  /** The rate limit in force: its own, else its provider's default; null: none. */
+  rateLimit: RateLimit | null;
   creatorLoginName: string;
   created: string;
   lastModified: string;
@@ -68,6 +77,7 @@ export function toWebhookView(e: EndpointEntity, secret?: string): WebhookView {
     endpointId: e.endpointId,
     endpointUrl: e.endpointUrl,
     providerType: providerInForce(e.providerType, e.endpointUrl),
+    rateLimit: rateLimitInForce(providerInForce(e.providerType, e.endpointUrl), e.rateLimit),
     creatorLoginName: e.creatorLoginName,
     created: e.created.toISOString(),
     lastModified: e.lastModified.toISOString(),

@@ -44,8 +44,7 @@ export class WebhooksController {
 
   @Patch('webhooks/:endpointId')
   async update(@Req() req: AuthenticatedRequest, @Param('endpointId') endpointId: string, @Body() body: unknown): Promise<WebhookView> {
-    const { subscriptions } = parseBody(patchWebhookSchema, body);
-    return toWebhookView(await this.commands.updateSubscriptions(req.principal, endpointId, subscriptions));
+    return toWebhookView(await this.commands.update(req.principal, endpointId, parseBody(patchWebhookSchema, body)));
   }
 
   @Delete('webhooks/:endpointId')

@@ -31,6 +31,11 @@ const noBatch = { description: 'no such webhook in the key\'s tailnet, or no suc
 const noNul = { pattern: '^[^\\u0000]*$' };
 const dateTime = { type: 'string', format: 'date-time' };
 const nullableDateTime = { type: ['string', 'null'], format: 'date-time' };
+const rateLimit = {
+  type: ['object', 'null'],
+  required: ['requests', 'perSeconds'],
+  properties: { requests: { type: 'integer', minimum: 1, maximum: 10_000 }, perSeconds: { type: 'integer', minimum: 1, maximum: 86_400 } },
+};
 const json = (schema: object) => ({ required: true, content: { 'application/json': { schema } } });
 
 /**
@@ -55,7 +60,7 @@ export const OPENAPI_DOCUMENT = {
         requestBody: json({
           type: 'object',
           required: ['endpointUrl', 'subscriptions'],
-          properties: { endpointUrl: { type: 'string', format: 'uri', ...noNul, description: 'https:// only; a DNS name or a public IP' }, providerType: { type: 'string', enum: [...PROVIDER_TYPES], description: 'the body format: "" (native JSON array) or a chat provider; when empty, a Slack, Discord or Google Chat webhook URL selects its provider' }, subscriptions },
+          properties: { endpointUrl: { type: 'string', format: 'uri', ...noNul, description: 'https:// only; a DNS name or a public IP' }, providerType: { type: 'string', enum: [...PROVIDER_TYPES], description: 'the body format: "" (native JSON array) or a chat provider; when empty, a Slack, Discord or Google Chat webhook URL selects its provider' }, subscriptions, rateLimit: { ...rateLimit, description: 'ours: how often the endpoint may be posted to; omitted or null: its provider\'s default (none for native)' } },
           example: { endpointUrl: 'https://hooks.example.com/tidings', subscriptions: ['nodeCreated', 'categoryTailnetManagement'] },
         }),
         responses: { '200': { description: 'the webhook, with its secret (shown only now)', links: webhookLinks(''), ...webhook }, ...errors(400, 401, 404, 415) },
@@ -66,7 +71,7 @@ export const OPENAPI_DOCUMENT = {
       patch: {
         operationId: 'updateWebhook',
         parameters: [endpointId],
-        requestBody: json({ type: 'object', required: ['subscriptions'], properties: { subscriptions } }),
+        requestBody: json({ type: 'object', minProperties: 1, properties: { subscriptions, rateLimit: { ...rateLimit, description: 'ours; null: back to the provider\'s default' } } }),
         responses: { '200': { description: 'the updated webhook; a webhookUpdated notice is sent', ...webhook }, ...errors(400, 401, 404, 409, 415) },
       },
       delete: { operationId: 'deleteWebhook', parameters: [endpointId], responses: { '200': { description: 'deleted; a webhookDeleted notice is sent' }, ...errors(401, 404, 409) } },
@@ -147,11 +152,12 @@ export const OPENAPI_DOCUMENT = {
     schemas: {
       Webhook: {
         type: 'object',
-        required: ['endpointId', 'endpointUrl', 'providerType', 'creatorLoginName', 'created', 'lastModified', 'subscriptions', 'status'],
+        required: ['endpointId', 'endpointUrl', 'providerType', 'rateLimit', 'creatorLoginName', 'created', 'lastModified', 'subscriptions', 'status'],
         properties: {
           endpointId: { type: 'string', format: 'uuid' },
           endpointUrl: { type: 'string', format: 'uri' },
           providerType: { type: 'string', enum: [...PROVIDER_TYPES], description: 'the provider in force' },
+          rateLimit: { ...rateLimit, description: 'the rate limit in force: its own, else its provider\'s default; null: none' },
           creatorLoginName: { type: 'string' },
           created: { type: 'string', format: 'date-time' },
           lastModified: { type: 'string', format: 'date-time' },
