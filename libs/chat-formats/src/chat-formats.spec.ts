@@ -38,6 +38,60 @@ describe('chat formats: one event, exactly as each provider documents it', () =>
     });
   });
 
+  it('mattermost: markdown text, a line per event with its console link', () => {
+    const [request] = chatRequests(chatFormat('mattermost')!, [event(1)]);
+    assert.equal(request!.contentType, 'application/json');
+    assert.deepEqual(JSON.parse(request!.body), {
+      text: 'Tailnet example\\.com\n**nodeNeedsApproval**: Node laptop \\(n1\\) needs approval ([admin console](https://login.tailscale.com/admin/machines/n1))',
+    });
+  });
+
+  it('google chat: a cardsV2 card, a section per event with a console button', () => {
+    const [request] = chatRequests(chatFormat('googlechat')!, [event(1)]);
+    assert.deepEqual(JSON.parse(request!.body), {
+      cardsV2: [
+        {
+          cardId: 'tidings-ev1',
+          card: {
+            header: { title: 'Tidings', subtitle: 'Tailnet example.com' },
+            sections: [
+              {
+                header: 'nodeNeedsApproval',
+                widgets: [
+                  { textParagraph: { text: 'Node laptop (n1) needs approval' } },
+                  { buttonList: { buttons: [{ text: 'Open in the admin console', onClick: { openLink: { url: 'https://login.tailscale.com/admin/machines/n1' } } }] } },
+                ],
+              },
+            ],
+          },
+        },
+      ],
+    });
+  });
+
+  it('teams: a message with one Adaptive Card, text in TextRuns, the console link an OpenUrl action', () => {
+    const [request] = chatRequests(chatFormat('teams')!, [event(1)]);
+    assert.deepEqual(JSON.parse(request!.body), {
+      type: 'message',
+      attachments: [
+        {
+          contentType: 'application/vnd.microsoft.card.adaptive',
+          contentUrl: null,
+          content: {
+            $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+            type: 'AdaptiveCard',
+            version: '1.4',
+            body: [
+              { type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: 'Tailnet example.com', weight: 'Bolder' }] },
+              { type: 'RichTextBlock', separator: true, inlines: [{ type: 'TextRun', text: 'nodeNeedsApproval: ', weight: 'Bolder' }, { type: 'TextRun', text: 'Node laptop (n1) needs approval' }] },
+            ],
+            actions: [{ type: 'Action.OpenUrl', title: 'Open nodeNeedsApproval', url: 'https://login.tailscale.com/admin/machines/n1' }],
+          },
+        },
+      ],
+    });
+  });
+
   it('mattermost, google chat, teams and ntfy carry the tailnet, the event and the console link', () => {
     for (const provider of ['mattermost', 'googlechat', 'teams', 'ntfy'] as const) {
       const [request] = chatRequests(chatFormat(provider)!, [event(1)]);
