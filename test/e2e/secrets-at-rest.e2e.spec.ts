@@ -58,7 +58,10 @@ describe('secrets at rest', () => {
       needles.set(`${label} secret's random part`, w.secret.slice('tskey-webhook-'.length));
     }
     needles.set('API key', key);
-    needles.set("API key's secret part", key.slice(key.lastIndexOf('-') + 1));
+    // `tskey-api-<id>-<random>`: the random part is base64url, so it may hold `-` itself.
+    const secretPart = /^tskey-api-k[0-9a-f]{16}-(.{43})$/.exec(key)?.[1];
+    assert.ok(secretPart, `an API key of the documented shape: ${key.slice(0, 30)}…`);
+    needles.set("API key's secret part", secretPart);
 
     // The database first (stopping the stack drops it), then the services stop, flushing their logs.
     const pgDump = readdirSync('/usr/lib/postgresql').map((v) => join('/usr/lib/postgresql', v, 'bin', 'pg_dump'))[0]!;

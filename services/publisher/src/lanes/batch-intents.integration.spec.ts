@@ -65,4 +65,29 @@ describe('BatchIntents: claims of two owners of one partition', () => {
     const rows: { batch_id: string }[] = await db.query('SELECT DISTINCT batch_id FROM publisher_batch_claims WHERE lane_offset BETWEEN 30 AND 32');
     assert.deepEqual(rows.map((r) => r.batch_id), ['msg_instead']);
   });
+
+  it('group-commits the claims of many lanes, refusing only the one that overlaps, all or nothing', async () => {
+    const old = new BatchIntents(db, logger);
+    await old.record({ endpointId: 'ep-b', batchId: 'msg_b_old', partition: 1, offsets: [5] });
+    const a = new BatchIntents(db, logger);
+    const lanes = Array.from({ length: 20 }, (_, i) => ({ endpointId: `ep-${i}`, batchId: `msg_${i}`, partition: 1, offsets: [4, 5, 6] }));
+    lanes.push({ endpointId: 'ep-b', batchId: 'msg_b_new', partition: 1, offsets: [4, 5, 6] });
+    let statements = 0;
+    const count = () => statements++;
+    const driver = (db.driver as unknown as { master: { on: (e: string, f: () => void) => void; off: (e: string, f: () => void) => void } }).master;
+    driver.on('acquire', count);
+    const outcomes = await Promise.allSettled(lanes.map((l) => a.record(l)));
+    driver.off('acquire', count);
+    assert.deepEqual(outcomes.map((o) => o.status), [...lanes.slice(0, 20).map(() => 'fulfilled'), 'rejected']);
+    assert.ok((outcomes[20] as PromiseRejectedResult).reason instanceof BatchClaimed);
+    assert.ok(statements <= 2, `one transaction for the lot, not one per lane (${statements} connections taken)`);
+    const rows: { endpoint_id: string; lane_offset: string; batch_id: string }[] = await db.query(
+      "SELECT endpoint_id, lane_offset, batch_id FROM publisher_batch_claims WHERE lane_partition = 1 AND endpoint_id IN ('ep-b', 'ep-3') ORDER BY endpoint_id, lane_offset",
+    );
+    assert.deepEqual(rows.map((r) => `${r.endpoint_id}:${r.lane_offset}:${r.batch_id}`), ['ep-3:4:msg_3', 'ep-3:5:msg_3', 'ep-3:6:msg_3', 'ep-b:5:msg_b_old'], 'the refused claim left nothing behind');
+
+    await Promise.all(lanes.slice(0, 20).map((l) => a.settle(l)));
+    const settled: { n: string }[] = await db.query("SELECT count(*) AS n FROM publisher_batch_claims WHERE lane_partition = 1 AND settled AND batch_id LIKE 'msg\\_%' AND batch_id NOT LIKE 'msg\\_b%'");
+    assert.equal(Number(settled[0]!.n), 60);
+  });
 });

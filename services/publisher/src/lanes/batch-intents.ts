@@ -1,6 +1,7 @@
 import type { DeliveryBatch } from '@tidings/contracts';
 import type { Logger } from '@tidings/telemetry';
 import type { DataSource } from 'typeorm';
+import { BatchClaimWrites } from './batch-claim-writes';
 import type { QueuedItem } from './queued-item';
 
 /** A batch as formed from lane records: its id and the offsets of its events, in order. */
@@ -61,8 +62,9 @@ const LOAD_SQL = `
  * delivered records uncommitted; a new owner reads them again, and without these it would
  * deliver them again, re-batched under new ids (or parked behind a hold and drained in other
  * batches). A batch claims its records before its first POST (the claim fails if another batch
- * has any of them), is marked settled once that attempt is recorded (two writes per batch), and
- * its claims are deleted once the commit point is past them.
+ * has any of them), is marked settled once that attempt is recorded (two writes per batch,
+ * group-committed with the other lanes' by BatchClaimWrites), and its claims are deleted once
+ * the commit point is past them.
  */
 export class BatchIntents {
   private readonly byEndpoint = new Map<string, BatchIntent[]>();
@@ -71,13 +73,14 @@ export class BatchIntents {
   /** Origins of the records of settled intents, per endpoint: read again, they are skipped. */
   private readonly done = new Map<string, Set<string>>();
   private readonly prunedAt = new Map<number, number>();
-  /** Forgotten intents whose claims are still in Postgres. */
-  private readonly released: BatchIntent[] = [];
+  private readonly writes: BatchClaimWrites;
 
   constructor(
     private readonly db: DataSource,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.writes = new BatchClaimWrites(db);
+  }
 
   /** Takes over the intents of newly owned partitions (and forgets those no longer owned). */
   async load(partitions: number[]): Promise<void> {
@@ -106,30 +109,13 @@ export class BatchIntents {
    * batch has any of them. A batch formed again from its intent writes nothing new.
    */
   async record(intent: BatchIntent): Promise<void> {
-    await this.release();
-    await this.db.transaction(async (m) => {
-      // A claim of the same batch (formed again the same way) is its own.
-      const rows: unknown[] = await m.query(
-        `INSERT INTO publisher_batch_claims (endpoint_id, lane_partition, lane_offset, batch_id)
-         SELECT $1, $2, o, $3 FROM unnest($4::bigint[]) AS o
-         ON CONFLICT (endpoint_id, lane_partition, lane_offset) DO UPDATE SET batch_id = EXCLUDED.batch_id
-         WHERE publisher_batch_claims.batch_id = EXCLUDED.batch_id
-         RETURNING lane_offset`,
-        [intent.endpointId, intent.partition, intent.batchId, intent.offsets],
-      );
-      if (rows.length < intent.offsets.length) throw new BatchClaimed(intent);
-    });
+    if (!(await this.writes.claim(intent))) throw new BatchClaimed(intent);
     this.remember(intent);
   }
 
   /** Marks the batch's first attempt recorded: read again, its records are skipped. */
   async settle(intent: BatchIntent): Promise<void> {
-    await this.db.query('UPDATE publisher_batch_claims SET settled = true WHERE endpoint_id = $1 AND lane_partition = $2 AND lane_offset = ANY($3::bigint[]) AND batch_id = $4', [
-      intent.endpointId,
-      intent.partition,
-      intent.offsets,
-      intent.batchId,
-    ]);
+    await this.writes.settle(intent);
     intent.settled = true;
     this.index(intent.endpointId);
   }
@@ -155,17 +141,8 @@ export class BatchIntents {
    * batch claims any of its records.
    */
   forget(intent: BatchIntent): void {
-    this.released.push(intent);
+    this.writes.release(intent);
     this.drop(intent);
-  }
-
-  /** Deletes the claims of forgotten intents; a new batch's claim waits for it. */
-  async release(): Promise<void> {
-    // One at a time, each kept until deleted: a failed delete is tried again by the next claim.
-    for (let intent = this.released[0]; intent; intent = this.released[0]) {
-      await this.db.query('DELETE FROM publisher_batch_claims WHERE endpoint_id = $1 AND lane_partition = $2 AND batch_id = $3 AND NOT settled', [intent.endpointId, intent.partition, intent.batchId]);
-      this.released.shift();
-    }
   }
 
   private drop(intent: BatchIntent): void {
