@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Producer } from 'kafkajs';
+import { Client } from 'pg';
 import { retryTopicName } from '@tidings/contracts';
 import { TidingsStack, TopicReader, verifyWebhook, waitFor } from '@tidings/testing';
 import { createEndpoint, deliveredEvents, emitNodeEvents, eventsOf, isPayload, kafkaFor, payloadPartition, requestsTo, type Endpoint } from './delivery-helpers';
@@ -175,5 +176,30 @@ describe('batched delivery, the retry chain and order', () => {
     const failed = requestsTo(stack, flaky.path).filter((w) => isPayload(w) && w.status === 503);
     assert.equal(failed.length, 2);
     assert.equal(failed[0]!.headers['webhook-id'], firstSuccess.headers['webhook-id'], 'the retried batch keeps its id');
+  });
+
+  it('delivers a retry whose record fell due before the endpoint\'s hold was written', async () => {
+    // The lane writes the hold just after the retry record; a broker or PostgreSQL stall in
+    // between (seen in the chaos run) lets the chain read the record first, and find no hold.
+    const tailnet = 'slow-hold.example.com';
+    const key = await stack.apiKey(tailnet);
+    const endpoint = await createEndpoint(stack, key, tailnet, '/slow-hold');
+    let calls = 0;
+    stack.receiver.answers.set('/slow-hold', () => (calls++ === 0 ? { status: 503 } : { status: 200 }));
+    const db = new Client({ connectionString: stack.env.DATABASE_URL });
+    await db.connect();
+    try {
+      // EXCLUSIVE: reads go on (the chain sees no hold), writes wait (the lane cannot record it).
+      await db.query('BEGIN');
+      await db.query('LOCK TABLE publisher_delivery_holds IN EXCLUSIVE MODE');
+      const [id] = await emitNodeEvents(stack, producer, tailnet, ['h0']);
+      await waitFor('the first attempt refused', () => calls > 0, 30_000);
+      await new Promise((r) => setTimeout(r, SCHEDULE_MS + 2_000));
+      assert.equal(calls, 1, 'no retry while the hold cannot be written');
+      await db.query('COMMIT');
+      await waitFor('the event delivered by its retry', () => deliveredEvents(stack, endpoint).some((e) => e.id === id), 40_000);
+    } finally {
+      await db.end();
+    }
   });
 });

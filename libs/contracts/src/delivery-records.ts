@@ -32,6 +32,8 @@ export const retryRecordSchema = z.object({
   lastFailure: failureSchema,
   /** Trace context of the first attempt, linked from each retry's new trace. */
   originTraceparent: z.string().nullable(),
+  /** How often the chain put it back because the endpoint's hold did not name its batch yet. */
+  deferrals: z.number().int().min(0).optional(),
 });
 
 export type RetryRecord = z.infer<typeof retryRecordSchema>;

@@ -64,6 +64,11 @@ export class DeliveryRecordsProducer {
     await this.send(topic, endpoint.endpointId, record);
   }
 
+  /** The same retry, due again at `dueAt`, one deferral more (its hold was not there yet). */
+  async deferRetry(topic: string, r: RetryRecord, dueAt: Date): Promise<void> {
+    await this.send(topic, r.endpointId, { ...r, dueAt: dueAt.toISOString(), deferrals: (r.deferrals ?? 0) + 1 } satisfies RetryRecord);
+  }
+
   async deadLetter(endpoint: EndpointRef, batch: DeliveryBatch, cause: DeadLetterCause, attempts: number, reason: string): Promise<void> {
     const record: DeadLetterRecord = { schemaVersion: 1, ...ref(endpoint), batch, cause, attempts, reason, deadLetteredAt: new Date().toISOString() };
     await this.send(this.topics.webhookDeadLetters, endpoint.endpointId, record);

@@ -134,7 +134,7 @@ export class RetryChainConsumer {
       attributes: { 'tidings.endpoint.id': r.endpointId, 'tidings.batch.id': r.batch.id, 'tidings.attempt': r.attempt, 'tidings.retry.due_at': r.dueAt },
     });
     try {
-      await context.with(trace.setSpan(ROOT_CONTEXT, span), () => this.options.handler.handle(r));
+      await context.with(trace.setSpan(ROOT_CONTEXT, span), () => this.options.handler.handle(r, consumed.topic));
     } catch (error) {
       recordFailure(span, error);
       throw error;

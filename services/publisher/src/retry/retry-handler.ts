@@ -7,6 +7,15 @@ import type { DeliveryHold, DeliveryHoldsRepository } from '../holds/delivery-ho
 import { transition, type HoldEvent } from '../holds/hold-machine';
 
 /**
+ * Put back this many times at most (1, 2, 4, 8, 16 s: half a minute) while the endpoint's hold
+ * does not name the record's batch; then it is taken for stale. The lane writes the hold just
+ * after the retry record, but a broker or database stall between the two can let the record
+ * fall due first, and skipping it then would leave the hold waiting for a retry that never
+ * comes (until the lost-retry check, minutes later).
+ */
+const MAX_DEFERRALS = 5;
+
+/**
  * One due retry. It acts only if the endpoint's hold still names this batch at this attempt
  * (a duplicated or superseded record is skipped), tries the batch with the endpoint's current
  * secrets, then moves the hold on: the next retry topic, or a retryResolved record on the
@@ -24,10 +33,17 @@ export class RetryHandler {
     },
   ) {}
 
-  async handle(r: RetryRecord): Promise<void> {
+  /** `topic`: the retry topic the record was read from, where a deferred record goes back. */
+  async handle(r: RetryRecord, topic: string): Promise<void> {
     const { holds, records, logger } = this.deps;
     const hold = await holds.get(r.endpointId);
     if (!hold || !transition(hold, { kind: 'retryDue', batchId: r.batch.id, attempt: r.attempt }).effects.some((e) => e.kind === 'attemptRetry')) {
+      const deferrals = r.deferrals ?? 0;
+      // A hold of this batch at another attempt or state says the record is stale; none, or another batch's, may be "not yet".
+      if ((!hold || hold.batchId !== r.batch.id) && deferrals < MAX_DEFERRALS) {
+        logger.info({ endpointId: r.endpointId, batchId: r.batch.id, attempt: r.attempt, deferrals }, "retry due before its hold was recorded; put back");
+        return records.deferRetry(topic, r, new Date(Date.now() + 1_000 * 2 ** deferrals));
+      }
       logger.debug({ endpointId: r.endpointId, batchId: r.batch.id, attempt: r.attempt, hold }, 'stale retry record skipped');
       return;
     }
