@@ -2,10 +2,11 @@
 # npm test: installs and builds what is missing, type-checks, lints (module boundaries
 # included), starts a private Kafka and PostgreSQL for this run, and runs every test tier
 # (unit specs beside the code, integration specs against the real broker and database, and
-# the end-to-end specs in test/) with Node's test runner. The specs of test/k8s need the
-# cluster that test-k8s.sh starts, so only that script runs them.
+# the end-to-end specs in test/) with Node's test runner, then the bounded chaos run. The specs
+# of test/k8s need the cluster that test-k8s.sh starts, so only that script runs them.
 #
 #   npm test                 everything, then the Kubernetes tier (infra/scripts/test-k8s.sh)
+#                            (TIDINGS_TEST_CHAOS_MINUTES, TIDINGS_TEST_CHAOS_SEED: the chaos run's)
 #   npm test -- <glob>...    only the spec files matching (paths under dist/, e.g. 'dist/test/**')
 set -euo pipefail
 source "$(dirname "$0")/../lib/common.sh"
@@ -67,9 +68,18 @@ if [ $# -gt 0 ]; then specs=("$@"); else specs=('dist/{libs,services,infra}/**/*
 # publisher's unit specs counted 34 to 47 of its 47 tests; CI once ran 371 of 376 and passed).
 # A file kept alive by a client a failed test left connected is ended by the time limit below
 # instead; its failure has been printed by then.
+chaos_minutes=${TIDINGS_TEST_CHAOS_MINUTES:-4}
+chaos_seed=${TIDINGS_TEST_CHAOS_SEED:-17}
 status=0
 timeout --kill-after=30s 45m "$TIDINGS_NODE" --enable-source-maps --disable-warning=TimeoutNegativeWarning \
   --test --test-concurrency=2 --test-timeout=300000 --test-reporter=spec "${specs[@]}" || status=$?
 if [ "$status" -eq 124 ]; then echo "test.sh: the tests did not end within 45 minutes (a spec file kept alive after its tests?)" >&2; fi
 
+# The bounded chaos run (README, Chaos): a fixed seed, every fault kind once, with a Kafka and a
+# PostgreSQL of its own. It runs alone, after the specs, so that its faults and alert timings
+# do not compete with them for the machine's two cores.
+if [ $# -eq 0 ] && [ "$status" -eq 0 ]; then
+  log "the bounded chaos run (npm run chaos -- --minutes $chaos_minutes --seed $chaos_seed)"
+  "$TIDINGS_ROOT/infra/scripts/chaos.sh" --minutes "$chaos_minutes" --seed "$chaos_seed" || status=$?
+fi
 exit "$status"
