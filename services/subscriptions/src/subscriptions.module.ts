@@ -9,6 +9,9 @@ import type { DataSource } from 'typeorm';
 import { ApiKeyEntity } from './api-keys/api-key.entity';
 import { ApiKeyGuard } from './api-keys/api-key.guard';
 import { ApiKeysService } from './api-keys/api-keys.service';
+import { PortalSessionEntity } from './api-keys/portal-session.entity';
+import { PortalSessionsController } from './api-keys/portal-sessions.controller';
+import { PortalSessionsService } from './api-keys/portal-sessions.service';
 import { dataSourceOptions } from './database/data-source-options';
 import { DatabaseReadiness } from './database/database-readiness';
 import { ADVISORY_LOCKS, runMigrations } from '@tidings/database';
@@ -68,14 +71,14 @@ export class SubscriptionsModule implements NestModule {
       module: SubscriptionsModule,
       imports: [
         TypeOrmModule.forRoot(dataSourceOptions(config.database)),
-        TypeOrmModule.forFeature([ApiKeyEntity, EndpointEntity]),
+        TypeOrmModule.forFeature([ApiKeyEntity, PortalSessionEntity, EndpointEntity]),
         KafkaModule.forRoot({
           config: config.kafka,
           logger,
           service: 'subscriptions',
         }),
       ],
-      controllers: [WebhooksController, DeliveriesController, OpenApiController],
+      controllers: [WebhooksController, DeliveriesController, PortalSessionsController, OpenApiController],
       providers: [
         { provide: LOGGER, useValue: logger },
         { provide: APP_FILTER, useFactory: () => new ProblemDetailsFilter(logger) },
@@ -84,6 +87,7 @@ export class SubscriptionsModule implements NestModule {
         Migrator,
         DatabaseReadiness,
         ApiKeysService,
+        PortalSessionsService,
         ApiKeyGuard,
         EndpointCommandsService,
         EndpointQueriesService,

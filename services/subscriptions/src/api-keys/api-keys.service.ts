@@ -4,11 +4,13 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, type Repository } from 'typeorm';
 import { ApiKeyEntity } from './api-key.entity';
 
-/** Who a valid API key speaks for. */
+/** Who a request speaks for: an API key, a portal session minted with one, or Tidings itself. */
 export interface Principal {
+  /** The API key's id, or the portal session's. */
   keyId: string;
   tailnet: string;
   loginName: string;
+  via: 'apiKey' | 'portalSession' | 'system';
 }
 
 const KEY_PREFIX = 'tskey-api-';
@@ -42,6 +44,6 @@ export class ApiKeysService {
   async authenticate(key: string): Promise<Principal | undefined> {
     if (!key.startsWith(KEY_PREFIX)) return undefined;
     const found = await this.keys.findOne({ where: { keyHash: hash(key), revokedAt: IsNull() } });
-    return found ? { keyId: found.id, tailnet: found.tailnet, loginName: found.loginName } : undefined;
+    return found ? { keyId: found.id, tailnet: found.tailnet, loginName: found.loginName, via: 'apiKey' } : undefined;
   }
 }

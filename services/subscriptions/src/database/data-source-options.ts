@@ -1,6 +1,7 @@
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '@tidings/config';
 import { ApiKeyEntity } from '../api-keys/api-key.entity';
+import { PortalSessionEntity } from '../api-keys/portal-session.entity';
 import { DeadLetterEntity } from '../deliveries/dead-letter.entity';
 import { DeliveryAttemptEntity } from '../deliveries/delivery-attempt.entity';
 import { EndpointEventEntity } from '../endpoints/endpoint-event.entity';
@@ -9,10 +10,11 @@ import { OutboxEntity } from '../outbox/outbox.entity';
 import { InitialSchema1763805600000 } from './migrations/1763805600000-initial-schema';
 import { DeliveryRecords1764410400000 } from './migrations/1764410400000-delivery-records';
 import { EndpointRateLimit1764600000000 } from './migrations/1764600000000-endpoint-rate-limit';
+import { PortalSessions1764700000000 } from './migrations/1764700000000-portal-sessions';
 
 /** The schema changes only through these migrations; `synchronize` stays off. */
-export const MIGRATIONS = [InitialSchema1763805600000, DeliveryRecords1764410400000, EndpointRateLimit1764600000000];
-export const ENTITIES = [ApiKeyEntity, EndpointEventEntity, EndpointEntity, OutboxEntity, DeliveryAttemptEntity, DeadLetterEntity];
+export const MIGRATIONS = [InitialSchema1763805600000, DeliveryRecords1764410400000, EndpointRateLimit1764600000000, PortalSessions1764700000000];
+export const ENTITIES = [ApiKeyEntity, PortalSessionEntity, EndpointEventEntity, EndpointEntity, OutboxEntity, DeliveryAttemptEntity, DeadLetterEntity];
 
 export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
   return {

@@ -51,7 +51,7 @@ export class EndpointCommandsConsumer implements OnApplicationBootstrap, OnAppli
       return this.unreadable.deadLetter(record, decoded.reason);
     }
     const command = decoded.value;
-    const actor: Principal = { keyId: SYSTEM_LOGIN, tailnet: command.tailnet, loginName: SYSTEM_LOGIN };
+    const actor: Principal = { keyId: SYSTEM_LOGIN, tailnet: command.tailnet, loginName: SYSTEM_LOGIN, via: 'system' };
     try {
       // Already disabled: the use case changes nothing and sends no second notice.
       const endpoint = await this.commands.disable(actor, command.endpointId, command.reason);

@@ -1,6 +1,5 @@
-import { Body, Controller, Inject, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiKeyGuard, type AuthenticatedRequest } from '../api-keys/api-key.guard';
-import type { Principal } from '../api-keys/api-keys.service';
+import { Body, Controller, Inject, Delete, Get, HttpCode, Param, Patch, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiKeyGuard, scoped, type AuthenticatedRequest } from '../api-keys/api-key.guard';
 import { BatchReplayService } from '../deliveries/batch-replay.service';
 import { EndpointCommandsService } from './endpoint-commands.service';
 import { EndpointQueriesService } from './endpoint-queries.service';
@@ -85,10 +84,4 @@ export class WebhooksController {
     if (redeliverDeadLetters) await this.replays.replayPending(req.principal, endpoint);
     return toWebhookView(endpoint);
   }
-}
-
-/** A key speaks for one tailnet; any other tailnet in the path does not exist for it. */
-function scoped(req: AuthenticatedRequest, tailnet: string): Principal {
-  if (tailnet !== '-' && tailnet !== req.principal.tailnet) throw new NotFoundException(`tailnet ${tailnet} not found`);
-  return req.principal;
 }

@@ -20,7 +20,8 @@ const deliveryLinks = Object.fromEntries(
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [String(c), { description: ERROR_TEXT[c], ...problem }]));
 const ERROR_TEXT: Record<number, string> = {
   400: 'invalid request (malformed JSON, a body over 64 KiB, a bad field); `errors` names each field',
-  401: 'missing, invalid or revoked API key',
+  401: 'missing, invalid or revoked API key (or an expired or revoked portal session)',
+  403: 'a portal session cannot do this; it takes an API key',
   404: 'no such webhook in the key\'s tailnet',
   409: 'changed concurrently; reload and retry',
   415: 'request body is not JSON',
@@ -146,6 +147,35 @@ export const OPENAPI_DOCUMENT = {
         },
       },
     },
+    '/api/v2/tailnet/{tailnet}/portal-sessions': {
+      post: {
+        operationId: 'createPortalSession',
+        description: 'Ours. A short-lived token for one of your customers: it manages this tailnet\'s webhooks through the API (and the console) and nothing else. Takes an API key; a portal session cannot mint another.',
+        parameters: [tailnet],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                properties: {
+                  ttlSeconds: { type: 'integer', minimum: 60, maximum: 86_400, default: 3_600 },
+                  loginName: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f]*$', description: 'who the customer is: the actor of what the session changes (default `portal:<id>`)' },
+                },
+              },
+            },
+          },
+        },
+        responses: { '200': { description: 'the session, with its token (shown only now)', content: { 'application/json': { schema: { $ref: '#/components/schemas/PortalSession' } } } }, ...errors(400, 401, 403, 404, 415) },
+      },
+    },
+    '/api/v2/tailnet/{tailnet}/portal-sessions/{sessionId}': {
+      delete: {
+        operationId: 'revokePortalSession',
+        parameters: [tailnet, { name: 'sessionId', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { '200': { description: 'revoked: its token stops working at once' }, ...errors(401, 403), '404': { description: 'no such portal session in the key\'s tailnet', ...problem } },
+      },
+    },
   },
   components: {
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'an API key from `npm run tidings -- keys create`' } },
@@ -211,6 +241,17 @@ export const OPENAPI_DOCUMENT = {
           latencyMs: { type: 'number', minimum: 0 },
           attemptedAt: dateTime,
           nextAttemptAt: nullableDateTime,
+        },
+      },
+      PortalSession: {
+        type: 'object',
+        required: ['id', 'tailnet', 'loginName', 'expiresAt'],
+        properties: {
+          id: { type: 'string' },
+          tailnet: { type: 'string' },
+          loginName: { type: 'string' },
+          expiresAt: { type: 'string', format: 'date-time' },
+          token: { type: 'string', description: 'tskey-portal-…; only on create. Send it as `Authorization: Bearer`.' },
         },
       },
       Problem: {
