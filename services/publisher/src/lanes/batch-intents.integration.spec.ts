@@ -90,4 +90,20 @@ describe('BatchIntents: claims of two owners of one partition', () => {
     const settled: { n: string }[] = await db.query("SELECT count(*) AS n FROM publisher_batch_claims WHERE lane_partition = 1 AND settled AND batch_id LIKE 'msg\\_%' AND batch_id NOT LIKE 'msg\\_b%'");
     assert.equal(Number(settled[0]!.n), 60);
   });
+
+  it('keeps a release whose flush failed, and makes it before the next claim', async () => {
+    const a = new BatchIntents(db, logger);
+    await a.record(intent('msg_gave_up', [40, 41]));
+    await db.query('ALTER TABLE publisher_batch_claims RENAME TO publisher_batch_claims_away');
+    try {
+      a.forget(intent('msg_gave_up', [40, 41]));
+      // The flush with the release and this claim fails as a whole: the claim with the database's error.
+      await assert.rejects(a.record(intent('msg_while_down', [40, 41])), (e: Error) => !(e instanceof BatchClaimed) && /publisher_batch_claims/.test(e.message));
+    } finally {
+      await db.query('ALTER TABLE publisher_batch_claims_away RENAME TO publisher_batch_claims');
+    }
+    await a.record(intent('msg_after_down', [40, 41]));
+    const rows: { batch_id: string }[] = await db.query('SELECT DISTINCT batch_id FROM publisher_batch_claims WHERE lane_offset BETWEEN 40 AND 41');
+    assert.deepEqual(rows.map((r) => r.batch_id), ['msg_after_down'], 'the release was kept and made first');
+  });
 });
