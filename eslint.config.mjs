@@ -36,6 +36,8 @@ function boundaries({ testCode }) {
       { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib'] },
       { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
       { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
+      // The console runs in a browser: it takes only the contracts' zod-free entry point.
+      { sourceTag: 'scope:console', onlyDependOnLibsWithTags: ['layer:contracts'] },
       { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: allowedScopes },
       // Layers, bottom up: contracts (records, topics, headers: zod and nothing else), then
       // framework-free utilities (config, Kafka, signing, telemetry ...), then the Nest adapters.
@@ -52,7 +54,7 @@ export default [
   { ignores: ['dist/**', 'node_modules/**', '.local/**', '.nx/**', '**/*.mjs'] },
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     plugins: { '@nx': nx },
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
@@ -67,7 +69,7 @@ export default [
     },
   },
   {
-    files: NON_TEST_SOURCES,
+    files: [...NON_TEST_SOURCES, 'apps/**/*.ts', 'apps/**/*.tsx'],
     ignores: TEST_SOURCES,
     plugins: { tidings },
     rules: {

@@ -14,10 +14,10 @@ rm -rf "$app"
 mkdir -p "$app/dist"
 umask 022
 
-# The app's own code: services and the libs they import (not the test harness), the helm test
+# The app's own code: services and the libs they import (not the test harness), the console, the helm test
 # hooks when there are any; no specs. Its source maps stay: small, and the entrypoint's
 # --enable-source-maps turns stack traces into TypeScript lines.
-for dir in services libs infra/helm-test; do
+for dir in services libs console infra/helm-test; do
   if [ -d "dist/$dir" ]; then mkdir -p "$app/dist/$(dirname "$dir")" && cp -R "dist/$dir" "$app/dist/$dir"; fi
 done
 rm -rf "$app/dist/libs/testing"

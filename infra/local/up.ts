@@ -157,6 +157,10 @@ async function main(): Promise<void> {
 
   say(`API on http://localhost:${PORTS.subscriptions}, egress proxy on localhost:9090, Kafka on localhost:9092`);
   say(`API key for ${DEMO_TAILNET}: ${apiKey.trim()}`);
+  // A day-long portal session: the console opens signed in, and the token never sits in a server log (a URL fragment).
+  const session = await api('POST', `/tailnet/${DEMO_TAILNET}/portal-sessions`, { ttlSeconds: 86_400, loginName: 'demo@example.com' });
+  if (!session.ok) throw new Error(`minting the demo portal session failed: ${session.status} ${await session.text()}`);
+  say(`console, signed in for ${DEMO_TAILNET}: http://localhost:${PORTS.subscriptions}/console#session=${((await session.json()) as { token: string }).token}`);
   say('running; Ctrl-C stops everything');
   receiver.onWebhook((w) => process.stdout.write(`received webhook ${String(w.headers['webhook-id'])}: ${w.body}\n`));
 }

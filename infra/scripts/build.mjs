@@ -1,4 +1,5 @@
-// Transpiles every TypeScript source (libs, services, test, infra) into dist/ with SWC,
+// Transpiles every TypeScript source (libs, services, test, infra) into dist/ with SWC, bundles
+// the console (apps/console) with esbuild,
 // keeping the folder layout. Type checking is `tsc --noEmit` (npm run typecheck); SWC only
 // strips types, emits decorator metadata for Nest's DI, and rewrites the @tidings/* aliases
 // of tsconfig.base.json into relative paths, so dist/ runs on plain Node.
@@ -59,4 +60,30 @@ for (const dir of sourceDirs) {
   }
 }
 await Promise.all(jobs);
-console.error(`[build] ${count} files into dist/ in ${Date.now() - started} ms`);
+await buildConsole();
+console.error(`[build] ${count} files into dist/, and the console, in ${Date.now() - started} ms`);
+
+/**
+ * The console (apps/console) is a browser app: one bundle, its stylesheet and page, into
+ * dist/console, which the subscriptions service serves at /console. Nothing comes from a CDN.
+ */
+async function buildConsole() {
+  const { build } = await import('esbuild');
+  const source = join(root, 'apps', 'console', 'src');
+  const target = join(out, 'console');
+  await build({
+    entryPoints: [join(source, 'main.tsx')],
+    outfile: join(target, 'app.js'),
+    bundle: true,
+    minify: true,
+    sourcemap: true,
+    format: 'iife',
+    target: 'es2022',
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+    tsconfig: join(root, 'apps', 'console', 'tsconfig.json'),
+    logLevel: 'warning',
+  });
+  await writeFile(join(target, 'app.css'), await readFile(join(source, 'styles.css')));
+  await writeFile(join(target, 'index.html'), await readFile(join(source, 'index.html')));
+}

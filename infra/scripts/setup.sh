@@ -22,6 +22,8 @@ command -v openssl >/dev/null || apt_install openssl
 ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || [ -n "${DATABASE_URL:-}" ] || apt_install postgresql
 # Prometheus and promtool: the alert rules' unit tests and the chaos run's scraper.
 command -v promtool >/dev/null || apt_install prometheus
+# Headless Chromium for the console's browser tests (test/browser), driven by puppeteer-core.
+command -v chromium >/dev/null || apt_install chromium
 # Schemathesis (PyPI): fuzzes the management API from its OpenAPI document in npm test.
 fuzz_venv="$TIDINGS_LOCAL/fuzz-venv"
 if ! cmp -s test/fuzz/requirements.txt "$fuzz_venv/requirements.txt"; then

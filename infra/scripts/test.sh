@@ -16,6 +16,7 @@ if [ "${TIDINGS_IN_TEST_NETNS:-}" != 1 ]; then
   "$TIDINGS_ROOT/infra/scripts/setup.sh"
   log "type-checking"
   "$TIDINGS_NODE" node_modules/typescript/bin/tsc -p tsconfig.json --noEmit
+  "$TIDINGS_NODE" node_modules/typescript/bin/tsc -p apps/console/tsconfig.json --noEmit
   log "linting"
   "$TIDINGS_ROOT/infra/scripts/lint.sh"
 

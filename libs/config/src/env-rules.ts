@@ -112,6 +112,14 @@ export const rules = {
         return z.NEVER;
       }),
 
+  /** CSP frame-ancestors sources, space-separated: `'none'`, `'self'`, or origins (`https://*.example.com` too). */
+  frameAncestors: () =>
+    z
+      .string()
+      .default("'none'")
+      .refine((v) => v.trim().split(/\s+/).every((s) => s === "'none'" || s === "'self'" || /^https?:\/\/(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$/.test(s)), "must be 'none', 'self' or origins such as https://app.example.com, separated by spaces")
+      .transform((v) => v.trim().split(/\s+/).join(' ')),
+
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], { error: 'must be one of fatal, error, warn, info, debug, trace' }).default('info'),
 
   boolean: (fallback: boolean) =>

@@ -35,6 +35,15 @@ describe('parseEnv', () => {
     assert.match(found.find((p) => p.variable === 'CIDRS')!.rule, /CIDRs/);
   });
 
+  it("takes CSP frame-ancestors sources: 'none' by default, 'self' and origins, nothing that could break out of the header", () => {
+    const spec = { ANCESTORS: rules.frameAncestors() };
+    assert.equal(parseEnv(spec, {}).ANCESTORS, "'none'");
+    assert.equal(parseEnv(spec, { ANCESTORS: "  'self'   https://app.example.com https://*.example.org:8443 " }).ANCESTORS, "'self' https://app.example.com https://*.example.org:8443");
+    for (const bad of ['*', 'https://a.example; script-src *', 'javascript:x', "'unsafe-inline'"]) {
+      assert.match(problems(() => parseEnv(spec, { ANCESTORS: bad })).find((p) => p.variable === 'ANCESTORS')?.rule ?? '', /'none', 'self' or origins/, bad);
+    }
+  });
+
   it('says when a required variable is missing', () => {
     const [problem] = problems(() => loadSecretsConfig({}));
     assert.deepEqual(problem, { variable: 'SECRETS_ENCRYPTION_KEYS', rule: 'is required but not set' });

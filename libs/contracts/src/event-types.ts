@@ -1,32 +1,7 @@
 import { z } from 'zod';
+import { EVENT_CATEGORIES } from './event-categories';
 
-/**
- * The event types a webhook can carry and the categories that group them. Subscribing to a
- * category includes every type added to it later, so routing resolves categories at delivery
- * time, never at subscription time.
- */
-export const EVENT_CATEGORIES = {
-  categoryTailnetManagement: [
-    'nodeCreated',
-    'nodeNeedsApproval',
-    'nodeApproved',
-    'nodeKeyExpiringInOneDay',
-    'nodeKeyExpired',
-    'nodeDeleted',
-    'nodeSigned',
-    'nodeNeedsSignature',
-    'policyUpdate',
-    'userCreated',
-    'userNeedsApproval',
-    'userSuspended',
-    'userRestored',
-    'userDeleted',
-    'userApproved',
-    'userRoleUpdated',
-  ],
-  categoryDeviceMisconfigurations: ['subnetIPForwardingNotEnabled', 'exitNodeIPForwardingNotEnabled'],
-  categoryWebhookManagement: ['webhookUpdated', 'webhookDeleted', 'webhookDisabled', 'webhookSecretRotated'],
-} as const;
+export { EVENT_CATEGORIES };
 
 export type EventCategory = keyof typeof EVENT_CATEGORIES;
 export type CategorizedEventType = (typeof EVENT_CATEGORIES)[EventCategory][number];

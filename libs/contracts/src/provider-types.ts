@@ -1,11 +1,7 @@
 import { z } from 'zod';
+import { PROVIDER_TYPES } from './provider-type-names';
 
-/**
- * Where an endpoint's messages go, and so the body format (PRODUCT.md, Chat destinations): `""` is
- * the native JSON array; Slack, Discord, Mattermost and Google Chat as Tailscale has them; Teams
- * and ntfy are ours.
- */
-export const PROVIDER_TYPES = ['', 'slack', 'discord', 'mattermost', 'googlechat', 'teams', 'ntfy'] as const;
+export { PROVIDER_TYPES };
 
 export const providerTypeSchema = z.enum(PROVIDER_TYPES);
 

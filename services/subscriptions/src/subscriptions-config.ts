@@ -17,11 +17,14 @@ const subscriptionsEnv = {
   SUBSCRIPTIONS_PORT: rules.port(8080),
   /** Shared with the egress: endpoint URLs with IP literals in these ranges are accepted. */
   EGRESS_ALLOW_CIDRS: rules.cidrList(),
+  /** Who may put the console in a frame (CSP frame-ancestors): a platform embedding it for its customers. */
+  CONSOLE_FRAME_ANCESTORS: rules.frameAncestors(),
 };
 
 export interface SubscriptionsConfig {
   port: number;
   allowCidrs: string[];
+  consoleFrameAncestors: string;
   database: DatabaseConfig;
   kafka: KafkaConfig;
   secrets: SecretsConfig;
@@ -36,5 +39,5 @@ export function loadSubscriptionsConfig(env: Env): SubscriptionsConfig {
     secrets: () => loadSecretsConfig(env),
     telemetry: () => loadTelemetryConfig(env, 'tidings-subscriptions'),
   });
-  return { port: own.SUBSCRIPTIONS_PORT, allowCidrs: own.EGRESS_ALLOW_CIDRS, database, kafka, secrets, telemetry };
+  return { port: own.SUBSCRIPTIONS_PORT, allowCidrs: own.EGRESS_ALLOW_CIDRS, consoleFrameAncestors: own.CONSOLE_FRAME_ANCESTORS, database, kafka, secrets, telemetry };
 }

@@ -12,6 +12,7 @@ import { ApiKeysService } from './api-keys/api-keys.service';
 import { PortalSessionEntity } from './api-keys/portal-session.entity';
 import { PortalSessionsController } from './api-keys/portal-sessions.controller';
 import { PortalSessionsService } from './api-keys/portal-sessions.service';
+import { CONSOLE_FRAME_ANCESTORS, ConsoleController } from './console/console.controller';
 import { dataSourceOptions } from './database/data-source-options';
 import { DatabaseReadiness } from './database/database-readiness';
 import { ADVISORY_LOCKS, runMigrations } from '@tidings/database';
@@ -78,9 +79,10 @@ export class SubscriptionsModule implements NestModule {
           service: 'subscriptions',
         }),
       ],
-      controllers: [WebhooksController, DeliveriesController, PortalSessionsController, OpenApiController],
+      controllers: [WebhooksController, DeliveriesController, PortalSessionsController, OpenApiController, ConsoleController],
       providers: [
         { provide: LOGGER, useValue: logger },
+        { provide: CONSOLE_FRAME_ANCESTORS, useValue: config.consoleFrameAncestors },
         { provide: APP_FILTER, useFactory: () => new ProblemDetailsFilter(logger) },
         { provide: SecretBox, useFactory: () => new SecretBox(config.secrets.keys) },
         { provide: EndpointUrlPolicy, useFactory: () => new EndpointUrlPolicy(config.allowCidrs) },

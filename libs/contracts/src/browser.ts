@@ -1,0 +1,3 @@
+// What a browser app (the console) takes from the contracts: zod-free, so its bundle stays small.
+export { EVENT_CATEGORIES } from './event-categories';
+export { PROVIDER_TYPES } from './provider-type-names';

@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'puppeteer-core';
+import { Client } from 'pg';
+import { TidingsStack, verifyWebhook, waitFor } from '@tidings/testing';
+import { emitNodeEvents, kafkaFor } from '../e2e/delivery-helpers';
+import { bodyText, checkLabel, clickButton, launchChromium, waitForText, type Browserish } from './console-browser';
+
+/**
+ * The console in a real browser (Debian's headless Chromium) against the real stack: what a
+ * user does there reaches a real HTTPS receiver, and a portal session sees its tailnet only.
+ */
+describe('the console, in Chromium', () => {
+  let stack: TidingsStack;
+  let browser: Browser;
+  let page: Page;
+  let db: Client;
+  const tailnet = 'console.example.com';
+  const origin = () => stack.apiUrl;
+  const receiverBase = () => stack.receiverUrl.replace(/\/webhook$/, '');
+
+  before(async () => {
+    stack = await TidingsStack.create('console');
+    await stack.start();
+    db = new Client({ connectionString: stack.env.DATABASE_URL });
+    await db.connect();
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await db?.end();
+    await stack?.stop();
+  });
+
+  const freshPage = async (width = 1200) => {
+    page = await browser.newPage();
+    await page.setViewport({ width, height: 900 });
+    return page;
+  };
+
+  it('creates a webhook, shows its secret once, and its test event reaches the receiver with both signatures valid', async () => {
+    const key = await stack.apiKey(tailnet, 'ui@console.example.com');
+    const served = await fetch(`${origin()}/console`);
+    assert.match(served.headers.get('content-security-policy') ?? '', /default-src 'none'; script-src 'self';.*frame-ancestors 'none'$/, 'nothing from elsewhere, and no framing unless configured');
+    await freshPage();
+    await page.goto(`${origin()}/console`);
+    await page.type('#token', key);
+    await clickButton(page, 'Sign in');
+    await clickButton(page, 'Add endpoint');
+    await page.type('#endpoint-url', `${receiverBase()}/console-created`);
+    await checkLabel(page, 'nodeCreated');
+    await page.click('form button[type=submit]');
+    await waitForText(page, 'Copy the secret now');
+    const secret = await page.$eval('#secret-secret', (e) => (e as unknown as { value: string }).value);
+    const whsec = await page.$eval('#secret-whsec', (e) => (e as unknown as { value: string }).value);
+    assert.match(secret, /^tskey-webhook-/);
+    assert.match(whsec, /^whsec_/);
+    await clickButton(page, 'I have copied it');
+    assert.ok(!(await bodyText(page)).includes(secret.slice(-12)), 'the secret is gone from the page');
+
+    await clickButton(page, 'Send test event');
+    const received = await waitFor('the test event at the receiver', () => stack.receiver.received.find((w) => w.path === '/console-created'), 30_000);
+    const verified = verifyWebhook(received, secret, whsec);
+    assert.ok(verified.tailscaleSignatureValid && verified.standardSignatureValid, 'both signatures verify with the secrets the console showed');
+    // A domain event's batch shows in the deliveries view, which refreshes by itself.
+    const producer = kafkaFor(stack).producer();
+    await producer.connect();
+    await emitNodeEvents(stack, producer, tailnet, ['ui-laptop']).finally(() => producer.disconnect());
+    const batch = await waitFor('the event at the receiver', () => stack.receiver.received.find((w) => w.path === '/console-created' && w.body.includes('ui-laptop')), 30_000);
+    await waitForText(page, String(batch.headers['webhook-id']));
+    assert.match(await page.$eval(`tr[data-batch="${String(batch.headers['webhook-id'])}"]`, (e) => (e as unknown as { innerText: string }).innerText), /delivered/);
+  });
+
+  it('disables (the endpoint is told) and deletes, each visible in the console', async () => {
+    const key = await stack.apiKey(tailnet, 'ui@console.example.com');
+    const created = (await stack.api('POST', `/api/v2/tailnet/${tailnet}/webhooks`, key, { endpointUrl: `${receiverBase()}/console-life`, subscriptions: ['nodeCreated'] })).body as { endpointId: string };
+    await freshPage();
+    await page.goto(`${origin()}/console`);
+    await page.type('#token', key);
+    await clickButton(page, 'Sign in');
+    await clickButton(page, `${receiverBase()}/console-life`);
+    await clickButton(page, 'Disable');
+    await waitForText(page, 'disabled in the console');
+    await waitFor('webhookDisabled at the receiver', () => stack.receiver.received.some((w) => w.path === '/console-life' && w.body.includes('webhookDisabled')), 30_000);
+    await clickButton(page, 'Delete');
+    await clickButton(page, 'Confirm delete');
+    await waitForText(page, 'Webhooks');
+    assert.equal((await stack.api('GET', `/api/v2/webhooks/${created.endpointId}`, key)).status, 404);
+    assert.ok(!(await bodyText(page)).includes('/console-life'));
+  });
+
+  it('opens a portal session from the URL fragment: its tailnet only, the token out of the URL, and signed out at expiry', async () => {
+    const platformKey = await stack.apiKey('customer-a.example.com', 'platform@example.com');
+    const otherKey = await stack.apiKey('customer-b.example.com', 'platform@example.com');
+    await stack.api('POST', '/api/v2/tailnet/-/webhooks', platformKey, { endpointUrl: `${receiverBase()}/a-hook`, subscriptions: ['nodeCreated'] });
+    await stack.api('POST', '/api/v2/tailnet/-/webhooks', otherKey, { endpointUrl: `${receiverBase()}/b-hook`, subscriptions: ['nodeCreated'] });
+    const session = (await stack.api('POST', '/api/v2/tailnet/-/portal-sessions', platformKey, { ttlSeconds: 600 })).body as { id: string; token: string };
+
+    await freshPage(375);
+    await page.goto(`${origin()}/console#session=${session.token}`);
+    await waitForText(page, '/a-hook');
+    const text = await bodyText(page);
+    assert.ok(!text.includes('/b-hook'), "another tailnet's webhook is not shown");
+    assert.equal(await page.evaluate(() => (globalThis as unknown as Browserish).location.hash), '', 'the token left the URL');
+    assert.ok(await page.evaluate(() => (globalThis as unknown as Browserish).document.documentElement.scrollWidth <= 375), 'usable at 375 px: no sideways scrolling');
+
+    await db.query("UPDATE portal_sessions SET expires_at = now() - interval '1 second' WHERE id = $1", [session.id]);
+    await page.reload();
+    await waitForText(page, 'API key or portal session token');
+  });
+
+  it('has no serious or critical accessibility violation (axe-core) at sign-in, in the list and in the create form', async () => {
+    const key = await stack.apiKey(tailnet, 'ui@console.example.com');
+    await freshPage();
+    await page.setBypassCSP(true); // axe is injected as a script the console's policy would refuse
+    await page.goto(`${origin()}/console`);
+    const check = async (where: string) => {
+      await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+      const violations = await page.evaluate(async () => {
+        const result = await (globalThis as unknown as { axe: { run: () => Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe.run();
+        return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.nodes.length})`);
+      });
+      assert.deepEqual(violations, [], `${where}: ${violations.join(', ')}`);
+    };
+    await check('sign-in');
+    await page.type('#token', key);
+    await clickButton(page, 'Sign in');
+    await waitForText(page, 'Webhooks');
+    await check('list');
+    await clickButton(page, 'Add endpoint');
+    await check('create form');
+  });
+});
