@@ -92,7 +92,7 @@ describe('the console, in Chromium', () => {
   it('opens a portal session from the URL fragment: its tailnet only, the token out of the URL, and signed out at expiry', async () => {
     const platformKey = await stack.apiKey('customer-a.example.com', 'platform@example.com');
     const otherKey = await stack.apiKey('customer-b.example.com', 'platform@example.com');
-    await stack.api('POST', '/api/v2/tailnet/-/webhooks', platformKey, { endpointUrl: `${receiverBase()}/a-hook`, subscriptions: ['nodeCreated'] });
+    await stack.api('POST', '/api/v2/tailnet/-/webhooks', platformKey, { endpointUrl: `${receiverBase()}/a-hook/withapathtoolongforaphonescreen0123456789`, subscriptions: ['nodeCreated'] });
     await stack.api('POST', '/api/v2/tailnet/-/webhooks', otherKey, { endpointUrl: `${receiverBase()}/b-hook`, subscriptions: ['nodeCreated'] });
     const session = (await stack.api('POST', '/api/v2/tailnet/-/portal-sessions', platformKey, { ttlSeconds: 600 })).body as { id: string; token: string };
 
@@ -102,7 +102,11 @@ describe('the console, in Chromium', () => {
     const text = await bodyText(page);
     assert.ok(!text.includes('/b-hook'), "another tailnet's webhook is not shown");
     assert.equal(await page.evaluate(() => (globalThis as unknown as Browserish).location.hash), '', 'the token left the URL');
-    assert.ok(await page.evaluate(() => (globalThis as unknown as Browserish).document.documentElement.scrollWidth <= 375), 'usable at 375 px: no sideways scrolling');
+    const fits = () => page.evaluate(() => (globalThis as unknown as Browserish).document.documentElement.scrollWidth <= 375);
+    assert.ok(await fits(), 'usable at 375 px: no sideways scrolling in the list');
+    await clickButton(page, `${receiverBase()}/a-hook/withapathtoolongforaphonescreen0123456789`);
+    await waitForText(page, 'Deliveries');
+    assert.ok(await fits(), 'nor on a webhook with a long URL');
 
     await db.query("UPDATE portal_sessions SET expires_at = now() - interval '1 second' WHERE id = $1", [session.id]);
     await page.reload();
