@@ -1,43 +1,8 @@
 /** The management API, as the console calls it: same origin, the token in a header, never in a URL. */
+import type { DeliveryView, RateLimit, WebhookView } from '@tidings/contracts/browser';
 
-export interface RateLimit {
-  requests: number;
-  perSeconds: number;
-}
-
-export interface Webhook {
-  endpointId: string;
-  endpointUrl: string;
-  providerType: string;
-  rateLimit: RateLimit | null;
-  creatorLoginName: string;
-  created: string;
-  lastModified: string;
-  subscriptions: string[];
-  status: 'enabled' | 'failing' | 'disabled';
-  disabledReason: string | null;
-  secret?: string;
-  standardWebhooksSecret?: string;
-}
-
-export interface Attempt {
-  attempt: number;
-  outcome: 'delivered' | 'failed';
-  status: number | null;
-  reason: string | null;
-  latencyMs: number;
-  attemptedAt: string;
-}
-
-export interface Delivery {
-  batchId: string;
-  state: string;
-  eventIds: string[];
-  attempts: Attempt[];
-  lastAttemptAt: string;
-  nextAttemptAt: string | null;
-  deadLetter: { cause: string; reason: string; replayedAt: string | null } | null;
-}
+export type Webhook = WebhookView;
+export type Delivery = DeliveryView;
 
 /** An answer other than 2xx: the problem's detail and the fields it names. */
 export class ApiError extends Error {

@@ -1,3 +1,5 @@
 // What a browser app (the console) takes from the contracts: zod-free, so its bundle stays small.
 export { EVENT_CATEGORIES } from './event-categories';
 export { PROVIDER_TYPES } from './provider-type-names';
+export type { AttemptView, DeadLetterView, DeliveryState, DeliveryView, EndpointStatus, WebhookView } from './api-views';
+export type { RateLimit } from './rate-limit';

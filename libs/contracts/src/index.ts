@@ -9,3 +9,4 @@ export * from './topics';
 export * from './webhook-event';
 export * from './provider-types';
 export * from './rate-limit';
+export * from './api-views';

@@ -4,7 +4,7 @@ import { parseBody } from '../endpoints/webhook.dto';
 import { BatchReplayService } from './batch-replay.service';
 import { listDeliveriesQuerySchema } from './delivery.dto';
 import { DeliveryQueriesService } from './delivery-queries.service';
-import type { DeliveryView } from './delivery-view';
+import type { DeliveryView } from '@tidings/contracts';
 
 /** Ours: an endpoint's deliveries (batches and their attempts) and replay of dead letters. */
 @Controller('api/v2/webhooks/:endpointId/deliveries')

@@ -6,7 +6,8 @@ import type { Principal } from '../api-keys/api-keys.service';
 import { EndpointQueriesService } from '../endpoints/endpoint-queries.service';
 import type { EndpointEntity } from '../endpoints/endpoint.entity';
 import { DeliveryAttemptEntity } from './delivery-attempt.entity';
-import { toDeliveryView, type DeadLetterSummary, type DeliveryView } from './delivery-view';
+import type { DeliveryView } from '@tidings/contracts';
+import { toDeliveryView, type DeadLetterSummary } from './delivery-view';
 
 /**
  * An endpoint's most recent batches, by their latest activity (an attempt or the

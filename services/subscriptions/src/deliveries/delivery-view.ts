@@ -1,40 +1,5 @@
-import type { DeadLetterCause } from '@tidings/contracts';
+import type { DeadLetterCause, DeliveryState, DeliveryView } from '@tidings/contracts';
 import type { DeliveryAttemptEntity } from './delivery-attempt.entity';
-
-/**
- * What became of a batch: `delivered`; `retrying` (the last attempt failed, another is due);
- * `failed` (the last attempt failed, none is due, and it is not, or not yet, dead-lettered);
- * `deadLettered` (Tidings stopped trying; attempts made after a replay count again).
- */
-export type DeliveryState = 'delivered' | 'retrying' | 'failed' | 'deadLettered';
-
-export interface AttemptView {
-  attempt: number;
-  outcome: 'delivered' | 'failed';
-  status: number | null;
-  reason: string | null;
-  latencyMs: number;
-  attemptedAt: string;
-  nextAttemptAt: string | null;
-}
-
-export interface DeadLetterView {
-  cause: DeadLetterCause;
-  reason: string;
-  deadLetteredAt: string;
-  replayedAt: string | null;
-}
-
-/** A delivery of the API: one batch, its attempts in order, and its dead letter if any. */
-export interface DeliveryView {
-  batchId: string;
-  state: DeliveryState;
-  eventIds: string[];
-  attempts: AttemptView[];
-  lastAttemptAt: string | null;
-  nextAttemptAt: string | null;
-  deadLetter: DeadLetterView | null;
-}
 
 /** The dead letter of a batch as the view needs it (its event ids, not its events). */
 export interface DeadLetterSummary {

@@ -1,8 +1,5 @@
 import { Column, Entity, PrimaryColumn, VirtualColumn } from 'typeorm';
-import type { RateLimit, SealedSecret } from '@tidings/contracts';
-
-/** The status the API shows; the projection stores only whether it is disabled. */
-export type EndpointStatus = 'enabled' | 'failing' | 'disabled';
+import type { EndpointStatus, RateLimit, SealedSecret } from '@tidings/contracts';
 
 /** The read model the API serves, rebuilt from endpoint_events by the projector. */
 @Entity({ name: 'endpoints' })

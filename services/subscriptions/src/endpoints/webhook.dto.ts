@@ -1,9 +1,9 @@
 import { rateLimitInForce } from '@tidings/chat-formats';
-import { isEventCategory, isEventType, PROVIDER_TYPES, providerInForce, rateLimitSchema, type RateLimit } from '@tidings/contracts';
+import { isEventCategory, isEventType, PROVIDER_TYPES, providerInForce, rateLimitSchema, type WebhookView } from '@tidings/contracts';
 import { toStandardWebhooksSecret } from '@tidings/webhook-signing';
 import { z } from 'zod';
 import { ValidationProblem, type FieldProblem } from '../http/problem-details.filter';
-import { endpointStatus, type EndpointEntity, type EndpointStatus } from './endpoint.entity';
+import { endpointStatus, type EndpointEntity } from './endpoint.entity';
 
 /**
  * A string field that PostgreSQL can store: its text and jsonb types cannot hold U+0000, so a
@@ -52,24 +52,6 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown, also: F
   const problems = [...(result.success ? [] : result.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', problem: i.message }))), ...also];
   if (problems.length > 0) throw new ValidationProblem(problems);
   return (result as { data: z.output<S> }).data;
-}
-
-/** The webhook object of the API (Tailscale's fields, then ours). */
-export interface WebhookView {
-  endpointId: string;
-  endpointUrl: string;
-  /** The provider in force: the one asked for, else the one the URL's host names. */
-  providerType: string;
-  /** The rate limit in force: its own, else its provider's default; null: none. */
-  rateLimit: RateLimit | null;
-  creatorLoginName: string;
-  created: string;
-  lastModified: string;
-  subscriptions: string[];
-  status: EndpointStatus;
-  disabledReason: string | null;
-  secret?: string;
-  standardWebhooksSecret?: string;
 }
 
 export function toWebhookView(e: EndpointEntity, secret?: string): WebhookView {

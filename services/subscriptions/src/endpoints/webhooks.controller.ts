@@ -1,10 +1,11 @@
 import { Body, Controller, Inject, Delete, Get, HttpCode, Param, Patch, Post, Req, UseGuards } from '@nestjs/common';
+import type { WebhookView } from '@tidings/contracts';
 import { ApiKeyGuard, scoped, type AuthenticatedRequest } from '../api-keys/api-key.guard';
 import { BatchReplayService } from '../deliveries/batch-replay.service';
 import { EndpointCommandsService } from './endpoint-commands.service';
 import { EndpointQueriesService } from './endpoint-queries.service';
 import { EndpointUrlPolicy } from './endpoint-url.policy';
-import { createWebhookSchema, disableWebhookSchema, enableWebhookSchema, parseBody, patchWebhookSchema, rotateSecretSchema, toWebhookView, type WebhookView } from './webhook.dto';
+import { createWebhookSchema, disableWebhookSchema, enableWebhookSchema, parseBody, patchWebhookSchema, rotateSecretSchema, toWebhookView } from './webhook.dto';
 
 /**
  * Tailscale's webhook API (same paths, fields and status codes; `-` names the key's own

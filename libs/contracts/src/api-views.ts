@@ -1,0 +1,64 @@
+import type { DeadLetterCause } from './delivery-records';
+import type { RateLimit } from './rate-limit';
+
+/**
+ * The objects the management API answers with, as types only: the subscriptions service builds
+ * them and the console reads them, so both compile against one definition. No runtime imports:
+ * the console bundles what `browser.ts` exports.
+ */
+
+/** `failing`: enabled, and its most recent delivery attempt failed. */
+export type EndpointStatus = 'enabled' | 'failing' | 'disabled';
+
+/** The webhook object of the API (Tailscale's fields, then ours). */
+export interface WebhookView {
+  endpointId: string;
+  endpointUrl: string;
+  /** The provider in force: the one asked for, else the one the URL's host names. */
+  providerType: string;
+  /** The rate limit in force: its own, else its provider's default; null: none. */
+  rateLimit: RateLimit | null;
+  creatorLoginName: string;
+  created: string;
+  lastModified: string;
+  subscriptions: string[];
+  status: EndpointStatus;
+  disabledReason: string | null;
+  secret?: string;
+  standardWebhooksSecret?: string;
+}
+
+/**
+ * What became of a batch: `delivered`; `retrying` (the last attempt failed, another is due);
+ * `failed` (the last attempt failed, none is due, and it is not, or not yet, dead-lettered);
+ * `deadLettered` (Tidings stopped trying; attempts made after a replay count again).
+ */
+export type DeliveryState = 'delivered' | 'retrying' | 'failed' | 'deadLettered';
+
+export interface AttemptView {
+  attempt: number;
+  outcome: 'delivered' | 'failed';
+  status: number | null;
+  reason: string | null;
+  latencyMs: number;
+  attemptedAt: string;
+  nextAttemptAt: string | null;
+}
+
+export interface DeadLetterView {
+  cause: DeadLetterCause;
+  reason: string;
+  deadLetteredAt: string;
+  replayedAt: string | null;
+}
+
+/** A delivery of the API: one batch, its attempts in order, and its dead letter if any. */
+export interface DeliveryView {
+  batchId: string;
+  state: DeliveryState;
+  eventIds: string[];
+  attempts: AttemptView[];
+  lastAttemptAt: string | null;
+  nextAttemptAt: string | null;
+  deadLetter: DeadLetterView | null;
+}
