@@ -38,6 +38,8 @@ const rateLimit = {
   properties: { requests: { type: 'integer', minimum: 1, maximum: 10_000 }, perSeconds: { type: 'integer', minimum: 1, maximum: 86_400 } },
 };
 const json = (schema: object) => ({ required: true, content: { 'application/json': { schema } } });
+/** A body that may be left out (its fields have defaults). */
+const optionalJson = (properties: object) => ({ required: false, content: { 'application/json': { schema: { type: 'object', properties } } } });
 
 /**
  * The management API as OpenAPI 3.1, served at GET /api/v2/openapi.json. A test compares its
@@ -84,7 +86,7 @@ export const OPENAPI_DOCUMENT = {
       post: {
         operationId: 'rotateWebhookSecret',
         parameters: [endpointId],
-        requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', properties: { gracePeriodSeconds: { type: 'integer', minimum: 0, maximum: 604800 } } } } } },
+        requestBody: optionalJson({ gracePeriodSeconds: { type: 'integer', minimum: 0, maximum: 604800 } }),
         responses: { '200': { description: 'the webhook with its new secret; the old one signs too during the grace period', ...webhook }, ...errors(400, 401, 404, 409, 415) },
       },
     },
@@ -92,7 +94,7 @@ export const OPENAPI_DOCUMENT = {
       post: {
         operationId: 'disableWebhook',
         parameters: [endpointId],
-        requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', properties: { reason: { type: 'string', maxLength: 500, ...noNul } } } } } },
+        requestBody: optionalJson({ reason: { type: 'string', maxLength: 500, ...noNul } }),
         responses: { '200': { description: 'disabled; a webhookDisabled notice is sent', ...webhook }, ...errors(400, 401, 404, 409) },
       },
     },
@@ -100,19 +102,9 @@ export const OPENAPI_DOCUMENT = {
       post: {
         operationId: 'enableWebhook',
         parameters: [endpointId],
-        requestBody: {
-          required: false,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                properties: {
-                  redeliverDeadLetters: { type: 'boolean', default: false, description: 'also replay every dead-lettered batch of the endpoint not replayed yet, oldest first, as `…/replay` does' },
-                },
-              },
-            },
-          },
-        },
+        requestBody: optionalJson({
+          redeliverDeadLetters: { type: 'boolean', default: false, description: 'also replay every dead-lettered batch of the endpoint not replayed yet, oldest first, as `…/replay` does' },
+        }),
         responses: {
           '200': { description: 'enabled (a no-op when it was); with `redeliverDeadLetters`, the dead letters are on their way. Repeating the request sends only what was not sent', ...webhook },
           ...errors(400, 401, 404, 409, 415),
@@ -152,20 +144,10 @@ export const OPENAPI_DOCUMENT = {
         operationId: 'createPortalSession',
         description: 'Ours. A short-lived token for one of your customers: it manages this tailnet\'s webhooks through the API (and the console) and nothing else. Takes an API key; a portal session cannot mint another.',
         parameters: [tailnet],
-        requestBody: {
-          required: false,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                properties: {
-                  ttlSeconds: { type: 'integer', minimum: 60, maximum: 86_400, default: 3_600 },
-                  loginName: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f]*$', description: 'who the customer is: the actor of what the session changes (default `portal:<id>`)' },
-                },
-              },
-            },
-          },
-        },
+        requestBody: optionalJson({
+          ttlSeconds: { type: 'integer', minimum: 60, maximum: 86_400, default: 3_600 },
+          loginName: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f]*$', description: 'who the customer is: the actor of what the session changes (default `portal:<id>`)' },
+        }),
         responses: { '200': { description: 'the session, with its token (shown only now)', content: { 'application/json': { schema: { $ref: '#/components/schemas/PortalSession' } } } }, ...errors(400, 401, 403, 404, 415) },
       },
     },
