@@ -71,6 +71,26 @@ describe('the console, in Chromium', () => {
     assert.match(await page.$eval(`tr[data-batch="${String(batch.headers['webhook-id'])}"]`, (e) => (e as unknown as { innerText: string }).innerText), /delivered/);
   });
 
+  it('rotates: the new secret shown once, and the notice signed with the old one arrives', async () => {
+    const key = await stack.apiKey(tailnet, 'ui@console.example.com');
+    const created = (await stack.api('POST', `/api/v2/tailnet/${tailnet}/webhooks`, key, { endpointUrl: `${receiverBase()}/console-rotate`, subscriptions: ['nodeCreated'] })).body as { secret: string; standardWebhooksSecret: string };
+    await freshPage();
+    await page.goto(`${origin()}/console`);
+    await page.type('#token', key);
+    await clickButton(page, 'Sign in');
+    await clickButton(page, `${receiverBase()}/console-rotate`);
+    await page.$eval('#grace', (e) => ((e as unknown as { value: string }).value = ''));
+    await page.type('#grace', '0');
+    await clickButton(page, 'Rotate secret');
+    await waitForText(page, 'Copy the secret now');
+    const rotated = await page.$eval('#secret-secret', (e) => (e as unknown as { value: string }).value);
+    assert.match(rotated, /^tskey-webhook-/);
+    assert.notEqual(rotated, created.secret);
+    const notice = await waitFor('webhookSecretRotated at the receiver', () => stack.receiver.received.find((w) => w.path === '/console-rotate' && w.body.includes('webhookSecretRotated')), 30_000);
+    const verified = verifyWebhook(notice, created.secret, created.standardWebhooksSecret);
+    assert.ok(verified.tailscaleSignatureValid && verified.standardSignatureValid, 'the receiver still holds the old secret: the notice is signed with it');
+  });
+
   it('disables (the endpoint is told) and deletes, each visible in the console', async () => {
     const key = await stack.apiKey(tailnet, 'ui@console.example.com');
     const created = (await stack.api('POST', `/api/v2/tailnet/${tailnet}/webhooks`, key, { endpointUrl: `${receiverBase()}/console-life`, subscriptions: ['nodeCreated'] })).body as { endpointId: string };
