@@ -20,7 +20,8 @@ describe('the console, in Chromium', () => {
   const receiverBase = () => stack.receiverUrl.replace(/\/webhook$/, '');
 
   before(async () => {
-    stack = await TidingsStack.create('console');
+    // Retries a second apart, two of them: a failing endpoint is dead-lettered (and disabled) within seconds.
+    stack = await TidingsStack.create('console', { RETRY_SCHEDULE: '1s*2' });
     await stack.start();
     db = new Client({ connectionString: stack.env.DATABASE_URL });
     await db.connect();
@@ -89,6 +90,33 @@ describe('the console, in Chromium', () => {
     const notice = await waitFor('webhookSecretRotated at the receiver', () => stack.receiver.received.find((w) => w.path === '/console-rotate' && w.body.includes('webhookSecretRotated')), 30_000);
     const verified = verifyWebhook(notice, created.secret, created.standardWebhooksSecret);
     assert.ok(verified.tailscaleSignatureValid && verified.standardSignatureValid, 'the receiver still holds the old secret: the notice is signed with it');
+  });
+
+  it('shows a failing endpoint\'s dead letter, and replays it from the console under the same webhook-id', async () => {
+    const key = await stack.apiKey(tailnet, 'ui@console.example.com');
+    const path = '/console-failing';
+    const created = (await stack.api('POST', `/api/v2/tailnet/${tailnet}/webhooks`, key, { endpointUrl: `${receiverBase()}${path}`, subscriptions: ['nodeCreated'] })).body as { endpointId: string };
+    stack.receiver.answers.set(path, { status: 503 });
+    const producer = kafkaFor(stack).producer();
+    await producer.connect();
+    await emitNodeEvents(stack, producer, tailnet, ['dead-letter-laptop']).finally(() => producer.disconnect());
+    await waitFor('the endpoint disabled after its retries', async () => ((await stack.api('GET', `/api/v2/webhooks/${created.endpointId}`, key)).body as { status: string }).status === 'disabled', 30_000);
+    const failedIds = new Set(stack.receiver.received.filter((w) => w.path === path && w.body.includes('dead-letter-laptop')).map((w) => String(w.headers['webhook-id'])));
+    assert.equal(failedIds.size, 1, 'one batch, tried three times');
+    stack.receiver.answers.set(path, { status: 200 });
+
+    await freshPage();
+    await page.goto(`${origin()}/console`);
+    await page.type('#token', key);
+    await clickButton(page, 'Sign in');
+    await clickButton(page, `${receiverBase()}${path}`);
+    await waitForText(page, 'deadLettered');
+    await checkLabel(page, 'redeliver what was dead-lettered'); // on by default: off, to replay by hand
+    await clickButton(page, 'Enable');
+    await clickButton(page, 'Replay');
+    await waitForText(page, 'is on its way again');
+    const replayed = await waitFor('the replayed batch at the receiver', () => stack.receiver.received.find((w) => w.path === path && w.status === 200 && w.body.includes('dead-letter-laptop')), 30_000);
+    assert.ok(failedIds.has(String(replayed.headers['webhook-id'])), 'the same webhook-id as the attempts that failed');
   });
 
   it('disables (the endpoint is told) and deletes, each visible in the console', async () => {
