@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, type Repository } from 'typeorm';
 import { ApiKeyEntity } from './api-key.entity';
+import { mintToken, tokenHash } from './bearer-tokens';
 
 /** Who a request speaks for: an API key, a portal session minted with one, or Tidings itself. */
 export interface Principal {
@@ -14,7 +14,6 @@ export interface Principal {
 }
 
 const KEY_PREFIX = 'tskey-api-';
-const hash = (key: string) => createHash('sha256').update(key, 'utf8').digest();
 
 /**
  * Mints, lists, revokes and checks API keys. A key is `tskey-api-<id>-<32 random bytes>`;
@@ -25,9 +24,8 @@ export class ApiKeysService {
   constructor(@InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>) {}
 
   async create(tailnet: string, loginName: string): Promise<{ id: string; key: string }> {
-    const id = `k${randomBytes(8).toString('hex')}`;
-    const key = `${KEY_PREFIX}${id}-${randomBytes(32).toString('base64url')}`;
-    await this.keys.insert({ id, tailnet, loginName, keyHash: hash(key), createdAt: new Date(), revokedAt: null });
+    const { id, token: key } = mintToken(KEY_PREFIX, 'k');
+    await this.keys.insert({ id, tailnet, loginName, keyHash: tokenHash(key), createdAt: new Date(), revokedAt: null });
     return { id, key };
   }
 
@@ -43,7 +41,7 @@ export class ApiKeysService {
 
   async authenticate(key: string): Promise<Principal | undefined> {
     if (!key.startsWith(KEY_PREFIX)) return undefined;
-    const found = await this.keys.findOne({ where: { keyHash: hash(key), revokedAt: IsNull() } });
+    const found = await this.keys.findOne({ where: { keyHash: tokenHash(key), revokedAt: IsNull() } });
     return found ? { keyId: found.id, tailnet: found.tailnet, loginName: found.loginName, via: 'apiKey' } : undefined;
   }
 }

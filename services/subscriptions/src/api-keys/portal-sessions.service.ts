@@ -1,12 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, MoreThan, type Repository } from 'typeorm';
 import type { Principal } from './api-keys.service';
+import { mintToken, tokenHash } from './bearer-tokens';
 import { PortalSessionEntity } from './portal-session.entity';
 
 export const PORTAL_TOKEN_PREFIX = 'tskey-portal-';
-const hash = (token: string) => createHash('sha256').update(token, 'utf8').digest();
 
 /** What the API answers to a new session: the token is shown only then. */
 export interface PortalSessionView {
@@ -28,15 +27,14 @@ export class PortalSessionsService {
   constructor(@InjectRepository(PortalSessionEntity) private readonly sessions: Repository<PortalSessionEntity>) {}
 
   async create(by: Principal, ttlSeconds: number, loginName: string | undefined): Promise<PortalSessionView> {
-    const id = `ps${randomBytes(8).toString('hex')}`;
-    const token = `${PORTAL_TOKEN_PREFIX}${id}-${randomBytes(32).toString('base64url')}`;
+    const { id, token } = mintToken(PORTAL_TOKEN_PREFIX, 'ps');
     const now = new Date();
     const session = {
       id,
       tailnet: by.tailnet,
       loginName: loginName ?? `portal:${id}`,
       createdByKeyId: by.keyId,
-      tokenHash: hash(token),
+      tokenHash: tokenHash(token),
       createdAt: now,
       expiresAt: new Date(now.getTime() + ttlSeconds * 1000),
       revokedAt: null,
@@ -53,7 +51,7 @@ export class PortalSessionsService {
 
   async authenticate(token: string): Promise<Principal | undefined> {
     if (!token.startsWith(PORTAL_TOKEN_PREFIX)) return undefined;
-    const found = await this.sessions.findOneBy({ tokenHash: hash(token), revokedAt: IsNull(), expiresAt: MoreThan(new Date()) });
+    const found = await this.sessions.findOneBy({ tokenHash: tokenHash(token), revokedAt: IsNull(), expiresAt: MoreThan(new Date()) });
     return found ? { keyId: found.id, tailnet: found.tailnet, loginName: found.loginName, via: 'portalSession' } : undefined;
   }
 }
