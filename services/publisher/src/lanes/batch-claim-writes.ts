@@ -124,8 +124,8 @@ export class BatchClaimWrites {
   /** The flush's statements; returns the claims refused. */
   private async write(m: EntityManager, work: Flush): Promise<Set<Waiting<boolean>>> {
     if (work.releases.length > 0) {
-      const [e, p, , b] = columns(work.releases.map((k) => ({ ...k, offsets: [0] })));
-      await m.query(RELEASE_SQL, [e, p, b]);
+      // One row per batch, not per record: a release deletes the batch's unsettled claims.
+      await m.query(RELEASE_SQL, [work.releases.map((k) => k.endpointId), work.releases.map((k) => k.partition), work.releases.map((k) => k.batchId)]);
     }
     const refused = new Set<Waiting<boolean>>();
     if (work.claims.length > 0) {
