@@ -48,6 +48,9 @@ export class Api {
   deliveries(id: string): Promise<{ deliveries: Delivery[] }> {
     return this.call('GET', `/api/v2/webhooks/${encodeURIComponent(id)}/deliveries?limit=50`);
   }
+  delivery(id: string, batchId: string): Promise<Delivery> {
+    return this.call('GET', `/api/v2/webhooks/${encodeURIComponent(id)}/deliveries/${encodeURIComponent(batchId)}`);
+  }
   replay(id: string, batchId: string): Promise<{ batchId: string }> {
     return this.call('POST', `/api/v2/webhooks/${encodeURIComponent(id)}/deliveries/${encodeURIComponent(batchId)}/replay`);
   }

@@ -1,13 +1,14 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { Api, type ApiError, type Webhook } from './api';
 import { CreateWebhook } from './create-webhook';
+import { EventCatalogue } from './event-catalogue';
 import { Problem } from './problem';
 import { SecretOnce } from './secret-once';
 import { SignIn } from './sign-in';
 import { WebhookDetail } from './webhook-detail';
 import { WebhookList } from './webhook-list';
 
-type View = { kind: 'list' } | { kind: 'create' } | { kind: 'detail'; id: string };
+type View = { kind: 'list' } | { kind: 'create' } | { kind: 'catalogue' } | { kind: 'detail'; id: string };
 
 const STORAGE_KEY = 'tidings.console.token';
 
@@ -50,14 +51,24 @@ export function App() {
     <>
       <header class="bar">
         <strong>Tidings</strong>
-        <button type="button" class="secondary" onClick={signOut}>
-          Sign out
-        </button>
+        <nav aria-label="Console" class="bar">
+          <button type="button" class="link" onClick={() => setView({ kind: 'list' })}>
+            Webhooks
+          </button>
+          <button type="button" class="link" onClick={() => setView({ kind: 'catalogue' })}>
+            Event catalogue
+          </button>
+          <button type="button" class="secondary" onClick={signOut}>
+            Sign out
+          </button>
+        </nav>
       </header>
       <main>
         <Problem error={error} />
         {revealed ? <SecretOnce webhook={revealed} onDone={() => setRevealed(undefined)} /> : null}
-        {view.kind === 'create' ? (
+        {view.kind === 'catalogue' ? (
+          <EventCatalogue onBack={() => setView({ kind: 'list' })} />
+        ) : view.kind === 'create' ? (
           <CreateWebhook
             api={api}
             onCancel={() => setView({ kind: 'list' })}

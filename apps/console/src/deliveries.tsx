@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Api, Delivery } from './api';
+import { DeliveryDetail } from './delivery-detail';
 
 const REFRESH_MS = 3_000;
 
@@ -7,6 +8,7 @@ const REFRESH_MS = 3_000;
 export function Deliveries({ api, endpointId, canReplay }: { api: Api; endpointId: string; canReplay: boolean }) {
   const [deliveries, setDeliveries] = useState<Delivery[] | undefined>();
   const [note, setNote] = useState('');
+  const [open, setOpen] = useState<string | undefined>();
   useEffect(() => {
     let stopped = false;
     const load = () =>
@@ -48,7 +50,9 @@ export function Deliveries({ api, endpointId, canReplay }: { api: Api; endpointI
               return (
                 <tr key={d.batchId} data-batch={d.batchId}>
                   <td>
-                    <code>{d.batchId}</code>
+                    <button type="button" class="link" aria-label={`Show batch ${d.batchId}`} onClick={() => setOpen(d.batchId)}>
+                      <code>{d.batchId}</code>
+                    </button>
                   </td>
                   <td>
                     <span class={`status ${d.state}`}>{d.state}</span>
@@ -80,6 +84,7 @@ export function Deliveries({ api, endpointId, canReplay }: { api: Api; endpointI
           </tbody>
         </table>
       )}
+      {open ? <DeliveryDetail key={open} api={api} endpointId={endpointId} batchId={open} onClose={() => setOpen(undefined)} /> : null}
     </section>
   );
 }

@@ -52,6 +52,15 @@ export interface DeadLetterView {
   replayedAt: string | null;
 }
 
+/**
+ * What a batch's first attempt sent: its events, and the headers of its first request (the
+ * signatures included: they prove a body, they reveal no secret). Recorded once per batch.
+ */
+export interface DeliveryRequestView {
+  headers: Record<string, string>;
+  events: { id: string; timestamp: string; version: number; type: string; tailnet: string; message: string; data: Record<string, string> }[];
+}
+
 /** A delivery of the API: one batch, its attempts in order, and its dead letter if any. */
 export interface DeliveryView {
   batchId: string;
@@ -61,4 +70,6 @@ export interface DeliveryView {
   lastAttemptAt: string | null;
   nextAttemptAt: string | null;
   deadLetter: DeadLetterView | null;
+  /** Only when one delivery is read; null when it was not recorded (dead-lettered unsent, or before it was kept). */
+  request?: DeliveryRequestView | null;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { deliveryBatchSchema } from './webhook-event';
+import { deliveryBatchSchema, webhookEventSchema } from './webhook-event';
 
 /**
  * Records of the delivery pipeline after the first attempt: the retry chain, the dead letters,
@@ -75,6 +75,8 @@ export const deliveryAttemptRecordSchema = z.object({
   eventIds: z.array(z.string()),
   /** When the next attempt is due; null when delivered or when no attempt follows. */
   nextAttemptAt: z.iso.datetime({ offset: true }).nullable(),
+  /** On a batch's first attempt only: what it sent, for the deliveries API (never a secret). */
+  request: z.object({ headers: z.record(z.string(), z.string()), events: z.array(webhookEventSchema) }).optional(),
 });
 
 export type DeliveryAttemptRecord = z.infer<typeof deliveryAttemptRecordSchema>;

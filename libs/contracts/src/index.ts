@@ -10,3 +10,4 @@ export * from './webhook-event';
 export * from './provider-types';
 export * from './rate-limit';
 export * from './api-views';
+export * from './event-examples';

@@ -26,6 +26,7 @@ type Delivery = {
   lastAttemptAt: string | null;
   nextAttemptAt: string | null;
   deadLetter: { cause: string; reason: string; deadLetteredAt: string; replayedAt: string | null } | null;
+  request?: { headers: Record<string, string>; events: unknown[] } | null;
 };
 
 const T0 = Date.UTC(2025, 10, 20, 10, 0);
@@ -158,6 +159,8 @@ describe('deliveries API', () => {
   describe('one endpoint\'s batches', () => {
     let a: string;
     const b4Events = [event(), event()];
+    const b1Events = [{ ...event(), data: { deviceName: '<img src=x onerror=alert(1)>' } }];
+    const b1Headers = { 'content-type': 'application/json', 'webhook-id': 'b1', 'webhook-timestamp': '1764460800', 'webhook-signature': 'v1,c2ln' };
     const b5Events = [event(), event(), event()];
 
     before(async () => {
@@ -165,8 +168,8 @@ describe('deliveries API', () => {
       await produce(
         topics.deliveryAttempts,
         // b1: failed, then delivered; its first attempt arrives twice, the copy altered (first wins).
-        raw(attempt(a, 'b1', 1, 0, 'failed', { nextAttemptAt: at(60) })),
-        raw(attempt(a, 'b1', 1, 0, 'failed', { status: 599, reason: 'a redelivered copy' })),
+        raw(attempt(a, 'b1', 1, 0, 'failed', { nextAttemptAt: at(60), request: { headers: b1Headers, events: b1Events } })),
+        raw(attempt(a, 'b1', 1, 0, 'failed', { status: 599, reason: 'a redelivered copy', request: { headers: { 'webhook-id': 'altered' }, events: b1Events } })),
         raw(attempt(a, 'b1', 2, 60, 'delivered')),
         // b2: failed, another attempt due.
         raw(attempt(a, 'b2', 1, 70, 'failed', { status: null, reason: 'timeout after 15000 ms', nextAttemptAt: at(130) })),
@@ -218,9 +221,15 @@ describe('deliveries API', () => {
     });
 
     it('answers one delivery, and 404 for a batch it does not have', async () => {
-      assert.deepEqual(await delivery(a, 'b4'), (await deliveries(a)).find((d) => d.batchId === 'b4'));
+      assert.deepEqual(await delivery(a, 'b3'), { ...(await deliveries(a)).find((d) => d.batchId === 'b3'), request: null }, 'what b3 sent was not recorded');
       assertProblem(await stack.api('GET', `/api/v2/webhooks/${a}/deliveries/nope`, key), 404);
       assertProblem(await stack.api('GET', `/api/v2/webhooks/${a}/deliveries/bx`, key), 404, undefined, /bx/);
+    });
+
+    it("shows one delivery's request: the first attempt's headers and events as sent, or a dead letter's events", async () => {
+      assert.deepEqual((await delivery(a, 'b1')).request, { headers: b1Headers, events: b1Events }, 'the first record of the first attempt wins');
+      assert.deepEqual((await delivery(a, 'b5')).request, { headers: {}, events: b5Events }, 'never sent: its events, no headers');
+      assert.equal((await deliveries(a)).find((d) => d.batchId === 'b1')!.request, undefined, 'a list carries no requests');
     });
 
     it('shows the endpoint failing while its latest attempt failed, in list, get and patch answers', async () => {

@@ -54,6 +54,8 @@ export class DeliveryRecordsProducer {
       attemptedAt: new Date().toISOString(),
       eventIds: batch.events.map((e) => e.id),
       nextAttemptAt: nextAttemptAt?.toISOString() ?? null,
+      // Once per batch: the events and headers would only repeat on later attempts.
+      ...(attempt === 1 && result.sentHeaders ? { request: { headers: result.sentHeaders, events: batch.events } } : {}),
     };
     await this.send(this.topics.deliveryAttempts, endpoint.endpointId, record);
   }

@@ -22,7 +22,11 @@ export interface DeliveryTarget {
  * the endpoint at once; anything else (3xx included: redirects are never followed, 4xx, 5xx,
  * a timeout, an egress refusal) fails and is retried on the schedule.
  */
-export type AttemptOutcome =
+export type AttemptOutcome = (
   | { outcome: 'delivered'; status: number; latencyMs: number }
   | { outcome: 'gone'; status: 410; latencyMs: number; reason: string }
-  | { outcome: 'failed'; status: number | null; latencyMs: number; reason: string; retryAfterMs: number | undefined };
+  | { outcome: 'failed'; status: number | null; latencyMs: number; reason: string; retryAfterMs: number | undefined }
+) & {
+  /** The headers of the attempt's first request, as sent (the deliveries API shows them). */
+  sentHeaders?: Record<string, string>;
+};

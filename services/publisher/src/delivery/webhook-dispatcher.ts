@@ -58,11 +58,15 @@ export class WebhookDispatcher {
     const requests = deliveryRequests(target.provider, batch.events);
     const started = performance.now();
     let result: AttemptOutcome = { outcome: 'delivered', status: 200, latencyMs: 0 };
+    let sentHeaders: Record<string, string> | undefined;
     for (const request of requests) {
-      result = await this.post(slot, target, batch.id, request);
+      const headers = requestHeaders(target, batch.id, request);
+      sentHeaders ??= headers;
+      result = await this.post(slot, target, request.body, headers);
       if (result.outcome !== 'delivered') break;
     }
     result.latencyMs = performance.now() - started;
+    result.sentHeaders = sentHeaders;
     this.metrics.attempt(kind, attempt, result, batch.events);
     const log = { endpointId: target.endpointId, batchId: batch.id, attempt, events: batch.events.length, status: result.status, latencyMs: Math.round(result.latencyMs) };
     if (result.outcome === 'delivered') this.logger.info(log, 'webhook delivered');
@@ -70,16 +74,10 @@ export class WebhookDispatcher {
     return result;
   }
 
-  private async post(slot: EgressSlot, target: DeliveryTarget, batchId: string, request: ChatRequest): Promise<AttemptOutcome> {
-    const headers = {
-      ...request.headers,
-      'content-type': request.contentType,
-      'user-agent': `Tidings/${TIDINGS_VERSION}`,
-      ...signatureHeaders({ id: batchId, timestamp: Math.floor(Date.now() / 1000), body: request.body, secrets: target.secrets }),
-    };
+  private async post(slot: EgressSlot, target: DeliveryTarget, body: string, headers: Record<string, string>): Promise<AttemptOutcome> {
     const started = performance.now();
     try {
-      const response = await slot.post(target.endpointUrl, request.body, headers, this.timeoutMs);
+      const response = await slot.post(target.endpointUrl, body, headers, this.timeoutMs);
       const latencyMs = performance.now() - started;
       if (response.status >= 200 && response.status < 300) return { outcome: 'delivered', status: response.status, latencyMs };
       if (response.status === 410) return { outcome: 'gone', status: 410, latencyMs, reason: 'the endpoint answered 410 Gone' };
@@ -97,4 +95,14 @@ export class WebhookDispatcher {
       return { outcome: 'failed', status: null, latencyMs, reason, retryAfterMs: undefined };
     }
   }
+}
+
+/** A request's headers: the provider's, ours, and the signatures of its body under the batch id. */
+function requestHeaders(target: DeliveryTarget, batchId: string, request: ChatRequest): Record<string, string> {
+  return {
+    ...request.headers,
+    'content-type': request.contentType,
+    'user-agent': `Tidings/${TIDINGS_VERSION}`,
+    ...signatureHeaders({ id: batchId, timestamp: Math.floor(Date.now() / 1000), body: request.body, secrets: target.secrets }),
+  };
 }

@@ -39,6 +39,26 @@ export async function projectAttempts(manager: EntityManager, records: DeliveryA
       .orIgnore()
       .execute();
   }
+  await projectRequests(manager, records);
+}
+
+/** The first attempt's request of each batch, once: a replay's first attempt sent the same batch. */
+async function projectRequests(manager: EntityManager, records: DeliveryAttemptRecord[]): Promise<void> {
+  const firsts = records.filter((r) => r.request);
+  if (firsts.length === 0) return;
+  await manager.query(
+    `INSERT INTO delivery_requests (batch_id, endpoint_id, tailnet, headers, events, sent_at)
+     SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::jsonb[], $5::json[], $6::timestamptz[])
+     ON CONFLICT (batch_id) DO NOTHING`,
+    [
+      firsts.map((r) => r.batchId),
+      firsts.map((r) => r.endpointId),
+      firsts.map((r) => r.tailnet),
+      firsts.map((r) => JSON.stringify(r.request!.headers)),
+      firsts.map((r) => JSON.stringify(r.request!.events)),
+      firsts.map((r) => r.attemptedAt),
+    ],
+  );
 }
 
 /**

@@ -6,7 +6,7 @@ import type { Principal } from '../api-keys/api-keys.service';
 import { EndpointQueriesService } from '../endpoints/endpoint-queries.service';
 import type { EndpointEntity } from '../endpoints/endpoint.entity';
 import { DeliveryAttemptEntity } from './delivery-attempt.entity';
-import type { DeliveryView } from '@tidings/contracts';
+import type { DeliveryRequestView, DeliveryView } from '@tidings/contracts';
 import { toDeliveryView, type DeadLetterSummary } from './delivery-view';
 
 /**
@@ -26,6 +26,13 @@ const RECENT_BATCHES = `
 const DEAD_LETTERS = `
   SELECT batch_id, cause, reason, dead_lettered_at, replayed_at, jsonb_path_query_array(events::jsonb, '$[*].id') AS event_ids
   FROM dead_letters WHERE endpoint_id = $1 AND tailnet = $2 AND batch_id = ANY($3)`;
+
+/** What the batch sent; a batch dead-lettered before any attempt has its events only. */
+const BATCH_REQUEST = `
+  SELECT headers, events FROM delivery_requests WHERE batch_id = $1 AND endpoint_id = $2 AND tailnet = $3
+  UNION ALL
+  SELECT '{}'::jsonb, events FROM dead_letters d WHERE batch_id = $1 AND endpoint_id = $2 AND tailnet = $3
+    AND NOT EXISTS (SELECT 1 FROM delivery_requests r WHERE r.batch_id = d.batch_id)`;
 
 interface DeadLetterRow {
   batch_id: string;
@@ -54,7 +61,8 @@ export class DeliveryQueriesService {
     const endpoint = await this.endpoints.get(principal, endpointId);
     const [view] = await this.views(endpoint, [batchId]);
     if (!view) throw new NotFoundException(`delivery ${batchId} of webhook ${endpointId} not found`);
-    return view;
+    const [request]: DeliveryRequestView[] = await this.dataSource.query(BATCH_REQUEST, [batchId, endpoint.endpointId, endpoint.tailnet]);
+    return { ...view, request: request ?? null };
   }
 
   /** Two queries whatever the number of batches; views in the order of `batchIds`. */

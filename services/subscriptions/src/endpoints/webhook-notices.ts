@@ -5,9 +5,11 @@ import type { EntityManager } from 'typeorm';
 import { writeToOutbox } from '../outbox/outbox-writer';
 import { EndpointEntity } from './endpoint.entity';
 
+export const TEST_EVENT_MESSAGE = 'This is a test event';
+
 export type NoticeType = 'webhookUpdated' | 'webhookDeleted' | 'webhookDisabled' | 'webhookSecretRotated';
 
-const SENTENCES: Record<NoticeType, (id: string, actor: string) => string> = {
+export const NOTICE_SENTENCES: Record<NoticeType, (id: string, actor: string) => string> = {
   webhookUpdated: (id, actor) => `Webhook ${id} subscriptions were changed by ${actor}`,
   webhookDeleted: (id, actor) => `Webhook ${id} was deleted by ${actor}`,
   webhookDisabled: (id, actor) => `Webhook ${id} was disabled by ${actor}`,
@@ -46,7 +48,7 @@ export async function queueNotices(manager: EntityManager, input: NoticeInput): 
     version: WEBHOOK_EVENT_VERSION,
     type: input.type,
     tailnet: subject.tailnet,
-    message: SENTENCES[input.type](subject.endpointId, input.actor),
+    message: NOTICE_SENTENCES[input.type](subject.endpointId, input.actor),
     data: { endpointId: subject.endpointId, actor: input.actor, ...input.data },
   } as const;
 
@@ -73,7 +75,7 @@ export async function queueTestEvent(manager: EntityManager, endpoint: EndpointE
     schemaVersion: 1,
     noticeId: randomUUID(),
     target: { endpointId: endpoint.endpointId, tailnet: endpoint.tailnet, endpointUrl: endpoint.endpointUrl, providerType: providerInForce(endpoint.providerType, endpoint.endpointUrl), secrets: secretsInForce(endpoint) },
-    event: { id, timestamp: new Date().toISOString(), version: WEBHOOK_EVENT_VERSION, type: 'test', tailnet: endpoint.tailnet, message: 'This is a test event', data: { endpointId: endpoint.endpointId, actor } },
+    event: { id, timestamp: new Date().toISOString(), version: WEBHOOK_EVENT_VERSION, type: 'test', tailnet: endpoint.tailnet, message: TEST_EVENT_MESSAGE, data: { endpointId: endpoint.endpointId, actor } },
   };
   await writeToOutbox(manager, 'webhookNotices', endpoint.endpointId, record);
   return id;

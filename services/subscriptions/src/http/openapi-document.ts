@@ -210,6 +210,17 @@ export const OPENAPI_DOCUMENT = {
               },
             ],
           },
+          request: {
+            description: 'Only when one delivery is read: what its first attempt sent (its headers, signatures included, and its events); headers are empty for a batch dead-lettered before any attempt; null when not recorded',
+            oneOf: [
+              { type: 'null' },
+              {
+                type: 'object',
+                required: ['headers', 'events'],
+                properties: { headers: { type: 'object', additionalProperties: { type: 'string' } }, events: { type: 'array', items: { type: 'object' } } },
+              },
+            ],
+          },
         },
       },
       DeliveryAttempt: {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { DOMAIN_EVENT_DATA_SCHEMAS, EXAMPLE_ADMIN_CONSOLE_URL, EXAMPLE_TAILNET, exampleEvent } from '@tidings/contracts';
 import { buildWebhookEvent } from './payload-builder';
 import type { DomainEvent } from '../domain-events/cloud-event-decoder';
 
@@ -33,5 +34,20 @@ describe('buildWebhookEvent', () => {
     assert.equal(built.data.newRoles, 'admin, auditor');
     assert.equal(built.data.url, undefined);
     for (const v of Object.values(built.data)) assert.equal(typeof v, 'string');
+  });
+});
+
+describe('the event catalogue', () => {
+  it("shows for every domain type exactly what the trigger builds from the example's data", () => {
+    const domainTypes = Object.keys(DOMAIN_EVENT_DATA_SCHEMAS) as DomainEvent['type'][];
+    for (const type of domainTypes) {
+      const example = exampleEvent(type);
+      const data = { ...example.data };
+      delete data.url; // the trigger adds the link itself
+      // The control plane sends role lists as arrays; the payload joins them.
+      const input = type === 'userRoleUpdated' ? { ...data, oldRoles: data.oldRoles!.split(', '), newRoles: data.newRoles!.split(', ') } : data;
+      const built = buildWebhookEvent({ ...event(type, input), id: example.id, time: example.timestamp, tailnet: EXAMPLE_TAILNET }, EXAMPLE_ADMIN_CONSOLE_URL);
+      assert.deepEqual(built, example, type);
+    }
   });
 });
