@@ -132,7 +132,7 @@ describe('the console, in Chromium', () => {
     await waitFor('webhookDisabled at the receiver', () => stack.receiver.received.some((w) => w.path === '/console-life' && w.body.includes('webhookDisabled')), 30_000);
     await clickButton(page, 'Delete');
     await clickButton(page, 'Confirm delete');
-    await waitForText(page, 'Webhooks');
+    await waitForText(page, 'Add endpoint');
     assert.equal((await stack.api('GET', `/api/v2/webhooks/${created.endpointId}`, key)).status, 404);
     assert.ok(!(await bodyText(page)).includes('/console-life'));
   });
@@ -159,27 +159,5 @@ describe('the console, in Chromium', () => {
     await db.query("UPDATE portal_sessions SET expires_at = now() - interval '1 second' WHERE id = $1", [session.id]);
     await page.reload();
     await waitForText(page, 'API key or portal session token');
-  });
-
-  it('has no serious or critical accessibility violation (axe-core) at sign-in, in the list and in the create form', async () => {
-    const key = await stack.apiKey(tailnet, 'ui@console.example.com');
-    await freshPage();
-    await page.setBypassCSP(true); // axe is injected as a script the console's policy would refuse
-    await page.goto(`${origin()}/console`);
-    const check = async (where: string) => {
-      await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
-      const violations = await page.evaluate(async () => {
-        const result = await (globalThis as unknown as { axe: { run: () => Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe.run();
-        return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.nodes.length})`);
-      });
-      assert.deepEqual(violations, [], `${where}: ${violations.join(', ')}`);
-    };
-    await check('sign-in');
-    await page.type('#token', key);
-    await clickButton(page, 'Sign in');
-    await waitForText(page, 'Webhooks');
-    await check('list');
-    await clickButton(page, 'Add endpoint');
-    await check('create form');
   });
 });

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, type Api, type Webhook } from './api';
 import { Deliveries } from './deliveries';
 import { Problem } from './problem';
+import { RateLimitForm } from './rate-limit-form';
 import { SubscriptionPicker } from './subscription-picker';
 
 /** One webhook: test, edit its events, rotate, disable or enable, delete; and its deliveries. */
@@ -69,6 +70,7 @@ export function WebhookDetail({ api, webhook, onChanged, onRotated, onDeleted, o
         <SubscriptionPicker value={subscriptions} onChange={setSubscriptions} />
         <button type="submit">Save subscriptions</button>
       </form>
+      <RateLimitForm webhook={webhook} onSave={(rateLimit) => act(async () => (onChanged(await api.updateWebhook(id, { rateLimit })), setNote('Rate limit saved.')))()} />
       <form
         class="bar"
         onSubmit={(e) => {
