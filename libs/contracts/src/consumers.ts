@@ -1,7 +1,7 @@
 import type { TopicNames } from './topics';
 
 /** The services that consume Kafka (the egress does not). */
-export type ConsumingService = 'trigger' | 'publisher' | 'subscriptions';
+export type ConsumingService = 'trigger' | 'publisher' | 'subscriptions' | 'relay';
 
 /**
  * How a consumer commits, which says what a crash can cost:
@@ -48,6 +48,7 @@ export const CONSUMERS = {
     mode: 'batch',
     fetchWaitMs: 1_000,
   },
+  relayConfigView: { service: 'relay', group: 'tidings.relay.config-view', topics: (t) => [t.relayConfig], mode: 'replay', fetchWaitMs: 1_000 },
   subscriptionsCommands: { service: 'subscriptions', group: 'tidings.subscriptions.commands.v1', topics: (t) => [t.endpointCommands], mode: 'record', fetchWaitMs: 1_000 },
 } as const satisfies Record<string, ConsumerDeclaration>;
 

@@ -11,3 +11,5 @@ export * from './provider-types';
 export * from './rate-limit';
 export * from './api-views';
 export * from './event-examples';
+export * from './relay-config-events';
+export * from './relay-requests';

@@ -43,6 +43,10 @@ export const INTERNAL_TOPICS = {
    * (same key and value) with the reason and source in `tidings-dlq-*` headers. Any key.
    */
   internalDeadLetters: 'tidings.internal-dead-letters.v1',
+  /** The inbound relay's buckets and inputs (event-sourced); kept forever. Key: bucket id. */
+  relayConfig: 'tidings.relay-config.v1',
+  /** Requests a relay input accepted, sealed, written before the caller is answered. Key: input id. */
+  relayRequests: 'tidings.relay-requests.v1',
 } as const;
 
 export interface TopicSpec {
@@ -77,6 +81,9 @@ export function topicSpecs(names: TopicNames): TopicSpec[] {
     { name: names.deliveryAttempts, partitions: 3, config: { 'retention.ms': String(7 * DAY_MS) } },
     { name: names.endpointCommands, partitions: 3, config: { 'retention.ms': String(7 * DAY_MS) } },
     { name: names.internalDeadLetters, partitions: 1, config: { 'retention.ms': String(30 * DAY_MS) } },
+    { name: names.relayConfig, partitions: 3, config: { 'retention.ms': '-1', 'retention.bytes': '-1', 'cleanup.policy': 'delete' } },
+    // Sealed; kept as long as the retry topics keep what waits in them.
+    { name: names.relayRequests, partitions: 6, config: { 'retention.ms': String(7 * DAY_MS) } },
     // Compacted per event key, and whole segments dropped once older than the 24 h window.
     { name: names.triggerDedup, partitions: 6, config: { 'cleanup.policy': 'compact,delete', 'retention.ms': String(DEDUP_WINDOW_MS + HOUR_MS), 'segment.ms': String(HOUR_MS) } },
   ];
@@ -96,6 +103,8 @@ export interface TopicNames {
   deliveryAttempts: string;
   endpointCommands: string;
   internalDeadLetters: string;
+  relayConfig: string;
+  relayRequests: string;
 }
 
 export interface RetryTopic {
@@ -124,5 +133,7 @@ export function resolveTopicNames(options: { domainEventsTopic: string; prefix: 
     deliveryAttempts: internal(INTERNAL_TOPICS.deliveryAttempts),
     endpointCommands: internal(INTERNAL_TOPICS.endpointCommands),
     internalDeadLetters: internal(INTERNAL_TOPICS.internalDeadLetters),
+    relayConfig: internal(INTERNAL_TOPICS.relayConfig),
+    relayRequests: internal(INTERNAL_TOPICS.relayRequests),
   };
 }
