@@ -18,7 +18,7 @@ const root = repoRoot();
 const local = join(root, '.local');
 const DEMO_RECEIVER_PORT = 9443;
 const DEMO_TAILNET = 'demo.example.com';
-const PORTS = { subscriptions: 8080, trigger: 8081, publisher: 8082, egressAdmin: 9091 } as const;
+const PORTS = { subscriptions: 8080, trigger: 8081, publisher: 8082, relay: 8083, egressAdmin: 9091 } as const;
 
 const say = (line: string) => process.stdout.write(`\x1b[1m▸\x1b[0m ${line}\n`);
 const appendList = (callerValue: string | undefined, ours: string[]) => [...(callerValue ? callerValue.split(',') : []), ...ours].join(',');
@@ -101,8 +101,9 @@ async function main(): Promise<void> {
     subscriptions: `http://127.0.0.1:${PORTS.subscriptions}/health`,
     trigger: `http://127.0.0.1:${PORTS.trigger}/health`,
     publisher: `http://127.0.0.1:${PORTS.publisher}/health`,
+    relay: `http://127.0.0.1:${PORTS.relay}/health`,
   };
-  for (const name of ['egress', 'subscriptions', 'trigger', 'publisher'] as const) {
+  for (const name of ['egress', 'subscriptions', 'trigger', 'publisher', 'relay'] as const) {
     const service: ServiceProcess = await startService(name, serviceEnv, { healthUrl: health[name], logDir });
     cleanups.push({ name, stop: () => service.stop() });
     say(`${name} up (log: ${service.logFile})`);

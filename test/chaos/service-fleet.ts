@@ -4,7 +4,7 @@ import { freePort, startService, type ServiceName, type ServiceProcess } from '@
 import type { Random } from './random';
 
 export const SERVICES: ServiceName[] = ['egress', 'subscriptions', 'trigger', 'publisher'];
-const PORT_VARIABLE: Record<ServiceName, string> = { subscriptions: 'SUBSCRIPTIONS_PORT', trigger: 'TRIGGER_PORT', publisher: 'PUBLISHER_PORT', egress: 'EGRESS_ADMIN_PORT' };
+const PORT_VARIABLE: Record<ServiceName, string> = { subscriptions: 'SUBSCRIPTIONS_PORT', trigger: 'TRIGGER_PORT', publisher: 'PUBLISHER_PORT', egress: 'EGRESS_ADMIN_PORT', relay: 'RELAY_PORT' };
 
 /** One instance of a service, on ports of its own that it keeps across restarts. */
 export class Instance {

@@ -194,6 +194,7 @@ describe('observability: traces across every hop, and the documented metrics', (
       trigger: ['tidings.trigger.v1'],
       publisher: ['tidings.publisher.v1', 'tidings.publisher.notices.v1', 'tidings.publisher.retries.v1'],
       subscriptions: ['tidings.subscriptions.deliveries.v1', 'tidings.subscriptions.commands.v1'],
+      relay: [], // its one consumer replays the relay config log: no group, no lag (not started here)
     };
     const pages = new Map<ServiceName, Awaited<ReturnType<typeof scrapeMetrics>>>();
     await waitFor(

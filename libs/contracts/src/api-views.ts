@@ -73,3 +73,34 @@ export interface DeliveryView {
   /** Only when one delivery is read; null when it was not recorded (dead-lettered unsent, or before it was kept). */
   request?: DeliveryRequestView | null;
 }
+
+/** An inbound relay input: its public path on the relay, and where what it accepts goes. */
+export interface RelayInputView {
+  inputId: string;
+  bucketId: string;
+  /** `/in/{inputId}` on the relay's public address. */
+  path: string;
+  methods: string[];
+  bodyLimitBytes: number;
+  outputs: { outputId: string; url: string }[];
+  created: string;
+}
+
+/** A relay bucket as the API shows it: which checks it makes, never a password, token or secret. */
+export interface RelayBucketView {
+  bucketId: string;
+  name: string;
+  ephemeral: boolean;
+  answer: { status: number; body: string; contentType: string };
+  auth: {
+    basic: { username: string } | null;
+    token: { header: string } | null;
+    sourceCidrs: string[];
+    signature: { scheme: string; toleranceSeconds: number; hmac: { header: string; algorithm: string; encoding: string; prefix: string } | null } | null;
+    onFailure: 'reject' | 'staticAnswer';
+  };
+  creatorLoginName: string;
+  created: string;
+  lastModified: string;
+  inputs: RelayInputView[];
+}

@@ -47,7 +47,7 @@ export type BucketAuth = z.infer<typeof bucketAuthSchema>;
 
 /** What an input answers at once, and what an unknown input answers too (the default). */
 export const staticAnswerSchema = z.object({
-  status: z.number().int().min(200).max(599),
+  status: z.number().int().refine((n) => (n >= 200 && n <= 299) || (n >= 400 && n <= 599), 'must be 2xx, 4xx or 5xx'),
   body: z.string().max(4096),
   contentType: z.string().min(1).max(200),
 });

@@ -5,7 +5,7 @@ import { listensOn } from './port-owner';
 import { repoRoot } from './repo-root';
 import { waitFor } from '@tidings/test-env';
 
-export type ServiceName = 'subscriptions' | 'trigger' | 'publisher' | 'egress';
+export type ServiceName = 'subscriptions' | 'trigger' | 'publisher' | 'egress' | 'relay';
 
 /** One line of a service's JSON log (pino): its message, and the fields a test looks at. */
 export type LogLine<Fields = Record<string, unknown>> = { msg: string; level: number } & Fields;

@@ -33,7 +33,7 @@ export class TidingsStack {
   receiverPort = 0;
   private dropDatabase: (() => Promise<void>) | undefined;
   readonly logDir: string;
-  private readonly ports: Record<'subscriptions' | 'trigger' | 'publisher' | 'egress' | 'egressAdmin', number>;
+  private readonly ports: Record<'subscriptions' | 'trigger' | 'publisher' | 'egress' | 'egressAdmin' | 'relay', number>;
 
   private constructor(label: string, ports: TidingsStack['ports'], env: Record<string, string>) {
     this.logDir = mkdtempSync(join(tmpdir(), `tidings-${label}-`));
@@ -46,7 +46,7 @@ export class TidingsStack {
   static async create(label: string, overrides: Record<string, string> = {}): Promise<TidingsStack> {
     const infra = testInfra();
     const prefix = `${uniqueName(label)}.`;
-    const ports = { subscriptions: await freePort(), trigger: await freePort(), publisher: await freePort(), egress: await freePort(), egressAdmin: await freePort() };
+    const ports = { subscriptions: await freePort(), trigger: await freePort(), publisher: await freePort(), egress: await freePort(), egressAdmin: await freePort(), relay: await freePort() };
     const db = await createTestDatabase(label);
     const stack = new TidingsStack(label, ports, {
       KAFKA_BROKERS: infra.brokers.join(','),
@@ -59,6 +59,7 @@ export class TidingsStack {
       PUBLISHER_PORT: String(ports.publisher),
       EGRESS_PORT: String(ports.egress),
       EGRESS_ADMIN_PORT: String(ports.egressAdmin),
+      RELAY_PORT: String(ports.relay),
       EGRESS_PROXY_URL: `http://127.0.0.1:${ports.egress}`,
       LOG_LEVEL: 'debug',
       ...overrides,
@@ -76,6 +77,11 @@ export class TidingsStack {
 
   get apiUrl(): string {
     return `http://127.0.0.1:${this.ports.subscriptions}`;
+  }
+
+  /** The relay's public side (inputs at `/in/{inputId}`); started only when asked for by name. */
+  get relayUrl(): string {
+    return `http://127.0.0.1:${this.ports.relay}`;
   }
 
   get receiverUrl(): string {
@@ -114,7 +120,7 @@ export class TidingsStack {
    */
   async startInstance(name: ServiceName, label: string): Promise<ServiceProcess> {
     const port = await freePort();
-    const portVar = { subscriptions: 'SUBSCRIPTIONS_PORT', trigger: 'TRIGGER_PORT', publisher: 'PUBLISHER_PORT', egress: 'EGRESS_ADMIN_PORT' }[name];
+    const portVar = { subscriptions: 'SUBSCRIPTIONS_PORT', trigger: 'TRIGGER_PORT', publisher: 'PUBLISHER_PORT', egress: 'EGRESS_ADMIN_PORT', relay: 'RELAY_PORT' }[name];
     return startService(name, { ...this.env, [portVar]: String(port), TRIGGER_INSTANCE_ID: label }, { healthUrl: `http://127.0.0.1:${port}/health`, logDir: join(this.logDir, label) });
   }
 

@@ -33,6 +33,8 @@ import { JsonBodyMiddleware } from './http/json-body.middleware';
 import { OpenApiController } from './http/openapi.controller';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { OutboxRelayService } from './outbox/outbox-relay.service';
+import { RelayBucketsController } from './relay/relay-buckets.controller';
+import { RelayBucketsService } from './relay/relay-buckets.service';
 import type { SubscriptionsConfig } from './subscriptions-config';
 
 const LOGGER = Symbol('LOGGER');
@@ -79,7 +81,7 @@ export class SubscriptionsModule implements NestModule {
           service: 'subscriptions',
         }),
       ],
-      controllers: [WebhooksController, DeliveriesController, PortalSessionsController, OpenApiController, ConsoleController],
+      controllers: [WebhooksController, DeliveriesController, RelayBucketsController, PortalSessionsController, OpenApiController, ConsoleController],
       providers: [
         { provide: LOGGER, useValue: logger },
         { provide: CONSOLE_FRAME_ANCESTORS, useValue: config.consoleFrameAncestors },
@@ -93,6 +95,7 @@ export class SubscriptionsModule implements NestModule {
         ApiKeyGuard,
         EndpointCommandsService,
         EndpointQueriesService,
+        RelayBucketsService,
         OutboxRelayService,
         DeliveryQueriesService,
         BatchReplayService,

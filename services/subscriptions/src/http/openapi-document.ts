@@ -1,4 +1,5 @@
 import { EVENT_TYPES, EVENT_CATEGORIES, PROVIDER_TYPES } from '@tidings/contracts';
+import { RELAY_PATHS, RELAY_SCHEMAS } from './openapi-relay';
 
 const subscriptions = { type: 'array', minItems: 1, items: { type: 'string', enum: [...EVENT_TYPES.filter((t) => t !== 'test'), ...Object.keys(EVENT_CATEGORIES)] } };
 const problem = { content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
@@ -158,10 +159,12 @@ export const OPENAPI_DOCUMENT = {
         responses: { '200': { description: 'revoked: its token stops working at once' }, ...errors(401, 403), '404': { description: 'no such portal session in the key\'s tailnet', ...problem } },
       },
     },
+  ...RELAY_PATHS,
   },
   components: {
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'an API key from `npm run tidings -- keys create`' } },
     schemas: {
+      ...RELAY_SCHEMAS,
       Webhook: {
         type: 'object',
         required: ['endpointId', 'endpointUrl', 'providerType', 'rateLimit', 'creatorLoginName', 'created', 'lastModified', 'subscriptions', 'status'],

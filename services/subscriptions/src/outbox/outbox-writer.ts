@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { OutboxEntity } from './outbox.entity';
 
 /** Topics the outbox may write, by their key in the resolved topic names. */
-export type OutboxTopic = 'endpointConfig' | 'webhookNotices';
+export type OutboxTopic = 'endpointConfig' | 'webhookNotices' | 'relayConfig';
 
 /**
  * Adds a record to the outbox inside the caller's transaction: it is published if and only if

@@ -1,0 +1,5 @@
+// Imported first by main.ts: telemetry must patch http and undici before anything loads them.
+import { loadConfigOrExit, loadTelemetryConfig } from '@tidings/config';
+import { startTelemetry } from '@tidings/telemetry';
+
+startTelemetry(loadConfigOrExit(() => loadTelemetryConfig(process.env, 'tidings-relay')));

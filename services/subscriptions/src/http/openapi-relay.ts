@@ -1,0 +1,156 @@
+import { RELAY_METHODS, SIGNATURE_SCHEMES } from '@tidings/contracts';
+
+/** The inbound relay's part of the management API document (paths and schemas). */
+
+const problem = { content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+const noNul = { pattern: '^[^\\u0000]*$' };
+const headerName = { type: 'string', pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$" };
+const tailnet = { name: 'tailnet', in: 'path', required: true, description: 'The key\'s tailnet, or `-` for it', schema: { type: 'string' }, example: '-' };
+const bucketId = { name: 'bucketId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+const inputId = { name: 'inputId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+const bucket = { content: { 'application/json': { schema: { $ref: '#/components/schemas/RelayBucket' } } } };
+const err = (code: number, description: string) => ({ [String(code)]: { description, ...problem } });
+const common = { ...err(401, 'missing, invalid or revoked API key (or portal session)'), ...err(404, 'no such relay bucket (or input) in the key\'s tailnet') };
+const invalid = { ...err(400, 'invalid request; `errors` names each field'), ...err(415, 'request body is not JSON') };
+const bucketLinks = (pointer: string) =>
+  Object.fromEntries(['getRelayBucket', 'deleteRelayBucket', 'createRelayInput'].map((operationId) => [operationId, { operationId, parameters: { bucketId: `$response.body#${pointer}/bucketId` } }]));
+
+const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+const CIDR_V4 = `^(${OCTET}\\.){3}${OCTET}/(3[0-2]|[12]?[0-9])$`;
+const secret = { type: 'string', minLength: 1, maxLength: 500, ...noNul };
+const toleranceSeconds = { type: 'integer', minimum: 1, maximum: 86_400, default: 300, description: 'for the timestamped schemes (Standard Webhooks, Stripe, Tailscale)' };
+const hmac = {
+  type: 'object',
+  required: ['header'],
+  properties: { header: headerName, algorithm: { type: 'string', enum: ['sha1', 'sha256', 'sha512'] }, encoding: { type: 'string', enum: ['hex', 'base64'] }, prefix: { type: 'string', maxLength: 50, ...noNul } },
+};
+/** Always a public https:// name in generated examples: the API judges IP literals and local names like a webhook's URL. */
+const outputUrl = {
+  type: 'string',
+  format: 'uri',
+  maxLength: 2000,
+  pattern: '^https://[a-z][a-z0-9-]{0,20}(\\.[a-z][a-z0-9-]{0,20}){1,3}(/[A-Za-z0-9._~-]{0,20}){0,3}$',
+  description: 'https://, a DNS name or a public IP (judged as a webhook\'s URL)',
+};
+
+const answer = {
+  type: 'object',
+  description: 'what an input answers at once (and an unknown input too, by default)',
+  properties: { status: { type: 'integer', anyOf: [{ minimum: 200, maximum: 299 }, { minimum: 400, maximum: 599 }], default: 200 }, body: { type: 'string', maxLength: 4096, ...noNul, default: '' }, contentType: { type: 'string', pattern: '^[\\x20-\\x7e]{1,200}$', description: 'printable ASCII: it becomes a header' } },
+};
+
+export const RELAY_PATHS = {
+  '/api/v2/tailnet/{tailnet}/relay-buckets': {
+    get: {
+      operationId: 'listRelayBuckets',
+      description: 'Ours. The tailnet\'s inbound relay buckets and their inputs.',
+      parameters: [tailnet],
+      responses: { '200': { description: 'the buckets', content: { 'application/json': { schema: { type: 'object', required: ['buckets'], properties: { buckets: { type: 'array', items: { $ref: '#/components/schemas/RelayBucket' } } } } } } }, ...common },
+    },
+    post: {
+      operationId: 'createRelayBucket',
+      description: 'Ours. A bucket of public inputs: how a caller is checked (any combination), what it is answered, and whether anything of a request is kept (ephemeral: only method, status, size and time).',
+      parameters: [tailnet],
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              required: ['name'],
+              properties: {
+                name: { type: 'string', minLength: 1, maxLength: 200, ...noNul },
+                ephemeral: { type: 'boolean', default: false },
+                answer,
+                auth: {
+                  type: 'object',
+                  properties: {
+                    basic: { type: ['object', 'null'], required: ['username', 'password'], properties: { username: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^:\\u0000]*$' }, password: { type: 'string', minLength: 8, maxLength: 200, ...noNul } } },
+                    token: { type: ['object', 'null'], required: ['header', 'value'], properties: { header: headerName, value: { type: 'string', minLength: 16, maxLength: 500, ...noNul } } },
+                    sourceCidrs: { type: 'array', maxItems: 100, items: { type: 'string', pattern: CIDR_V4, description: 'a CIDR such as 192.0.2.0/24, or IPv6 such as 2001:db8::/32 (the pattern shows the IPv4 form only)' } },
+                    signature: {
+                      description: 'a known sender\'s signature over the raw body; `hmac` (header, algorithm, encoding, prefix) is for the hmac scheme, and required by it',
+                      anyOf: [
+                        { type: 'null' },
+                        { type: 'object', required: ['scheme', 'secret'], properties: { scheme: { type: 'string', enum: SIGNATURE_SCHEMES.filter((s) => s !== 'hmac') }, secret, toleranceSeconds, hmac: { ...hmac, type: ['object', 'null'] } } },
+                        { type: 'object', required: ['scheme', 'secret', 'hmac'], properties: { scheme: { const: 'hmac' }, secret, toleranceSeconds, hmac } },
+                      ],
+                    },
+                    onFailure: { type: 'string', enum: ['reject', 'staticAnswer'], default: 'reject', description: '`staticAnswer`: a failed check is answered like a good one (nothing is forwarded either way)' },
+                  },
+                },
+              },
+              example: { name: 'github', auth: { signature: { scheme: 'github', secret: 'from the GitHub webhook settings' } } },
+            },
+          },
+        },
+      },
+      responses: { '200': { description: 'the bucket', links: bucketLinks(''), ...bucket }, ...invalid, ...common },
+    },
+  },
+  '/api/v2/relay-buckets/{bucketId}': {
+    get: { operationId: 'getRelayBucket', parameters: [bucketId], responses: { '200': { description: 'the bucket and its inputs', ...bucket }, ...common } },
+    delete: { operationId: 'deleteRelayBucket', parameters: [bucketId], responses: { '200': { description: 'deleted, with its inputs: they answer like unknown inputs at once' }, ...common, ...err(409, 'changed concurrently; reload and retry') } },
+  },
+  '/api/v2/relay-buckets/{bucketId}/inputs': {
+    post: {
+      operationId: 'createRelayInput',
+      parameters: [bucketId],
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              required: ['outputs'],
+              properties: {
+                methods: { type: 'array', minItems: 1, items: { type: 'string', enum: [...RELAY_METHODS] }, default: ['POST'] },
+                bodyLimitBytes: { type: 'integer', minimum: 1, maximum: 10_485_760, default: 1_048_576 },
+                outputs: { type: 'array', minItems: 1, maxItems: 10, items: { type: 'object', required: ['url'], properties: { url: outputUrl } } },
+              },
+              example: { outputs: [{ url: 'https://ci.example.com/hooks/github' }] },
+            },
+          },
+        },
+      },
+      responses: { '200': { description: 'the input; its public address is `/in/{inputId}` on the relay', content: { 'application/json': { schema: { $ref: '#/components/schemas/RelayInput' } } } }, ...invalid, ...common, ...err(409, 'changed concurrently; reload and retry') },
+    },
+  },
+  '/api/v2/relay-buckets/{bucketId}/inputs/{inputId}': {
+    delete: { operationId: 'deleteRelayInput', parameters: [bucketId, inputId], responses: { '200': { description: 'deleted: it answers like an unknown input at once' }, ...common, ...err(409, 'changed concurrently; reload and retry') } },
+  },
+};
+
+const dateTime = { type: 'string', format: 'date-time' };
+
+export const RELAY_SCHEMAS = {
+  RelayInput: {
+    type: 'object',
+    required: ['inputId', 'bucketId', 'path', 'methods', 'bodyLimitBytes', 'outputs', 'created'],
+    properties: {
+      inputId: { type: 'string', format: 'uuid' },
+      bucketId: { type: 'string', format: 'uuid' },
+      path: { type: 'string', description: '`/in/{inputId}`, on the relay\'s public address' },
+      methods: { type: 'array', items: { type: 'string' } },
+      bodyLimitBytes: { type: 'integer' },
+      outputs: { type: 'array', items: { type: 'object', required: ['outputId', 'url'], properties: { outputId: { type: 'string' }, url: { type: 'string' } } } },
+      created: dateTime,
+    },
+  },
+  RelayBucket: {
+    type: 'object',
+    description: 'Which checks it makes; never a password, token or signing secret',
+    required: ['bucketId', 'name', 'ephemeral', 'answer', 'auth', 'creatorLoginName', 'created', 'lastModified', 'inputs'],
+    properties: {
+      bucketId: { type: 'string', format: 'uuid' },
+      name: { type: 'string' },
+      ephemeral: { type: 'boolean' },
+      answer: { type: 'object', required: ['status', 'body', 'contentType'] },
+      auth: { type: 'object', required: ['basic', 'token', 'sourceCidrs', 'signature', 'onFailure'] },
+      creatorLoginName: { type: 'string' },
+      created: dateTime,
+      lastModified: dateTime,
+      inputs: { type: 'array', items: { $ref: '#/components/schemas/RelayInput' } },
+    },
+  },
+};
