@@ -1,14 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { TidingsStack, verifyWebhook, waitFor } from '@tidings/testing';
-
-const run = promisify(execFile);
+import { atRest } from './at-rest-scan';
 
 /**
  * What Tidings writes to disk never holds a secret in clear: after keys are minted, webhooks
@@ -63,29 +58,10 @@ describe('secrets at rest', () => {
     assert.ok(secretPart, `an API key of the documented shape: ${key.slice(0, 30)}…`);
     needles.set("API key's secret part", secretPart);
 
-    // The database first (stopping the stack drops it), then the services stop, flushing their logs.
-    const pgDump = readdirSync('/usr/lib/postgresql').map((v) => join('/usr/lib/postgresql', v, 'bin', 'pg_dump'))[0]!;
-    const dump = (await run(pgDump, ['--no-owner', stack.env.DATABASE_URL!], { maxBuffer: 256 * 1024 * 1024 })).stdout;
-    for (const service of stack.services.values()) await service.stop();
-
-    const haystacks: [string, string][] = [['pg_dump', dump], ...filesUnder(stack.logDir).map((f): [string, string] => [f, readFileSync(f, 'latin1')])];
-    const kafkaDir = process.env.TIDINGS_TEST_KAFKA_DIR;
-    assert.ok(kafkaDir, 'TIDINGS_TEST_KAFKA_DIR is not set: run with npm test');
-    const prefix = stack.env.KAFKA_TOPIC_PREFIX!;
-    const segments = filesUnder(join(kafkaDir, 'data')).filter((f) => f.includes(`/${prefix}`) && f.endsWith('.log'));
-    assert.ok(segments.length > 0, `no log segments of ${prefix}* under ${kafkaDir}`);
-    const kafkaText = segments.map((f) => readFileSync(f, 'latin1')).join('\n');
-    haystacks.push(['Kafka log segments', kafkaText]);
-
+    const { pgDump: dump, logs, kafka: kafkaText } = await atRest(stack);
+    const haystacks: [string, string][] = [['pg_dump', dump], ...logs, ['Kafka log segments', kafkaText]];
     for (const [where, text] of [['pg_dump', dump], ['Kafka log segments', kafkaText]]) assert.ok(text.includes(path), `the scan of ${where} cannot see the endpoint URL stored in clear`);
     const found = haystacks.flatMap(([where, text]) => [...needles].filter(([, needle]) => text.includes(needle)).map(([what]) => `${what} in ${where}`));
     assert.deepEqual(found, []);
   });
 });
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? filesUnder(path) : [path];
-  });
-}

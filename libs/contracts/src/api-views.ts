@@ -82,6 +82,7 @@ export interface RelayInputView {
   path: string;
   methods: string[];
   bodyLimitBytes: number;
+  rateLimit: { requests: number; perSeconds: number } | null;
   outputs: { outputId: string; url: string }[];
   created: string;
 }

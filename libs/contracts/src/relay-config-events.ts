@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { sealedSecretSchema } from './endpoint-config-events';
+import { rateLimitSchema } from './rate-limit';
 
 /**
  * The inbound relay's configuration log (topic `tidings.relay-config.v1`, key = bucket id):
@@ -91,6 +92,8 @@ export const relayConfigEventSchema = z.discriminatedUnion('type', [
     methods: z.array(z.enum(RELAY_METHODS)).min(1),
     bodyLimitBytes: z.number().int().min(1).max(10 * 1024 * 1024),
     outputs: z.array(relayOutputSchema).min(1).max(10),
+    /** How many requests the input takes; past it, 429 before any check. Absent or null: no limit. */
+    rateLimit: rateLimitSchema.nullable().optional(),
   }),
   z.object({ ...base, type: z.literal('inputDeleted'), inputId: z.uuid() }),
 ]);

@@ -3,6 +3,7 @@ import { All, Controller, Inject, Param, Req, Res } from '@nestjs/common';
 import { DEFAULT_STATIC_ANSWER, type RelayRequestRecord, type StaticAnswer } from '@tidings/contracts';
 import { CallerCheck, CidrList, clientAddress } from '@tidings/relay-auth';
 import { SecretBox } from '@tidings/secret-box';
+import { TokenBuckets } from '@tidings/token-buckets';
 import type { Logger } from '@tidings/telemetry';
 import type { Request, Response } from 'express';
 import { RelayDirectory } from './relay-directory';
@@ -26,6 +27,7 @@ const UNKNOWN_INPUT_BODY_LIMIT = 10 * 1024 * 1024;
 @Controller('in')
 export class InboundController {
   private readonly checks = new CallerCheck();
+  private readonly rates = new TokenBuckets();
 
   constructor(
     private readonly directory: RelayDirectory,
@@ -40,6 +42,15 @@ export class InboundController {
   async receive(@Param('inputId') inputId: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     const started = performance.now();
     const input = this.directory.input(inputId);
+    // Before any check: a flood costs a map lookup, not argon2id or a Kafka write.
+    const limitedMs = input?.rateLimit ? this.rates.waitMs(inputId, input.rateLimit, Date.now()) : 0;
+    if (limitedMs > 0) {
+      req.resume();
+      res.status(429).set('retry-after', String(Math.ceil(limitedMs / 1000))).type('text/plain').send('too many requests\n');
+      this.metrics.request('rateLimited', 429, 0, performance.now() - started);
+      return;
+    }
+    if (input?.rateLimit) this.rates.spend(inputId, input.rateLimit, Date.now());
     const body = await readBody(req, input?.bodyLimitBytes ?? UNKNOWN_INPUT_BODY_LIMIT);
     const done = (outcome: string, status: number, size: number) => {
       this.metrics.request(outcome, status, size, performance.now() - started);

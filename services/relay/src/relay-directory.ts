@@ -1,4 +1,4 @@
-import { relayConfigEventSchema, type BucketAuth, type RelayConfigEvent, type RelayOutput, type ResolvedConsumer, type StaticAnswer } from '@tidings/contracts';
+import { relayConfigEventSchema, type BucketAuth, type RateLimit, type RelayConfigEvent, type RelayOutput, type ResolvedConsumer, type StaticAnswer } from '@tidings/contracts';
 import { decodeJsonRecord, TopicReplayer, type ConsumedRecord } from '@tidings/kafka';
 import type { Logger } from '@tidings/telemetry';
 import type { Kafka } from 'kafkajs';
@@ -17,6 +17,7 @@ export interface RelayInput {
   bucket: RelayBucket;
   methods: readonly string[];
   bodyLimitBytes: number;
+  rateLimit: RateLimit | null;
   outputs: RelayOutput[];
 }
 
@@ -80,7 +81,7 @@ export class RelayDirectory {
         for (const [id, input] of this.inputs) if (input.bucketId === e.bucketId) this.inputs.delete(id);
         return;
       case 'inputCreated':
-        this.inputs.set(e.inputId, { inputId: e.inputId, bucketId: e.bucketId, methods: e.methods, bodyLimitBytes: e.bodyLimitBytes, outputs: e.outputs });
+        this.inputs.set(e.inputId, { inputId: e.inputId, bucketId: e.bucketId, methods: e.methods, bodyLimitBytes: e.bodyLimitBytes, rateLimit: e.rateLimit ?? null, outputs: e.outputs });
         break;
       case 'inputDeleted':
         this.inputs.delete(e.inputId);

@@ -123,4 +123,17 @@ describe('relay inputs', () => {
     assert.ok((metrics.sum('tidings_relay_requests_total', { outcome: 'tooLarge', status: '413' }) ?? 0) >= 1);
     assert.ok((metrics.sum('tidings_relay_requests_total', { outcome: 'accepted', status: '202' }) ?? 0) >= 1);
   });
+
+  it('limits an input to its rate: past it, 429 with Retry-After before any check, and nothing stored', async () => {
+    const { input } = await inputFor({ name: 'limited', auth: { signature: { scheme: 'github', secret: GITHUB_SECRET } } }, { rateLimit: { requests: 2, perSeconds: 60 } });
+    // inputFor's probe spent one token.
+    const body = '{"n":1}';
+    assert.equal((await send(input.path, body, github(body))).status, 202);
+    const limited = await send(input.path, body, github(body));
+    assert.equal(limited.status, 429);
+    assert.ok(Number(limited.headers.get('retry-after')) >= 1, 'says when to come back');
+    assert.equal((await send(input.path, body, { 'x-hub-signature-256': 'sha256=00' })).status, 429, 'before the signature is even checked');
+    await accepted.sync();
+    assert.equal(recordsOf(input.inputId).length, 1);
+  });
 });

@@ -85,7 +85,10 @@ describe('relay buckets API', () => {
     assert.equal(res.status, 200, JSON.stringify(res.body));
     const input = res.body as RelayInputView;
     assert.equal(input.path, `/in/${input.inputId}`);
-    assert.deepEqual([input.methods, input.bodyLimitBytes, input.outputs.map((o) => o.url)], [['POST', 'PUT'], 1_048_576, ['https://ci.example.com/a', 'https://ci.example.com/b']]);
+    assert.deepEqual([input.methods, input.bodyLimitBytes, input.rateLimit, input.outputs.map((o) => o.url)], [['POST', 'PUT'], 1_048_576, null, ['https://ci.example.com/a', 'https://ci.example.com/b']]);
+    const limited = (await stack.api('POST', `/api/v2/relay-buckets/${bucket.bucketId}/inputs`, key, { outputs: [{ url: 'https://ci.example.com/a' }], rateLimit: { requests: 5, perSeconds: 60 } })).body as RelayInputView;
+    assert.deepEqual(limited.rateLimit, { requests: 5, perSeconds: 60 });
+    assert.equal((await stack.api('DELETE', `/api/v2/relay-buckets/${bucket.bucketId}/inputs/${limited.inputId}`, key)).status, 200);
     assert.deepEqual(((await stack.api('GET', `/api/v2/relay-buckets/${bucket.bucketId}`, key)).body as RelayBucketView).inputs, [input]);
 
     for (const [url, problem] of [['http://ci.example.com/a', /https/], ['https://10.1.2.3/x', /private/], ['https://127.0.0.1/x', /loopback/], ['https://[::ffff:169.254.169.254]/x', /address/]] as const) {
@@ -96,8 +99,8 @@ describe('relay buckets API', () => {
 
     assert.equal((await stack.api('DELETE', `/api/v2/relay-buckets/${bucket.bucketId}/inputs/${input.inputId}`, key)).status, 200);
     assertProblem(await stack.api('DELETE', `/api/v2/relay-buckets/${bucket.bucketId}/inputs/${input.inputId}`, key), 404);
-    const events = await config.waitFor('three config events', () => eventsOf(bucket.bucketId).length === 3 && eventsOf(bucket.bucketId));
-    assert.deepEqual(events.map((e) => [e.type, e.version]), [['bucketCreated', 1], ['inputCreated', 2], ['inputDeleted', 3]]);
+    const events = await config.waitFor('five config events', () => eventsOf(bucket.bucketId).length === 5 && eventsOf(bucket.bucketId));
+    assert.deepEqual(events.map((e) => [e.type, e.version]), [['bucketCreated', 1], ['inputCreated', 2], ['inputCreated', 3], ['inputDeleted', 4], ['inputDeleted', 5]]);
   });
 
   it('refuses bad buckets naming each field', async () => {

@@ -1,10 +1,11 @@
 import { chatFormat, rateLimitInForce, type ChatFormat } from '@tidings/chat-formats';
 import type { DeliveryBatch, RateLimit } from '@tidings/contracts';
+import { TokenBuckets } from '@tidings/token-buckets';
 import type { EndpointState } from '@tidings/endpoint-directory';
 import { takeBatch, type BatchLimits } from './batch-former';
 import { replayIntent, type BatchIntent, type BatchIntents } from './batch-intents';
 import type { Lane } from './lane';
-import { EndpointRateLimits } from './rate-limits';
+
 
 /** The batch at the head of a lane, and the intent it goes out under. */
 export interface NextBatch {
@@ -20,7 +21,7 @@ export interface NextBatch {
  * before its chat provider's rate limit allows.
  */
 export class LaneBatches {
-  private readonly rates = new EndpointRateLimits();
+  private readonly rates = new TokenBuckets();
 
   constructor(
     private readonly intents: BatchIntents,

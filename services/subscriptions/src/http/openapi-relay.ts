@@ -106,6 +106,12 @@ export const RELAY_PATHS = {
               properties: {
                 methods: { type: 'array', minItems: 1, items: { type: 'string', enum: [...RELAY_METHODS] }, default: ['POST'] },
                 bodyLimitBytes: { type: 'integer', minimum: 1, maximum: 10_485_760, default: 1_048_576 },
+                rateLimit: {
+                  type: ['object', 'null'],
+                  description: 'requests the input takes (in bursts of up to `requests`); past it, 429 with Retry-After before any check; null: no limit',
+                  required: ['requests', 'perSeconds'],
+                  properties: { requests: { type: 'integer', minimum: 1, maximum: 10_000 }, perSeconds: { type: 'integer', minimum: 1, maximum: 86_400 } },
+                },
                 outputs: { type: 'array', minItems: 1, maxItems: 10, items: { type: 'object', required: ['url'], properties: { url: outputUrl } } },
               },
               example: { outputs: [{ url: 'https://ci.example.com/hooks/github' }] },
@@ -126,13 +132,14 @@ const dateTime = { type: 'string', format: 'date-time' };
 export const RELAY_SCHEMAS = {
   RelayInput: {
     type: 'object',
-    required: ['inputId', 'bucketId', 'path', 'methods', 'bodyLimitBytes', 'outputs', 'created'],
+    required: ['inputId', 'bucketId', 'path', 'methods', 'bodyLimitBytes', 'rateLimit', 'outputs', 'created'],
     properties: {
       inputId: { type: 'string', format: 'uuid' },
       bucketId: { type: 'string', format: 'uuid' },
       path: { type: 'string', description: '`/in/{inputId}`, on the relay\'s public address' },
       methods: { type: 'array', items: { type: 'string' } },
       bodyLimitBytes: { type: 'integer' },
+      rateLimit: { type: ['object', 'null'] },
       outputs: { type: 'array', items: { type: 'object', required: ['outputId', 'url'], properties: { outputId: { type: 'string' }, url: { type: 'string' } } } },
       created: dateTime,
     },

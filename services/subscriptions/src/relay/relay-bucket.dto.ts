@@ -1,4 +1,4 @@
-import { DEFAULT_STATIC_ANSWER, RELAY_METHODS, SIGNATURE_SCHEMES, type BucketAuth, type RelayBucketView, type RelayInputView, type StaticAnswer } from '@tidings/contracts';
+import { DEFAULT_STATIC_ANSWER, rateLimitSchema, RELAY_METHODS, SIGNATURE_SCHEMES, type BucketAuth, type RelayBucketView, type RelayInputView, type StaticAnswer } from '@tidings/contracts';
 import { isCidr } from '@tidings/relay-auth';
 import { z } from 'zod';
 
@@ -52,6 +52,7 @@ export const createInputSchema = z.object({
   methods: z.array(z.enum(RELAY_METHODS, { error: `must be among ${RELAY_METHODS.join(', ')}` })).min(1).default(['POST']),
   bodyLimitBytes: z.number().int().min(1).max(10 * 1024 * 1024, 'must be at most 10485760 (10 MiB)').default(1024 * 1024),
   outputs: z.array(z.object({ url: text(1, 2000) }), { error: 'must be an array of { "url": … }' }).min(1, 'must not be empty').max(10, 'must have at most 10 outputs'),
+  rateLimit: rateLimitSchema.nullable().default(null),
 });
 export type CreateInputRequest = z.infer<typeof createInputSchema>;
 
@@ -73,12 +74,13 @@ export interface InputRow {
   bucket_id: string;
   methods: string[];
   body_limit_bytes: number;
+  rate_limit: { requests: number; perSeconds: number } | null;
   outputs: { outputId: string; url: string }[];
   created: Date;
 }
 
 export function toInputView(r: InputRow): RelayInputView {
-  return { inputId: r.input_id, bucketId: r.bucket_id, path: `/in/${r.input_id}`, methods: r.methods, bodyLimitBytes: r.body_limit_bytes, outputs: r.outputs, created: r.created.toISOString() };
+  return { inputId: r.input_id, bucketId: r.bucket_id, path: `/in/${r.input_id}`, methods: r.methods, bodyLimitBytes: r.body_limit_bytes, rateLimit: r.rate_limit, outputs: r.outputs, created: r.created.toISOString() };
 }
 
 export function toBucketView(b: BucketRow, inputs: InputRow[]): RelayBucketView {

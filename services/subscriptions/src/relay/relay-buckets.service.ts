@@ -67,6 +67,7 @@ export class RelayBucketsService {
         methods: [...new Set(request.methods)],
         bodyLimitBytes: request.bodyLimitBytes,
         outputs: request.outputs.map((o) => ({ outputId: randomUUID(), url: o.url })),
+        rateLimit: request.rateLimit,
       });
     });
     const [row]: InputRow[] = await this.dataSource.query('SELECT * FROM relay_inputs WHERE input_id = $1', [inputId]);

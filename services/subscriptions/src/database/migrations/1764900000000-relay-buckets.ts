@@ -42,6 +42,7 @@ export class RelayBuckets1764900000000 implements MigrationInterface {
         bucket_id         uuid NOT NULL REFERENCES relay_buckets (bucket_id) ON DELETE CASCADE,
         methods           jsonb NOT NULL,
         body_limit_bytes  integer NOT NULL,
+        rate_limit        jsonb,
         outputs           jsonb NOT NULL,
         created           timestamptz NOT NULL
       )`);

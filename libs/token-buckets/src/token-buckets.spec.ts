@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { EndpointRateLimits } from './rate-limits';
+import { TokenBuckets } from './token-buckets';
 
-describe('EndpointRateLimits', () => {
+describe('TokenBuckets', () => {
   it('lets a burst of `requests` through, then one per interval', () => {
-    const limits = new EndpointRateLimits();
+    const limits = new TokenBuckets();
     const limit = { requests: 2, perSeconds: 1 };
     for (let i = 0; i < 2; i++) {
       assert.equal(limits.waitMs('a', limit, 0), 0);
@@ -16,7 +16,7 @@ describe('EndpointRateLimits', () => {
   });
 
   it('keeps each endpoint to its own bucket', () => {
-    const limits = new EndpointRateLimits();
+    const limits = new TokenBuckets();
     const limit = { requests: 1, perSeconds: 1 };
     limits.spend('a', limit, 0);
     assert.equal(limits.waitMs('a', limit, 0), 1_000);
