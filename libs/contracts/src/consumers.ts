@@ -49,6 +49,9 @@ export const CONSUMERS = {
     fetchWaitMs: 1_000,
   },
   relayConfigView: { service: 'relay', group: 'tidings.relay.config-view', topics: (t) => [t.relayConfig], mode: 'replay', fetchWaitMs: 1_000 },
+  // Half the others' wait, like the lanes: it is on the path from an accepted request to its outputs.
+  relayRouter: { service: 'relay', group: 'tidings.relay.router.v1', topics: (t) => [t.relayRequests], mode: 'transactional', fetchWaitMs: 500 },
+  publisherRelayOutputsView: { service: 'publisher', group: 'tidings.publisher.relay-outputs-view', topics: (t) => [t.relayConfig], mode: 'replay', fetchWaitMs: 1_000 },
   subscriptionsCommands: { service: 'subscriptions', group: 'tidings.subscriptions.commands.v1', topics: (t) => [t.endpointCommands], mode: 'record', fetchWaitMs: 1_000 },
 } as const satisfies Record<string, ConsumerDeclaration>;
 

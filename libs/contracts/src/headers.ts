@@ -11,6 +11,8 @@ export const HTTP_HEADERS = {
   /** Egress → client on refusals: a human reason and a stable code. */
   egressReason: 'x-tidings-reason',
   egressReasonCode: 'x-tidings-reason-code',
+  /** Relay → caller and relay → output: the id of the accepted request (the same on every attempt and output). */
+  relayRequestId: 'x-tidings-relay-id',
 } as const;
 
 /** Kafka record headers Tidings reads or writes. */

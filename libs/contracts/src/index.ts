@@ -13,3 +13,4 @@ export * from './api-views';
 export * from './event-examples';
 export * from './relay-config-events';
 export * from './relay-requests';
+export * from './relay-delivery';

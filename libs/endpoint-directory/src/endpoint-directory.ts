@@ -1,9 +1,10 @@
-import { categoryOfType, endpointConfigEventSchema, type EventType, type ResolvedConsumer } from '@tidings/contracts';
+import { categoryOfType, endpointConfigEventSchema, relayConfigEventSchema, type EventType, type ResolvedConsumer } from '@tidings/contracts';
 import { decodeJsonRecord, TopicReplayer, undecodableReason, type ConsumedRecord } from '@tidings/kafka';
 import type { Logger } from '@tidings/telemetry';
 import type { Kafka } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
 import { applyConfigEvent, type EndpointState } from './endpoint-state';
+import { RelayOutputsFold } from './relay-outputs';
 
 /**
  * An in-memory view of every endpoint, built by replaying the endpoint-config log on boot and
@@ -13,6 +14,8 @@ export class EndpointDirectory {
   private readonly endpoints = new Map<string, EndpointState>();
   private readonly byTailnet = new Map<string, Set<string>>();
   private replayer: TopicReplayer | undefined;
+  private relayReplayer: TopicReplayer | undefined;
+  private readonly relayOutputs = new RelayOutputsFold();
   private readonly unreadable: Counter<'reason'> | undefined;
 
   /** With a registry, unreadable config events are counted there (`tidings_endpoint_view_unreadable_events_total`). */
@@ -40,13 +43,22 @@ export class EndpointDirectory {
     this.logger.info({ endpoints: this.endpoints.size }, 'endpoint directory ready');
   }
 
+  /**
+   * Also replays the relay config log (the publisher's view): each inbound relay output becomes
+   * an endpoint marked `relay`. Resolves once the view includes every event that existed at the call.
+   */
+  async followRelayOutputs(kafka: Kafka, declared: ResolvedConsumer): Promise<void> {
+    this.relayReplayer = new TopicReplayer(kafka, { declared, logger: this.logger, onRecord: (r) => this.ingestRelay(r) });
+    await this.relayReplayer.start();
+  }
+
   /** Waits until the view includes every config event already in Kafka (read-your-writes). */
   async sync(): Promise<void> {
-    await this.replayer?.sync();
+    await Promise.all([this.replayer?.sync(), this.relayReplayer?.sync()]);
   }
 
   async stop(): Promise<void> {
-    await this.replayer?.stop();
+    await Promise.all([this.replayer?.stop(), this.relayReplayer?.stop()]);
   }
 
   get(endpointId: string): EndpointState | undefined {
@@ -68,6 +80,29 @@ export class EndpointDirectory {
     return result;
   }
 
+  private ingestRelay(record: ConsumedRecord): void {
+    const decoded = decodeJsonRecord(record, relayConfigEventSchema);
+    if (!decoded.ok) {
+      this.logger.error({ partition: record.partition, offset: record.offset, reason: decoded.reason }, 'skipping unreadable relay config event');
+      this.unreadable?.inc({ reason: undecodableReason(record) });
+      return;
+    }
+    const { set, deleted } = this.relayOutputs.apply(decoded.value);
+    for (const state of set) this.put(state);
+    for (const id of deleted) this.remove(id, decoded.value.tailnet);
+  }
+
+  private put(state: EndpointState): void {
+    this.endpoints.set(state.endpointId, state);
+    if (!this.byTailnet.has(state.tailnet)) this.byTailnet.set(state.tailnet, new Set());
+    this.byTailnet.get(state.tailnet)!.add(state.endpointId);
+  }
+
+  private remove(endpointId: string, tailnet: string): void {
+    this.endpoints.delete(endpointId);
+    this.byTailnet.get(tailnet)?.delete(endpointId);
+  }
+
   private ingest(record: ConsumedRecord): void {
     const decoded = decodeJsonRecord(record, endpointConfigEventSchema);
     if (!decoded.ok) {
@@ -83,13 +118,7 @@ export class EndpointDirectory {
       if (outcome !== 'duplicate') this.logger.warn({ endpointId: event.endpointId, version: event.version, outcome }, 'config event not applied');
       return;
     }
-    if (state) {
-      this.endpoints.set(event.endpointId, state);
-      if (!this.byTailnet.has(state.tailnet)) this.byTailnet.set(state.tailnet, new Set());
-      this.byTailnet.get(state.tailnet)!.add(event.endpointId);
-    } else {
-      this.endpoints.delete(event.endpointId);
-      this.byTailnet.get(event.tailnet)?.delete(event.endpointId);
-    }
+    if (state) this.put(state);
+    else this.remove(event.endpointId, event.tailnet);
   }
 }

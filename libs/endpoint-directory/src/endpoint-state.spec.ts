@@ -30,7 +30,7 @@ describe('applyConfigEvent', () => {
     ]);
     assert.deepEqual(state?.subscriptions, ['categoryTailnetManagement']);
     assert.equal(state?.enabled, true);
-    assert.equal(state?.secret.iv, 's2');
+    assert.equal(state?.secret?.iv, 's2');
     assert.deepEqual(state?.previousSecret, { secret: sealed('s1'), validUntil: '2026-01-02T00:00:00Z' });
     assert.equal(state?.version, 5);
     assert.equal(fold([created, { ...base(2), type: 'endpointDeleted' }]), undefined);

@@ -12,11 +12,14 @@ export interface EndpointState {
   subscriptions: string[];
   enabled: boolean;
   disabledReason: string | null;
-  secret: SealedSecret;
+  /** null for a relay output: what it forwards is not signed by Tidings. */
+  secret: SealedSecret | null;
   /** The secret before the last rotation, still signing until `validUntil`. */
   previousSecret: { secret: SealedSecret; validUntil: string } | null;
-  /** The version of the last applied config event. */
+  /** The version of the last applied config event (a relay output: its bucket's). */
   version: number;
+  /** Set for an inbound relay output: its deliveries are relayed requests, sent as they came. */
+  relay?: { bucketId: string; inputId: string };
 }
 
 /**
@@ -25,7 +28,7 @@ export interface EndpointState {
  */
 export function secretsInForce(endpoint: Pick<EndpointState, 'secret' | 'previousSecret'>, now: Date = new Date()): SealedSecret[] {
   const previous = endpoint.previousSecret && new Date(endpoint.previousSecret.validUntil) > now ? [endpoint.previousSecret.secret] : [];
-  return [endpoint.secret, ...previous];
+  return endpoint.secret ? [endpoint.secret, ...previous] : previous;
 }
 
 export type ApplyOutcome = 'applied' | 'duplicate' | 'out-of-order' | 'unknown-endpoint';
@@ -71,7 +74,7 @@ export function applyConfigEvent(state: EndpointState | undefined, event: Endpoi
         state: {
           ...next,
           secret: event.secret,
-          previousSecret: event.previousSecretValidUntil ? { secret: state.secret, validUntil: event.previousSecretValidUntil } : null,
+          previousSecret: event.previousSecretValidUntil && state.secret ? { secret: state.secret, validUntil: event.previousSecretValidUntil } : null,
         },
       };
     case 'endpointDisabled':

@@ -1,2 +1,3 @@
 export * from './endpoint-directory';
 export * from './endpoint-state';
+export * from './relay-outputs';

@@ -8,9 +8,13 @@ export interface ReceivedWebhook {
   receivedAt: Date;
   /** The address the request came from (in a cluster: the egress pod's). */
   remoteAddress?: string;
+  method: string;
+  /** The request target: path and query. */
   path: string;
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  /** The body's bytes, as they came. */
+  rawBody: Buffer;
   /** What the receiver answered. */
   status: number;
 }
@@ -51,7 +55,8 @@ export class WebhookReceiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const request = { receivedAt: new Date(), remoteAddress: req.socket.remoteAddress, path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+        const rawBody = Buffer.concat(chunks);
+        const request = { receivedAt: new Date(), remoteAddress: req.socket.remoteAddress, method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: rawBody.toString('utf8'), rawBody };
         const rule = this.answers.get(request.path);
         const answer = typeof rule === 'function' ? rule(request) : (rule ?? { status: this.status });
         const webhook = { ...request, status: answer.status };

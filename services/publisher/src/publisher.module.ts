@@ -5,6 +5,7 @@ import { EndpointDirectory } from '@tidings/endpoint-directory';
 import { assertConsumersBuilt } from '@tidings/kafka';
 import { KAFKA_CLIENT, KafkaModule, KafkaProducerService } from '@tidings/kafka-nest';
 import { SecretBox } from '@tidings/secret-box';
+import { RelayedRequests } from './delivery/relayed-requests';
 import { notReady, READY, ReadinessRegistry, ServiceMetrics } from '@tidings/service-runtime';
 import type { Logger } from '@tidings/telemetry';
 import type { Kafka } from 'kafkajs';
@@ -92,10 +93,11 @@ class DeliveryPipeline implements OnApplicationBootstrap, BeforeApplicationShutd
 
   async onApplicationBootstrap(): Promise<void> {
     const view = resolveConsumer('publisherEndpointView', this.config.kafka);
-    // The endpoint view and the delivery consumers: exactly what CONSUMERS declares for the publisher.
+    const relayOutputs = resolveConsumer('publisherRelayOutputsView', this.config.kafka);
+    // The endpoint views and the delivery consumers: exactly what CONSUMERS declares for the publisher.
     const consumers = this.workers.flatMap((w) => (w.declared && w.declared.topics.length > 0 ? [w.declared.name] : []));
-    assertConsumersBuilt(consumersOf('publisher', this.config.kafka), [view.name, ...consumers]);
-    await this.directory.start(this.kafka, view);
+    assertConsumersBuilt(consumersOf('publisher', this.config.kafka), [view.name, relayOutputs.name, ...consumers]);
+    await Promise.all([this.directory.start(this.kafka, view), this.directory.followRelayOutputs(this.kafka, relayOutputs)]);
     await Promise.all(this.workers.map((w) => w.start()));
   }
 
@@ -140,8 +142,8 @@ export class PublisherModule {
         },
         {
           provide: WebhookDispatcher,
-          inject: [EgressClient, PublisherMetrics],
-          useFactory: (egress: EgressClient, metrics: PublisherMetrics) => new WebhookDispatcher(egress, config.deliveryTimeoutMs, logger, metrics),
+          inject: [EgressClient, PublisherMetrics, SecretBox],
+          useFactory: (egress: EgressClient, metrics: PublisherMetrics, box: SecretBox) => new WebhookDispatcher(egress, config.deliveryTimeoutMs, logger, metrics, new RelayedRequests(box)),
         },
         {
           provide: DeliveryRecordsProducer,

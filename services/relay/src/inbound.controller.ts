@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { All, Controller, Inject, Param, Req, Res } from '@nestjs/common';
-import { DEFAULT_STATIC_ANSWER, type RelayRequestRecord, type StaticAnswer } from '@tidings/contracts';
+import { DEFAULT_STATIC_ANSWER, HTTP_HEADERS, type RelayRequestRecord, type StaticAnswer } from '@tidings/contracts';
 import { CallerCheck, CidrList, clientAddress } from '@tidings/relay-auth';
 import { SecretBox } from '@tidings/secret-box';
 import { TokenBuckets } from '@tidings/token-buckets';
@@ -98,7 +98,7 @@ export class InboundController {
       res.status(503).set('retry-after', '5').type('text/plain').send('try again later\n');
       return done('notStored', 503, body.body.length);
     }
-    res.set('x-tidings-relay-id', requestId);
+    res.set(HTTP_HEADERS.relayRequestId, requestId);
     answer(res, bucket.answer);
     done('accepted', bucket.answer.status, body.body.length);
   }

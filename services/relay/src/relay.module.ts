@@ -12,6 +12,7 @@ import type { RelayConfig } from './relay-config';
 import { RelayDirectory } from './relay-directory';
 import { RelayMetrics } from './relay-metrics';
 import { RELAY_TOPICS, RelayRequestsProducer } from './relay-requests.producer';
+import { RelayRouterConsumer } from './relay-router.consumer';
 
 /** Replays the relay config log before the port opens, so an input answers as configured from the first request. */
 @Injectable()
@@ -53,6 +54,7 @@ export class RelayModule {
         { provide: RelayMetrics, inject: [ServiceMetrics], useFactory: (m: ServiceMetrics) => new RelayMetrics(m.registry) },
         RelayDirectoryLifecycle,
         RelayRequestsProducer,
+        RelayRouterConsumer,
       ],
     };
   }

@@ -15,6 +15,8 @@ export interface DeliveryTarget {
   /** The body format: native, or a chat provider's. */
   provider: ProviderType;
   secrets: string[];
+  /** An inbound relay output: each event is a sealed request, sent on as it came, unsigned. */
+  relay?: boolean;
 }
 
 /**

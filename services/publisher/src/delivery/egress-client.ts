@@ -44,7 +44,8 @@ const errorCode = (error: unknown): string => (error as { code?: string }).code 
  * split into several messages posts them in turn); release it either way, after the posts or unused.
  */
 export interface EgressSlot {
-  post(endpointUrl: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<DeliveryResponse>;
+  /** `method`: POST, but for a relayed request, which goes on with its own. */
+  post(endpointUrl: string, body: string | Buffer, headers: Record<string, string>, timeoutMs: number, method?: string): Promise<DeliveryResponse>;
   release(): void;
 }
 
@@ -75,12 +76,12 @@ export class EgressClient {
     let busy = false;
     let released = false;
     return {
-      post: async (endpointUrl, body, headers, timeoutMs) => {
+      post: async (endpointUrl, body, headers, timeoutMs, method = 'POST') => {
         if (released) throw new Error('an egress slot sends nothing once released');
         if (busy) throw new Error('an egress slot sends one request at a time');
         busy = true;
         try {
-          return await this.send(endpointUrl, body, headers, timeoutMs);
+          return await this.send(endpointUrl, body, headers, timeoutMs, method);
         } finally {
           busy = false;
         }
@@ -100,21 +101,21 @@ export class EgressClient {
    * once, so a proxy that is really down still fails fast. At-least-once allows the rare
    * duplicate (same webhook-id) when the proxy had already passed the request on.
    */
-  private async send(endpointUrl: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<DeliveryResponse> {
+  private async send(endpointUrl: string, body: string | Buffer, headers: Record<string, string>, timeoutMs: number, method: string): Promise<DeliveryResponse> {
     try {
-      return await this.sendWhileRefused(endpointUrl, body, headers, timeoutMs);
+      return await this.sendWhileRefused(endpointUrl, body, headers, timeoutMs, method);
     } catch (error) {
       if (!BROKEN_HOP.has(errorCode(error))) throw error;
-      return this.sendWhileRefused(endpointUrl, body, headers, timeoutMs);
+      return this.sendWhileRefused(endpointUrl, body, headers, timeoutMs, method);
     }
   }
 
   /** Sends, waiting (with backoff, up to `refusedWaitMs`) while connections to the egress do not open. */
-  private async sendWhileRefused(endpointUrl: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<DeliveryResponse> {
+  private async sendWhileRefused(endpointUrl: string, body: string | Buffer, headers: Record<string, string>, timeoutMs: number, method: string): Promise<DeliveryResponse> {
     const deadline = Date.now() + this.refusedWaitMs;
     for (let retry = 0; ; retry++) {
       try {
-        return await this.sendOnce(endpointUrl, body, headers, timeoutMs);
+        return await this.sendOnce(endpointUrl, body, headers, timeoutMs, method);
       } catch (error) {
         const pause = REFUSED_BACKOFF_MS[Math.min(retry, REFUSED_BACKOFF_MS.length - 1)]!;
         if (!NEVER_CONNECTED.has(errorCode(error)) || Date.now() + pause > deadline) throw error;
@@ -123,14 +124,14 @@ export class EgressClient {
     }
   }
 
-  private async sendOnce(endpointUrl: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<DeliveryResponse> {
+  private async sendOnce(endpointUrl: string, body: string | Buffer, headers: Record<string, string>, timeoutMs: number, method: string): Promise<DeliveryResponse> {
     const target = new URL(endpointUrl);
     const tls = target.protocol === 'https:';
     target.protocol = 'http:';
     // The scheme switch would drop an implicit :443; keep the endpoint's real port explicit.
     if (!target.port) target.port = tls ? '443' : '80';
     const response = await this.pool.request({
-      method: 'POST',
+      method: method as 'POST',
       path: target.toString(),
       headers: { ...headers, host: target.host, ...(tls ? { [HTTP_HEADERS.egressTls]: 'true' } : {}) },
       body,

@@ -6,6 +6,7 @@ import { signatureHeaders } from '@tidings/webhook-signing';
 import type { EgressClient, EgressSlot } from './egress-client';
 import type { AttemptOutcome, DeliveryKind, DeliveryTarget } from './delivery-terms';
 import type { PublisherMetrics } from './publisher-metrics';
+import type { OutgoingRequest, RelayedRequests } from './relayed-requests';
 
 const tracer = trace.getTracer('tidings-publisher');
 
@@ -21,6 +22,7 @@ export class WebhookDispatcher {
     private readonly timeoutMs: number,
     private readonly logger: Logger,
     private readonly metrics: PublisherMetrics,
+    private readonly relayed: RelayedRequests,
   ) {}
 
   /** A connection to the egress; notices (final and test events) are served before payloads. */
@@ -55,18 +57,16 @@ export class WebhookDispatcher {
    * that does not deliver ends the attempt; a retry sends every message again.
    */
   private async attempt(slot: EgressSlot, kind: DeliveryKind, target: DeliveryTarget, batch: DeliveryBatch, attempt: number): Promise<AttemptOutcome> {
-    const requests = deliveryRequests(target.provider, batch.events);
+    const requests = this.requests(target, batch);
     const started = performance.now();
-    let result: AttemptOutcome = { outcome: 'delivered', status: 200, latencyMs: 0 };
-    let sentHeaders: Record<string, string> | undefined;
-    for (const request of requests) {
-      const headers = requestHeaders(target, batch.id, request);
-      sentHeaders ??= headers;
-      result = await this.post(slot, target, request.body, headers);
+    let result: AttemptOutcome = 'unreadable' in requests ? { outcome: 'failed', status: null, latencyMs: 0, reason: requests.unreadable, retryAfterMs: undefined } : { outcome: 'delivered', status: 200, latencyMs: 0 };
+    for (const request of 'unreadable' in requests ? [] : requests) {
+      result = await this.post(slot, request);
       if (result.outcome !== 'delivered') break;
     }
     result.latencyMs = performance.now() - started;
-    result.sentHeaders = sentHeaders;
+    // What a relayed request said is its sender's, kept sealed: its headers are not recorded.
+    if (!target.relay && !('unreadable' in requests)) result.sentHeaders = requests[0]?.headers;
     this.metrics.attempt(kind, attempt, result, batch.events);
     const log = { endpointId: target.endpointId, batchId: batch.id, attempt, events: batch.events.length, status: result.status, latencyMs: Math.round(result.latencyMs) };
     if (result.outcome === 'delivered') this.logger.info(log, 'webhook delivered');
@@ -74,10 +74,16 @@ export class WebhookDispatcher {
     return result;
   }
 
-  private async post(slot: EgressSlot, target: DeliveryTarget, body: string, headers: Record<string, string>): Promise<AttemptOutcome> {
+  /** The attempt's requests: the batch as the endpoint takes it, signed; or a relay output's requests as they came. */
+  private requests(target: DeliveryTarget, batch: DeliveryBatch): OutgoingRequest[] | { unreadable: string } {
+    if (target.relay) return this.relayed.requests(target.endpointUrl, batch.events);
+    return deliveryRequests(target.provider, batch.events).map((request) => ({ url: target.endpointUrl, method: 'POST', body: request.body, headers: requestHeaders(target, batch.id, request) }));
+  }
+
+  private async post(slot: EgressSlot, request: OutgoingRequest): Promise<AttemptOutcome> {
     const started = performance.now();
     try {
-      const response = await slot.post(target.endpointUrl, body, headers, this.timeoutMs);
+      const response = await slot.post(request.url, request.body, request.headers, this.timeoutMs, request.method);
       const latencyMs = performance.now() - started;
       if (response.status >= 200 && response.status < 300) return { outcome: 'delivered', status: response.status, latencyMs };
       if (response.status === 410) return { outcome: 'gone', status: 410, latencyMs, reason: 'the endpoint answered 410 Gone' };

@@ -26,8 +26,8 @@ export class LaneBatches {
   constructor(
     private readonly intents: BatchIntents,
     private readonly defaults: BatchLimits,
-    /** The endpoint's provider (a chat provider caps a batch at what one message carries) and own rate limit. */
-    private readonly endpointOf: (endpointId: string) => Pick<EndpointState, 'providerType' | 'rateLimit'> | undefined,
+    /** The endpoint's provider (a chat provider caps a batch at what one message carries), own rate limit, and whether it is a relay output. */
+    private readonly endpointOf: (endpointId: string) => Pick<EndpointState, 'providerType' | 'rateLimit' | 'relay'> | undefined,
   ) {}
 
   /**
@@ -45,8 +45,13 @@ export class LaneBatches {
     if (limit) this.rates.spend(lane.endpointId, limit, now);
   }
 
-  /** The batch limits of the lane's endpoint: the defaults, within its chat provider's message cap. */
+  /**
+   * The batch limits of the lane's endpoint: the defaults, within its chat provider's message
+   * cap. A relay output's batch is one request: each is retried (and dead-lettered) on its own,
+   * never sent again because a later one in its batch failed.
+   */
   limits(lane: Lane): BatchLimits {
+    if (this.endpointOf(lane.endpointId)?.relay) return { ...this.defaults, maxEvents: 1 };
     const format = this.format(lane);
     return format && format.maxEvents < this.defaults.maxEvents ? { ...this.defaults, maxEvents: format.maxEvents } : this.defaults;
   }

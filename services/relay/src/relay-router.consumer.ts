@@ -1,0 +1,71 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { KafkaConfig } from '@tidings/config';
+import { consumersOf, relayLaneEvent, relayRequestRecordSchema, resolveConsumer, type ResolvedConsumer, type WebhookEventRecord } from '@tidings/contracts';
+import { assertConsumersBuilt, deadLetterMessage, decodeJsonRecord, TransactionalPipe, type BatchResult, type ConsumedRecord, type OutputRecord } from '@tidings/kafka';
+import { KAFKA_CLIENT, KAFKA_CONFIG, SERVICE_LOGGER } from '@tidings/kafka-nest';
+import type { Logger } from '@tidings/telemetry';
+import type { Kafka } from 'kafkajs';
+import { RelayDirectory } from './relay-directory';
+
+/**
+ * Fans each accepted request out to its input's outputs, exactly once: one record per output
+ * on the delivery lanes (webhook-events, keyed by output), committed with the consumer
+ * offsets in one Kafka transaction. From there the publisher delivers it as it delivers
+ * webhooks. An input deleted before its request was routed sends it nowhere; an unreadable
+ * record goes to the internal dead letters in the same transaction.
+ */
+@Injectable()
+export class RelayRouterConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private pipe: TransactionalPipe | undefined;
+  private readonly declared: ResolvedConsumer;
+
+  constructor(
+    @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
+    @Inject(KAFKA_CONFIG) private readonly config: KafkaConfig,
+    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
+    private readonly directory: RelayDirectory,
+  ) {
+    this.declared = resolveConsumer('relayRouter', config);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    assertConsumersBuilt(consumersOf('relay', this.config), ['relayConfigView', this.declared.name]);
+    this.pipe = new TransactionalPipe(this.kafka, {
+      declared: this.declared,
+      transactionalIdPrefix: `${this.config.prefix}tidings.relay`,
+      logger: this.logger,
+      // An input created just before its first request was accepted is known when it is routed.
+      beforeBatch: () => this.directory.sync(),
+      processBatch: async (records) => this.route(records),
+    });
+    await this.pipe.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.pipe?.stop();
+  }
+
+  private route(records: ConsumedRecord[]): BatchResult {
+    const outputs: OutputRecord[] = [];
+    for (const record of records) {
+      const decoded = decodeJsonRecord(record, relayRequestRecordSchema);
+      if (!decoded.ok) {
+        this.logger.error({ partition: record.partition, offset: record.offset, reason: decoded.reason }, 'unreadable relay request record');
+        outputs.push({ topic: this.config.topics.internalDeadLetters, ...deadLetterMessage(record, 'invalid', decoded.reason) });
+        continue;
+      }
+      const request = decoded.value;
+      const input = this.directory.input(request.inputId);
+      if (!input) {
+        this.logger.warn({ inputId: request.inputId, requestId: request.requestId }, 'relay request for an input deleted since; sent nowhere');
+        continue;
+      }
+      const event = relayLaneEvent(request);
+      for (const output of input.outputs) {
+        const lane: WebhookEventRecord = { schemaVersion: 1, kind: 'event', endpointId: output.outputId, tailnet: request.tailnet, event };
+        outputs.push({ topic: this.config.topics.webhookEvents, key: output.outputId, value: JSON.stringify(lane) });
+      }
+    }
+    return { outputs };
+  }
+}
