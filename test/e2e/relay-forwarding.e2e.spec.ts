@@ -91,4 +91,40 @@ describe('relay forwarding', () => {
     const requests = await db.query('SELECT count(*)::int AS n FROM delivery_requests WHERE endpoint_id = $1', [down.outputId]);
     assert.equal(requests.rows[0].n, 0, "a relayed request's headers are not recorded in the clear");
   });
+
+  it('disables an output whose retries ran out, and after Enable, replays its dead letter under the same relay id, in order', async () => {
+    const input = await inputFor({ name: 'replay' }, ['/replay-down']);
+    const output = input.outputs[0]!;
+    const outputPath = `/api/v2/relay-buckets/${input.bucketId}/inputs/${input.inputId}/outputs/${output.outputId}`;
+    stack.receiver.answers.set('/replay-down', { status: 503 });
+    const first = await fetch(`${stack.relayUrl}${input.path}`, { method: 'POST', body: 'first', headers: { 'content-type': 'text/plain' } });
+    const firstId = first.headers.get('x-tidings-relay-id')!;
+    const outputStatus = async () => ((await stack.api('GET', `/api/v2/relay-buckets/${input.bucketId}`, key)).body as RelayBucketView).inputs[0]!.outputs[0]!;
+    await waitFor('the output disabled after its retries', async () => (await outputStatus()).status === 'disabled', 30_000);
+    assert.match((await outputStatus()).disabledReason ?? '', /503/);
+
+    // While it is disabled, what reaches it is dead-lettered at once, never sent.
+    const second = await fetch(`${stack.relayUrl}${input.path}`, { method: 'POST', body: 'second', headers: { 'content-type': 'text/plain' } });
+    const secondId = second.headers.get('x-tidings-relay-id')!;
+    type Delivery = { batchId: string; state: string; eventIds: string[]; deadLetter: { cause: string } | null };
+    const deliveries = async () => ((await stack.api('GET', `${outputPath}/deliveries`, key)).body as { deliveries: Delivery[] }).deliveries;
+    await waitFor('both dead-lettered', async () => (await deliveries()).filter((d) => d.state === 'deadLettered').length === 2, 30_000);
+    const byRequest = new Map((await deliveries()).map((d) => [d.eventIds[0], d]));
+    assert.equal(byRequest.get(firstId)?.deadLetter?.cause, 'exhausted');
+    assert.equal(byRequest.get(secondId)?.deadLetter?.cause, 'endpointDisabled');
+    assert.equal(stack.receiver.received.filter((w) => w.path === '/replay-down' && w.body === 'second').length, 0, 'never sent while disabled');
+    assert.equal((await stack.api('POST', `${outputPath}/deliveries/${byRequest.get(firstId)!.batchId}/replay`, key)).status, 409, 'no replay while disabled');
+
+    stack.receiver.answers.set('/replay-down', { status: 200 });
+    const enabled = await stack.api('POST', `${outputPath}/enable`, key, { redeliverDeadLetters: true });
+    assert.deepEqual(enabled.body, { status: 'enabled', redelivered: 2 });
+    const delivered = await waitFor('both delivered', () => {
+      const ok = stack.receiver.received.filter((w) => w.path === '/replay-down' && w.status === 200);
+      return ok.length === 2 && ok;
+    }, 30_000);
+    assert.deepEqual(delivered.map((w) => [w.body, w.headers['x-tidings-relay-id']]), [['first', firstId], ['second', secondId]], 'in order, each under its own relay id');
+
+    const other = await stack.apiKey('other.example.com', 'mallory@other.example.com');
+    assert.equal((await stack.api('GET', `${outputPath}/deliveries`, other)).status, 404, "another tailnet's output is a 404");
+  });
 });

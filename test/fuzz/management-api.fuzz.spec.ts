@@ -35,6 +35,7 @@ describe('management API, fuzzed from its OpenAPI document', () => {
   it('answers as documented, never 5xx, whatever it is sent', async (t) => {
     const st = join(repoRoot(), '.local', 'fuzz-venv', 'bin', 'st');
     const args = [
+      '--config-file', join(repoRoot(), 'test', 'fuzz', 'schemathesis.toml'),
       'run', `${stack.apiUrl}/api/v2/openapi.json`,
       '--url', stack.apiUrl,
       '--header', `Authorization: Bearer ${key}`,

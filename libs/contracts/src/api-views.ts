@@ -83,7 +83,8 @@ export interface RelayInputView {
   methods: string[];
   bodyLimitBytes: number;
   rateLimit: { requests: number; perSeconds: number } | null;
-  outputs: { outputId: string; url: string }[];
+  /** `disabled`: its retries ran out (or it was disabled by hand); what reaches it is dead-lettered until it is enabled. */
+  outputs: { outputId: string; url: string; status: 'enabled' | 'disabled'; disabledReason: string | null }[];
   created: string;
 }
 

@@ -96,6 +96,9 @@ export const relayConfigEventSchema = z.discriminatedUnion('type', [
     rateLimit: rateLimitSchema.nullable().optional(),
   }),
   z.object({ ...base, type: z.literal('inputDeleted'), inputId: z.uuid() }),
+  /** An output that exhausted its retries (or was stopped by hand): what reaches it is dead-lettered until it is enabled. */
+  z.object({ ...base, type: z.literal('outputDisabled'), inputId: z.uuid(), outputId: z.string().min(1), reason: z.string() }),
+  z.object({ ...base, type: z.literal('outputEnabled'), inputId: z.uuid(), outputId: z.string().min(1) }),
 ]);
 
 export type RelayConfigEvent = z.infer<typeof relayConfigEventSchema>;

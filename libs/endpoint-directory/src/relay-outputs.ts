@@ -10,8 +10,8 @@ export interface RelayOutputChanges {
 interface BucketOutputs {
   tailnet: string;
   version: number;
-  /** Output ids by input. */
-  inputs: Map<string, string[]>;
+  /** Outputs by input. */
+  inputs: Map<string, EndpointState[]>;
 }
 
 /**
@@ -34,14 +34,9 @@ export class RelayOutputsFold {
     switch (e.type) {
       case 'bucketDeleted':
         this.buckets.delete(e.bucketId);
-        return { set: [], deleted: [...bucket.inputs.values()].flat() };
-      case 'inputCreated':
-        bucket.inputs.set(
-          e.inputId,
-          e.outputs.map((o) => o.outputId),
-        );
-        return {
-          set: e.outputs.map((o) => ({
+        return { set: [], deleted: [...bucket.inputs.values()].flat().map((o) => o.endpointId) };
+      case 'inputCreated': {
+        const outputs: EndpointState[] = e.outputs.map((o) => ({
             endpointId: o.outputId,
             tailnet: e.tailnet,
             endpointUrl: o.url,
@@ -54,13 +49,24 @@ export class RelayOutputsFold {
             previousSecret: null,
             version: e.version,
             relay: { bucketId: e.bucketId, inputId: e.inputId },
-          })),
-          deleted: [],
-        };
+        }));
+        bucket.inputs.set(e.inputId, outputs);
+        return { set: outputs, deleted: [] };
+      }
       case 'inputDeleted': {
         const outputs = bucket.inputs.get(e.inputId) ?? [];
         bucket.inputs.delete(e.inputId);
-        return { set: [], deleted: outputs };
+        return { set: [], deleted: outputs.map((o) => o.endpointId) };
+      }
+      case 'outputDisabled':
+      case 'outputEnabled': {
+        const outputs = bucket.inputs.get(e.inputId);
+        const i = outputs?.findIndex((o) => o.endpointId === e.outputId) ?? -1;
+        if (!outputs || i < 0) return none;
+        // A newer version: the publisher's hold on a dead-lettered output lets go once it is enabled again.
+        const enabled = e.type === 'outputEnabled';
+        outputs[i] = { ...outputs[i]!, enabled, disabledReason: enabled ? null : e.reason, version: e.version };
+        return { set: [outputs[i]!], deleted: [] };
       }
     }
   }

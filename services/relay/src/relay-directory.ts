@@ -86,6 +86,9 @@ export class RelayDirectory {
       case 'inputDeleted':
         this.inputs.delete(e.inputId);
         break;
+      case 'outputDisabled':
+      case 'outputEnabled':
+        break; // the publisher's business: a request still goes to every output, dead-lettered there while one is disabled
     }
     current!.version = e.version;
   }

@@ -35,6 +35,8 @@ import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { OutboxRelayService } from './outbox/outbox-relay.service';
 import { RelayBucketsController } from './relay/relay-buckets.controller';
 import { RelayBucketsService } from './relay/relay-buckets.service';
+import { RelayOutputsController } from './relay/relay-outputs.controller';
+import { RelayOutputsService } from './relay/relay-outputs.service';
 import type { SubscriptionsConfig } from './subscriptions-config';
 
 const LOGGER = Symbol('LOGGER');
@@ -81,7 +83,7 @@ export class SubscriptionsModule implements NestModule {
           service: 'subscriptions',
         }),
       ],
-      controllers: [WebhooksController, DeliveriesController, RelayBucketsController, PortalSessionsController, OpenApiController, ConsoleController],
+      controllers: [WebhooksController, DeliveriesController, RelayBucketsController, RelayOutputsController, PortalSessionsController, OpenApiController, ConsoleController],
       providers: [
         { provide: LOGGER, useValue: logger },
         { provide: CONSOLE_FRAME_ANCESTORS, useValue: config.consoleFrameAncestors },
@@ -96,6 +98,7 @@ export class SubscriptionsModule implements NestModule {
         EndpointCommandsService,
         EndpointQueriesService,
         RelayBucketsService,
+        RelayOutputsService,
         OutboxRelayService,
         DeliveryQueriesService,
         BatchReplayService,

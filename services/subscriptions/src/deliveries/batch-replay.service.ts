@@ -6,7 +6,8 @@ import { KAFKA_CONFIG, KafkaProducerService } from '@tidings/kafka-nest';
 import { In, IsNull, type DataSource } from 'typeorm';
 import type { Principal } from '../api-keys/api-keys.service';
 import { EndpointQueriesService } from '../endpoints/endpoint-queries.service';
-import type { EndpointEntity } from '../endpoints/endpoint.entity';
+import type { DeliveryScope } from './delivery-scope';
+import { webhookScope } from './delivery-queries.service';
 import { DeadLetterEntity } from './dead-letter.entity';
 import { DeliveryAttemptEntity } from './delivery-attempt.entity';
 
@@ -30,21 +31,24 @@ export class BatchReplayService {
 
   /** 404: no such batch for the endpoint; 409: not dead-lettered, or the endpoint is disabled. */
   async replay(principal: Principal, endpointId: string, batchId: string): Promise<void> {
-    const endpoint = await this.endpoints.get(principal, endpointId);
+    await this.replayIn(webhookScope(await this.endpoints.get(principal, endpointId)), batchId, principal.loginName);
+  }
+
+  async replayIn(endpoint: DeliveryScope, batchId: string, requestedBy: string): Promise<void> {
     const scope = { batchId, endpointId: endpoint.endpointId, tailnet: endpoint.tailnet };
     const deadLetter = await this.dataSource.getRepository(DeadLetterEntity).findOneBy(scope);
     if (!deadLetter) {
       if (await this.dataSource.getRepository(DeliveryAttemptEntity).existsBy(scope)) {
         throw new ConflictException(`batch ${batchId} was not dead-lettered: only dead-lettered batches can be replayed`);
       }
-      throw new NotFoundException(`delivery ${batchId} of webhook ${endpointId} not found`);
+      throw new NotFoundException(`delivery ${batchId} of ${endpoint.label} not found`);
     }
-    if (endpoint.status === 'disabled') throw new ConflictException(`webhook ${endpointId} is disabled: enable it first`);
-    await this.send(endpoint, [deadLetter], principal.loginName);
+    if (endpoint.disabled) throw new ConflictException(`${endpoint.label} is disabled: enable it first`);
+    await this.send(endpoint, [deadLetter], requestedBy);
   }
 
   /** Every dead letter of the endpoint not replayed yet, oldest first; returns how many. */
-  async replayPending(principal: Principal, endpoint: EndpointEntity): Promise<number> {
+  async replayPending(principal: Principal, endpoint: DeliveryScope): Promise<number> {
     const repository = this.dataSource.getRepository(DeadLetterEntity);
     // The list is fixed first, so each pending batch is sent once, in order, however many there are.
     const pending = await repository.find({
@@ -60,7 +64,7 @@ export class BatchReplayService {
     return pending.length;
   }
 
-  private async send(endpoint: EndpointEntity, deadLetters: DeadLetterEntity[], requestedBy: string): Promise<void> {
+  private async send(endpoint: DeliveryScope, deadLetters: DeadLetterEntity[], requestedBy: string): Promise<void> {
     if (deadLetters.length === 0) return;
     const records = deadLetters.map((d) =>
       batchReplayRecordSchema.parse({

@@ -4,7 +4,8 @@ import type { DeadLetterCause } from '@tidings/contracts';
 import { In, type DataSource } from 'typeorm';
 import type { Principal } from '../api-keys/api-keys.service';
 import { EndpointQueriesService } from '../endpoints/endpoint-queries.service';
-import type { EndpointEntity } from '../endpoints/endpoint.entity';
+import { endpointStatus, type EndpointEntity } from '../endpoints/endpoint.entity';
+import type { DeliveryScope } from './delivery-scope';
 import { DeliveryAttemptEntity } from './delivery-attempt.entity';
 import type { DeliveryRequestView, DeliveryView } from '@tidings/contracts';
 import { toDeliveryView, type DeadLetterSummary } from './delivery-view';
@@ -52,21 +53,27 @@ export class DeliveryQueriesService {
   ) {}
 
   async list(principal: Principal, endpointId: string, limit: number): Promise<DeliveryView[]> {
-    const endpoint = await this.endpoints.get(principal, endpointId);
+    return this.listIn(webhookScope(await this.endpoints.get(principal, endpointId)), limit);
+  }
+
+  async get(principal: Principal, endpointId: string, batchId: string): Promise<DeliveryView> {
+    return this.getIn(webhookScope(await this.endpoints.get(principal, endpointId)), batchId);
+  }
+
+  async listIn(endpoint: DeliveryScope, limit: number): Promise<DeliveryView[]> {
     const rows: { batch_id: string }[] = await this.dataSource.query(RECENT_BATCHES, [endpoint.endpointId, endpoint.tailnet, limit]);
     return this.views(endpoint, rows.map((r) => r.batch_id));
   }
 
-  async get(principal: Principal, endpointId: string, batchId: string): Promise<DeliveryView> {
-    const endpoint = await this.endpoints.get(principal, endpointId);
+  async getIn(endpoint: DeliveryScope, batchId: string): Promise<DeliveryView> {
     const [view] = await this.views(endpoint, [batchId]);
-    if (!view) throw new NotFoundException(`delivery ${batchId} of webhook ${endpointId} not found`);
+    if (!view) throw new NotFoundException(`delivery ${batchId} of ${endpoint.label} not found`);
     const [request]: DeliveryRequestView[] = await this.dataSource.query(BATCH_REQUEST, [batchId, endpoint.endpointId, endpoint.tailnet]);
     return { ...view, request: request ?? null };
   }
 
   /** Two queries whatever the number of batches; views in the order of `batchIds`. */
-  private async views(endpoint: EndpointEntity, batchIds: string[]): Promise<DeliveryView[]> {
+  private async views(endpoint: DeliveryScope, batchIds: string[]): Promise<DeliveryView[]> {
     if (batchIds.length === 0) return [];
     const scope = { endpointId: endpoint.endpointId, tailnet: endpoint.tailnet };
     const attempts = await this.dataSource.getRepository(DeliveryAttemptEntity).find({
@@ -90,4 +97,9 @@ export class DeliveryQueriesService {
       return [toDeliveryView(batchId, batchAttempts, summary)];
     });
   }
+}
+
+/** A webhook's deliveries, as the deliveries API scopes them. */
+export function webhookScope(e: EndpointEntity): DeliveryScope {
+  return { endpointId: e.endpointId, tailnet: e.tailnet, label: `webhook ${e.endpointId}`, disabled: endpointStatus(e) === 'disabled' };
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, NotFoundException, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { KafkaConfig } from '@tidings/config';
-import { endpointCommandRecordSchema, resolveConsumer, type ResolvedConsumer } from '@tidings/contracts';
+import { endpointCommandRecordSchema, resolveConsumer, type EndpointCommandRecord, type ResolvedConsumer } from '@tidings/contracts';
 import { decodeJsonRecord, ManagedConsumer, type ConsumedRecord } from '@tidings/kafka';
 import { KAFKA_CLIENT, KAFKA_CONFIG, SERVICE_LOGGER } from '@tidings/kafka-nest';
 import type { Logger } from '@tidings/telemetry';
@@ -8,6 +8,7 @@ import type { Kafka } from 'kafkajs';
 import type { Principal } from '../api-keys/api-keys.service';
 import { UnreadableRecords } from '../dead-letters/unreadable-records';
 import { EndpointCommandsService } from './endpoint-commands.service';
+import { RelayOutputsService } from '../relay/relay-outputs.service';
 
 /** The actor recorded on changes Tidings makes itself (config events, notices). */
 export const SYSTEM_LOGIN = 'tidings';
@@ -28,6 +29,7 @@ export class EndpointCommandsConsumer implements OnApplicationBootstrap, OnAppli
     @Inject(KAFKA_CONFIG) config: KafkaConfig,
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
     private readonly commands: EndpointCommandsService,
+    private readonly relayOutputs: RelayOutputsService,
     @Inject(UnreadableRecords) private readonly unreadable: UnreadableRecords,
   ) {
     this.declared = resolveConsumer('subscriptionsCommands', config);
@@ -59,6 +61,17 @@ export class EndpointCommandsConsumer implements OnApplicationBootstrap, OnAppli
     } catch (error) {
       // Deleted meanwhile, or not of that tailnet: nothing to disable. A conflict or a lost
       // database connection is thrown, and the record retried.
+      if (!(error instanceof NotFoundException)) throw error;
+      await this.disableRelayOutput(actor, command, where);
+    }
+  }
+
+  /** Not a webhook: the lane may be an inbound relay output's, which the pipeline stops the same way. */
+  private async disableRelayOutput(actor: Principal, command: EndpointCommandRecord, where: Record<string, unknown>): Promise<void> {
+    try {
+      await this.relayOutputs.setEnabled(actor, { outputId: command.endpointId }, false, command.reason);
+      this.logger.info({ ...where, outputId: command.endpointId, commandId: command.commandId }, 'applied disableEndpoint command to a relay output');
+    } catch (error) {
       if (!(error instanceof NotFoundException)) throw error;
       this.logger.warn({ ...where, endpointId: command.endpointId, commandId: command.commandId }, 'skipping disableEndpoint command: no such endpoint in its tailnet');
     }

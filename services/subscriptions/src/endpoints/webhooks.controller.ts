@@ -2,6 +2,7 @@ import { Body, Controller, Inject, Delete, Get, HttpCode, Param, Patch, Post, Re
 import type { WebhookView } from '@tidings/contracts';
 import { ApiKeyGuard, scoped, type AuthenticatedRequest } from '../api-keys/api-key.guard';
 import { BatchReplayService } from '../deliveries/batch-replay.service';
+import { webhookScope } from '../deliveries/delivery-queries.service';
 import { EndpointCommandsService } from './endpoint-commands.service';
 import { EndpointQueriesService } from './endpoint-queries.service';
 import { EndpointUrlPolicy } from './endpoint-url.policy';
@@ -82,7 +83,7 @@ export class WebhooksController {
     const endpoint = await this.commands.enable(req.principal, endpointId);
     // After the enable committed: should the replay fail, the same request again (enable is a
     // no-op then) sends what was not sent.
-    if (redeliverDeadLetters) await this.replays.replayPending(req.principal, endpoint);
+    if (redeliverDeadLetters) await this.replays.replayPending(req.principal, webhookScope(endpoint));
     return toWebhookView(endpoint);
   }
 }

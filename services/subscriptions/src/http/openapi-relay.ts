@@ -12,6 +12,16 @@ const bucket = { content: { 'application/json': { schema: { $ref: '#/components/
 const err = (code: number, description: string) => ({ [String(code)]: { description, ...problem } });
 const common = { ...err(401, 'missing, invalid or revoked API key (or portal session)'), ...err(404, 'no such relay bucket (or input) in the key\'s tailnet') };
 const invalid = { ...err(400, 'invalid request; `errors` names each field'), ...err(415, 'request body is not JSON') };
+const outputId = { name: 'outputId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+const batchId = { name: 'batchId', in: 'path', required: true, description: 'the batch id', schema: { type: 'string' } };
+const outputParams = [bucketId, inputId, outputId];
+const deliveries = { content: { 'application/json': { schema: { type: 'object', required: ['deliveries'], properties: { deliveries: { type: 'array', items: { $ref: '#/components/schemas/Delivery' } } } } } } };
+const outputLinks = Object.fromEntries(
+  ['listRelayOutputDeliveries', 'enableRelayOutput', 'disableRelayOutput'].map((operationId) => [
+    operationId,
+    { operationId, parameters: { bucketId: '$response.body#/bucketId', inputId: '$response.body#/inputId', outputId: '$response.body#/outputs/0/outputId' } },
+  ]),
+);
 const bucketLinks = (pointer: string) =>
   Object.fromEntries(['getRelayBucket', 'deleteRelayBucket', 'createRelayInput'].map((operationId) => [operationId, { operationId, parameters: { bucketId: `$response.body#${pointer}/bucketId` } }]));
 
@@ -119,7 +129,44 @@ export const RELAY_PATHS = {
           },
         },
       },
-      responses: { '200': { description: 'the input; its public address is `/in/{inputId}` on the relay', content: { 'application/json': { schema: { $ref: '#/components/schemas/RelayInput' } } } }, ...invalid, ...common, ...err(409, 'changed concurrently; reload and retry') },
+      responses: { '200': { description: 'the input; its public address is `/in/{inputId}` on the relay', links: outputLinks, content: { 'application/json': { schema: { $ref: '#/components/schemas/RelayInput' } } } }, ...invalid, ...common, ...err(409, 'changed concurrently; reload and retry') },
+    },
+  },
+  '/api/v2/relay-buckets/{bucketId}/inputs/{inputId}/outputs/{outputId}/deliveries': {
+    get: {
+      operationId: 'listRelayOutputDeliveries',
+      description: 'Ours. The output\'s deliveries (one relayed request each), newest first, as a webhook\'s.',
+      parameters: [...outputParams, { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } }],
+      responses: { '200': { description: 'the deliveries', ...deliveries }, ...err(400, 'a bad limit'), ...common },
+    },
+  },
+  '/api/v2/relay-buckets/{bucketId}/inputs/{inputId}/outputs/{outputId}/deliveries/{batchId}': {
+    get: { operationId: 'getRelayOutputDelivery', parameters: [...outputParams, batchId], responses: { '200': { description: 'the delivery', content: { 'application/json': { schema: { $ref: '#/components/schemas/Delivery' } } } }, ...common } },
+  },
+  '/api/v2/relay-buckets/{bucketId}/inputs/{inputId}/outputs/{outputId}/deliveries/{batchId}/replay': {
+    post: {
+      operationId: 'replayRelayOutputDelivery',
+      description: 'Ours. Sends a dead-lettered request to the output again, as it came, in the output\'s order.',
+      parameters: [...outputParams, batchId],
+      responses: { '202': { description: 'on its way' }, ...common, ...err(409, 'not dead-lettered, or the output is disabled') },
+    },
+  },
+  '/api/v2/relay-buckets/{bucketId}/inputs/{inputId}/outputs/{outputId}/enable': {
+    post: {
+      operationId: 'enableRelayOutput',
+      description: 'Ours. Deliveries to the output resume; with `redeliverDeadLetters`, what was dead-lettered (and not replayed) is sent again, oldest first.',
+      parameters: outputParams,
+      requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', properties: { redeliverDeadLetters: { type: 'boolean', default: false } } } } } },
+      responses: { '200': { description: 'enabled', content: { 'application/json': { schema: { type: 'object', required: ['status', 'redelivered'], properties: { status: { const: 'enabled' }, redelivered: { type: 'integer' } } } } } }, ...invalid, ...common, ...err(409, 'changed concurrently; reload and retry') },
+    },
+  },
+  '/api/v2/relay-buckets/{bucketId}/inputs/{inputId}/outputs/{outputId}/disable': {
+    post: {
+      operationId: 'disableRelayOutput',
+      description: 'Ours. What reaches the output is dead-lettered until it is enabled (Tidings does this itself when its retries run out).',
+      parameters: outputParams,
+      requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', properties: { reason: { type: 'string', maxLength: 500, ...noNul } } } } } },
+      responses: { '200': { description: 'disabled', content: { 'application/json': { schema: { type: 'object', required: ['status'], properties: { status: { const: 'disabled' } } } } } }, ...invalid, ...common, ...err(409, 'changed concurrently; reload and retry') },
     },
   },
   '/api/v2/relay-buckets/{bucketId}/inputs/{inputId}': {
@@ -140,7 +187,14 @@ export const RELAY_SCHEMAS = {
       methods: { type: 'array', items: { type: 'string' } },
       bodyLimitBytes: { type: 'integer' },
       rateLimit: { type: ['object', 'null'] },
-      outputs: { type: 'array', items: { type: 'object', required: ['outputId', 'url'], properties: { outputId: { type: 'string' }, url: { type: 'string' } } } },
+      outputs: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['outputId', 'url', 'status', 'disabledReason'],
+          properties: { outputId: { type: 'string' }, url: { type: 'string' }, status: { type: 'string', enum: ['enabled', 'disabled'] }, disabledReason: { type: ['string', 'null'] } },
+        },
+      },
       created: dateTime,
     },
   },

@@ -75,12 +75,21 @@ export interface InputRow {
   methods: string[];
   body_limit_bytes: number;
   rate_limit: { requests: number; perSeconds: number } | null;
-  outputs: { outputId: string; url: string }[];
+  /** `enabled` and `disabledReason` appear once the output was disabled or enabled. */
+  outputs: { outputId: string; url: string; enabled?: boolean; disabledReason?: string | null }[];
   created: Date;
 }
 
 export function toInputView(r: InputRow): RelayInputView {
-  return { inputId: r.input_id, bucketId: r.bucket_id, path: `/in/${r.input_id}`, methods: r.methods, bodyLimitBytes: r.body_limit_bytes, rateLimit: r.rate_limit, outputs: r.outputs, created: r.created.toISOString() };
+  return {
+    inputId: r.input_id,
+    bucketId: r.bucket_id,
+    path: `/in/${r.input_id}`,
+    methods: r.methods,
+    bodyLimitBytes: r.body_limit_bytes, rateLimit: r.rate_limit,
+    outputs: r.outputs.map((o) => ({ outputId: o.outputId, url: o.url, status: o.enabled === false ? 'disabled' : 'enabled', disabledReason: o.disabledReason ?? null })),
+    created: r.created.toISOString(),
+  };
 }
 
 export function toBucketView(b: BucketRow, inputs: InputRow[]): RelayBucketView {

@@ -44,6 +44,17 @@ async function project(manager: EntityManager, e: RelayConfigEvent): Promise<voi
     case 'inputDeleted':
       await manager.query('DELETE FROM relay_inputs WHERE input_id = $1', [e.inputId]);
       break;
+    case 'outputDisabled':
+    case 'outputEnabled':
+      // The output's entry in the input's list, rewritten in place (its order is the input's).
+      await manager.query(
+        `UPDATE relay_inputs SET outputs = (
+           SELECT jsonb_agg(CASE WHEN o->>'outputId' = $2 THEN o || jsonb_build_object('enabled', $3::boolean, 'disabledReason', $4::text) ELSE o END ORDER BY n)
+           FROM jsonb_array_elements(outputs) WITH ORDINALITY AS t(o, n))
+         WHERE input_id = $1`,
+        [e.inputId, e.outputId, e.type === 'outputEnabled', e.type === 'outputDisabled' ? e.reason : null],
+      );
+      break;
   }
   await manager.query('UPDATE relay_buckets SET version = $2, last_modified = $3 WHERE bucket_id = $1', [e.bucketId, e.version, e.occurredAt]);
 }
