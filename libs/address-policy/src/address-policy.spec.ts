@@ -55,4 +55,22 @@ describe('AddressPolicy', () => {
   it('refuses strings that are not addresses', () => {
     assert.deepEqual(policy.judge('localhost'), { allowed: false, range: 'invalid' });
   });
+
+  it("lets a tailnet reach only the ranges granted to it, whatever the allow list says", () => {
+    const granted = new AddressPolicy({
+      allow: ['10.0.0.0/8'],
+      deny: ['10.1.2.3/32'],
+      socks5: ['100.64.0.0/10'],
+      tailnets: { 'a.example.com': ['10.1.0.0/16', '100.64.1.0/24', 'fd7a:115c:a1e0::/48'], 'b.example.com': ['10.2.0.0/16'] },
+    });
+    assert.deepEqual(granted.judge('10.1.0.5', 'a.example.com'), { allowed: true, range: 'tailnet-grant' });
+    assert.deepEqual(granted.judge('100.64.1.9', 'a.example.com'), { allowed: true, range: 'socks5-route' }, 'through the SOCKS5 route when it is one');
+    assert.deepEqual(granted.judge('fd7a:115c:a1e0::1', 'a.example.com'), { allowed: true, range: 'tailnet-grant' });
+    for (const [address, tailnet] of [['10.1.0.5', 'b.example.com'], ['10.1.0.5', undefined], ['100.64.1.9', 'b.example.com'], ['10.2.0.1', 'a.example.com']] as const) {
+      assert.deepEqual(granted.judge(address, tailnet), { allowed: false, range: 'granted to another tailnet' }, `${address} for ${tailnet}`);
+    }
+    assert.deepEqual(granted.judge('10.1.2.3', 'a.example.com'), { allowed: false, range: 'deny-list' }, 'the deny list still wins');
+    assert.deepEqual(granted.judge('10.9.9.9', 'b.example.com'), { allowed: true, range: 'allow-list' }, 'outside every grant, the rest of the policy decides');
+    assert.deepEqual(granted.judge('100.64.9.9', 'b.example.com'), { allowed: true, range: 'socks5-route' });
+  });
 });

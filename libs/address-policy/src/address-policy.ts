@@ -67,6 +67,12 @@ export interface AddressPolicyOptions {
   socks5?: string[];
   /** EGRESS_DENY_CIDRS: refused always; wins over the allow list. */
   deny: string[];
+  /**
+   * EGRESS_TAILNET_CIDRS: ranges granted to one tailnet each. An address in one is allowed
+   * only for a request of that tailnet (through the SOCKS5 route if it is in those ranges
+   * too), refused for any other, whatever the allow list says.
+   */
+  tailnets?: Record<string, string[]>;
 }
 
 /**
@@ -77,18 +83,26 @@ export class AddressPolicy {
   private readonly allow: Cidr[];
   private readonly deny: Cidr[];
   private readonly socks5: Cidr[];
+  private readonly grants: { tailnet: string; cidr: Cidr }[];
 
   constructor(options: AddressPolicyOptions) {
     this.allow = options.allow.map((c) => ipaddr.parseCIDR(c));
     this.deny = options.deny.map((c) => ipaddr.parseCIDR(c));
     this.socks5 = (options.socks5 ?? []).map((c) => ipaddr.parseCIDR(c));
+    this.grants = Object.entries(options.tailnets ?? {}).flatMap(([tailnet, cidrs]) => cidrs.map((c) => ({ tailnet, cidr: ipaddr.parseCIDR(c) })));
   }
 
-  judge(address: string): Verdict {
+  /** `tailnet`: whose request it is (the egress reads it from the client); none: no grant applies. */
+  judge(address: string, tailnet?: string): Verdict {
     const canonical = canonicalIp(address);
     if (canonical === undefined) return { allowed: false, range: 'invalid' };
     const addr = ipaddr.parse(canonical);
     if (this.deny.some((c) => matches(addr, c))) return { allowed: false, range: 'deny-list' };
+    const granted = this.grants.filter((g) => matches(addr, g.cidr));
+    if (granted.length > 0) {
+      if (!granted.some((g) => g.tailnet === tailnet)) return { allowed: false, range: 'granted to another tailnet' };
+      return { allowed: true, range: this.socks5.some((c) => matches(addr, c)) ? 'socks5-route' : 'tailnet-grant' };
+    }
     if (this.socks5.some((c) => matches(addr, c))) return { allowed: true, range: 'socks5-route' };
     if (this.allow.some((c) => matches(addr, c))) return { allowed: true, range: 'allow-list' };
     const builtin = BUILTIN_DENY.find((e) => matches(addr, e.cidr));

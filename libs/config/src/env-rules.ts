@@ -12,6 +12,12 @@ const list = (raw: string): string[] =>
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
 
+function isCidr(value: string): boolean {
+  const [addr, bits, extra] = value.split('/');
+  const family = isIP(addr ?? '');
+  return family !== 0 && extra === undefined && bits !== undefined && /^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
 export const rules = {
@@ -42,21 +48,26 @@ export const rules = {
       .refine((items) => items.every((i) => HOST_PORT.test(i)), 'must be empty or a comma-separated list of host:port'),
 
   /** A comma-separated list of CIDRs such as `10.0.0.0/8,fd00::/8`. */
-  cidrList: () =>
+  cidrList: () => z.string().default('').transform(list).refine((items) => items.every(isCidr), 'must be a comma-separated list of CIDRs (e.g. 10.0.0.0/8,fd00::/8)'),
+
+  /** Ranges granted per tailnet: `tailnet=cidr,cidr;tailnet=cidr`, e.g. `a.example.com=100.64.1.0/24,fd7a::/48`. */
+  tailnetCidrs: () =>
     z
       .string()
       .default('')
-      .transform(list)
-      .refine(
-        (items) =>
-          items.every((i) => {
-            const [addr, bits, extra] = i.split('/');
-            const family = isIP(addr ?? '');
-            const max = family === 4 ? 32 : 128;
-            return family !== 0 && extra === undefined && bits !== undefined && /^\d+$/.test(bits) && Number(bits) <= max;
-          }),
-        'must be a comma-separated list of CIDRs (e.g. 10.0.0.0/8,fd00::/8)',
-      ),
+      .transform((v) =>
+        v
+          .split(';')
+          .map((g) => g.trim())
+          .filter(Boolean)
+          .map((g) => (g.includes('=') ? ([g.slice(0, g.indexOf('=')).trim(), list(g.slice(g.indexOf('=') + 1))] as const) : (['', []] as const))),
+      )
+      .refine((grants) => grants.every(([tailnet, cidrs]) => /^[^\s=;,]+$/.test(tailnet) && cidrs.length > 0 && cidrs.every(isCidr)), 'must be tailnet=cidr,cidr;… (e.g. a.example.com=100.64.1.0/24,fd7a::/48)')
+      .transform((grants) => {
+        const byTailnet: Record<string, string[]> = {};
+        for (const [tailnet, cidrs] of grants) byTailnet[tailnet] = [...(byTailnet[tailnet] ?? []), ...cidrs];
+        return byTailnet;
+      }),
 
   portList: (fallback: string) =>
     z

@@ -36,6 +36,15 @@ describe('parseEnv', () => {
   });
 
   it("takes CSP frame-ancestors sources: 'none' by default, 'self' and origins, nothing that could break out of the header", () => {
+    const grants = { GRANTS: rules.tailnetCidrs() };
+    assert.deepEqual(parseEnv(grants, {}).GRANTS, {});
+    assert.deepEqual(parseEnv(grants, { GRANTS: ' a.example.com=100.64.1.0/24, fd7a::/48 ; b.example.com=10.2.0.0/16;a.example.com=10.1.0.0/16' }).GRANTS, {
+      'a.example.com': ['100.64.1.0/24', 'fd7a::/48', '10.1.0.0/16'],
+      'b.example.com': ['10.2.0.0/16'],
+    });
+    for (const bad of ['a.example.com', 'a.example.com=', '=10.0.0.0/8', 'a.example.com=10.0.0.0/33', 'a b=10.0.0.0/8']) {
+      assert.match(problems(() => parseEnv(grants, { GRANTS: bad })).find((p) => p.variable === 'GRANTS')?.rule ?? '', /tailnet=cidr/, bad);
+    }
     const spec = { ANCESTORS: rules.frameAncestors() };
     assert.equal(parseEnv(spec, {}).ANCESTORS, "'none'");
     assert.equal(parseEnv(spec, { ANCESTORS: "  'self'   https://app.example.com https://*.example.org:8443 " }).ANCESTORS, "'self' https://app.example.com https://*.example.org:8443");

@@ -6,6 +6,8 @@ export const HTTP_HEADERS = {
   webhookSignature: 'webhook-signature',
   /** Client → egress: "originate TLS for this http:// request yourself". */
   egressTls: 'x-tidings-tls',
+  /** Client → egress: whose request it is, for the ranges granted to one tailnet (EGRESS_TAILNET_CIDRS). */
+  egressTailnet: 'x-tidings-tailnet',
   /** Client → egress: which configured client certificate to present (mTLS). */
   egressClientCert: 'x-tidings-client-cert',
   /** Egress → client on refusals: a human reason and a stable code. */

@@ -21,11 +21,12 @@ export class DestinationGuard {
     private readonly allowedPorts: number[],
   ) {}
 
-  async check(hostname: string, port: number): Promise<CheckedDestination> {
+  /** `tailnet`: whose request it is; the ranges granted to a tailnet are open to it alone. */
+  async check(hostname: string, port: number, tailnet?: string): Promise<CheckedDestination> {
     if (!this.allowedPorts.includes(port)) throw new Refusal('blockedPort', `port ${port} is not allowed`);
     const addresses = await this.resolver.resolve(hostname);
     // One bad answer condemns the name: a mixed answer is how rebinding attacks start.
-    const verdicts = addresses.map((address) => ({ address, ...this.policy.judge(address) }));
+    const verdicts = addresses.map((address) => ({ address, ...this.policy.judge(address, tailnet) }));
     for (const v of verdicts) if (!v.allowed) throw new Refusal('blockedAddress', `IP ${v.address} is blocked (${v.range})`);
     return { address: verdicts[0]!.address, viaSocks5: verdicts[0]!.range === 'socks5-route' };
   }

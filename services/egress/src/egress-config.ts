@@ -14,6 +14,7 @@ const egressEnv = {
   /** Optional upstream SOCKS5 proxy (host:port), only for the ranges in EGRESS_SOCKS5_CIDRS. */
   EGRESS_SOCKS5_PROXY: rules.optionalHostPortList(),
   EGRESS_SOCKS5_CIDRS: rules.cidrList(),
+  EGRESS_TAILNET_CIDRS: rules.tailnetCidrs(),
   EGRESS_CONNECT_TIMEOUT_MS: rules.positiveInt(10_000, 'milliseconds'),
   EGRESS_READ_TIMEOUT_MS: rules.positiveInt(10_000, 'milliseconds'),
   EGRESS_LIFETIME_MS: rules.positiveInt(60_000, 'milliseconds'),
@@ -27,6 +28,8 @@ export interface EgressConfig {
   adminPort: number;
   allowCidrs: string[];
   denyCidrs: string[];
+  /** Ranges each open to one tailnet only (whose requests name it in X-Tidings-Tailnet). */
+  tailnetCidrs: Record<string, string[]>;
   allowedPorts: number[];
   /** host:port of DNS servers; empty: the system resolver (getaddrinfo). */
   dnsServers: string[];
@@ -55,6 +58,7 @@ export function loadEgressConfig(env: Env): EgressConfig {
     adminPort: v.EGRESS_ADMIN_PORT,
     allowCidrs: v.EGRESS_ALLOW_CIDRS,
     denyCidrs: v.EGRESS_DENY_CIDRS,
+    tailnetCidrs: v.EGRESS_TAILNET_CIDRS,
     allowedPorts: v.EGRESS_ALLOWED_PORTS,
     dnsServers: v.EGRESS_DNS_SERVERS,
     extraCaFiles: v.EGRESS_EXTRA_CA_FILE,

@@ -21,6 +21,8 @@ const PUBLIC = '127.0.0.2';
 const INTERNAL = '127.0.0.3';
 /** Reachable only through the SOCKS5 route (EGRESS_SOCKS5_CIDRS), like a tailnet range. */
 const TAILNET = '127.0.0.4';
+/** Granted to one tailnet only (EGRESS_TAILNET_CIDRS), and behind the SOCKS5 route too. */
+const GRANTED = '127.0.0.5';
 
 describe('egress isolation', () => {
   let dns: TestDnsServer;
@@ -31,7 +33,7 @@ describe('egress isolation', () => {
   let proxyPort: number;
   let adminPort: number;
   const servers: (Server | TcpServer)[] = [];
-  const hits: Record<string, { path: string; clientCn?: string; protocol?: string | null }[]> = { [PUBLIC]: [], [INTERNAL]: [], [TAILNET]: [] };
+  const hits: Record<string, { path: string; clientCn?: string; protocol?: string | null; headers?: IncomingHttpHeaders }[]> = { [PUBLIC]: [], [INTERNAL]: [], [TAILNET]: [], [GRANTED]: [] };
   let socks: TestSocks5Server;
   let stallPort: number;
   const stalled: import('node:net').Socket[] = [];
@@ -42,17 +44,17 @@ describe('egress isolation', () => {
     assert.deepEqual(interfaces, ['lo'], `these tests must run in a network namespace with only loopback (npm test does this as root); found ${interfaces.join(', ')}`);
 
     const dir = mkdtempSync(join(tmpdir(), 'egress-iso-'));
-    ca = createTestCa(join(dir, 'ca'), ['public.test', 'rebind.test', 'cached.test', 'mixed.test', 'mtls.test', 'node.tailnet.test', PUBLIC]);
+    ca = createTestCa(join(dir, 'ca'), ['public.test', 'rebind.test', 'cached.test', 'mixed.test', 'mtls.test', 'node.tailnet.test', 'granted.tailnet.test', PUBLIC]);
     expired = createTestCa(join(dir, 'expired'), ['expired.test'], { days: -1 });
     const client = createClientCert(join(dir, 'ca'), 'tidings-client');
     port = await freePort();
 
     // The same HTTPS upstream on both addresses; it asks for (but does not require) a client certificate.
-    for (const address of [PUBLIC, INTERNAL, TAILNET]) {
+    for (const address of [PUBLIC, INTERNAL, TAILNET, GRANTED]) {
       const server = createHttpsServer({ cert: readFileSync(ca.certFile), key: readFileSync(ca.keyFile), ca: [ca.caPem], requestCert: true, rejectUnauthorized: false }, (req, res) => {
         const peer = (req.socket as import('node:tls').TLSSocket).getPeerCertificate();
         const cn = peer?.subject?.CN;
-        hits[address]!.push({ path: req.url ?? '/', clientCn: Array.isArray(cn) ? cn[0] : cn, protocol: (req.socket as import('node:tls').TLSSocket).getProtocol() });
+        hits[address]!.push({ path: req.url ?? '/', clientCn: Array.isArray(cn) ? cn[0] : cn, protocol: (req.socket as import('node:tls').TLSSocket).getProtocol(), headers: req.headers });
         if (req.url === '/redirect') return void res.writeHead(302, { location: `http://10.0.0.1:${port}/internal` }).end();
         res.writeHead(200, { 'content-type': 'text/plain' }).end(`hello from ${address}`);
       });
@@ -73,6 +75,7 @@ describe('egress isolation', () => {
     const dnsAddress = await dns.start();
     for (const name of ['public.test', 'mtls.test', 'expired.test']) dns.set(name, { A: [PUBLIC] });
     dns.set('node.tailnet.test', { A: [TAILNET] });
+    dns.set('granted.tailnet.test', { A: [GRANTED] });
     socks = new TestSocks5Server();
     const socksPort = await socks.start();
 
@@ -90,7 +93,8 @@ describe('egress isolation', () => {
         EGRESS_CLIENT_CERT_FILE: client.certFile,
         EGRESS_CLIENT_KEY_FILE: client.keyFile,
         EGRESS_SOCKS5_PROXY: `127.0.0.1:${socksPort}`,
-        EGRESS_SOCKS5_CIDRS: `${TAILNET}/32`,
+        EGRESS_SOCKS5_CIDRS: `${TAILNET}/32,${GRANTED}/32`,
+        EGRESS_TAILNET_CIDRS: `a.example.com=${GRANTED}/32`,
         EGRESS_CONNECT_TIMEOUT_MS: '1000',
         EGRESS_READ_TIMEOUT_MS: '1000',
       },
@@ -119,6 +123,22 @@ describe('egress isolation', () => {
     });
   }
   const code = (r: { headers: IncomingHttpHeaders }) => r.headers['x-tidings-reason-code'];
+
+  it('opens a range granted to a tailnet to its requests alone, through the SOCKS5 route, and strips the tailnet header', async () => {
+    const socksBefore = socks.destinations.length;
+    const own = await viaProxy(`http://granted.tailnet.test:${port}/granted`, { 'x-tidings-tls': 'true', 'x-tidings-tailnet': 'a.example.com' });
+    assert.equal(own.status, 200, String(own.headers['x-tidings-reason']));
+    assert.equal(own.body, `hello from ${GRANTED}`);
+    assert.deepEqual(socks.destinations.slice(socksBefore), [`${GRANTED}:${port}`], 'through the SOCKS5 route');
+    assert.equal(hits[GRANTED]!.at(-1)!.headers!['x-tidings-tailnet'], undefined, 'the header is for the egress only');
+    for (const [who, headers] of [['another tailnet', { 'x-tidings-tls': 'true', 'x-tidings-tailnet': 'b.example.com' }], ['no tailnet', { 'x-tidings-tls': 'true' }]] as const) {
+      const res = await viaProxy(`http://granted.tailnet.test:${port}/stolen`, headers);
+      assert.equal(res.status, 403, who);
+      assert.equal(code(res), '1000', who);
+      assert.match(String(res.headers['x-tidings-reason']), /granted to another tailnet/, who);
+    }
+    assert.deepEqual(hits[GRANTED]!.map((h) => h.path), ['/granted'], 'nothing of theirs reached it');
+  });
 
   it('reaches an allowed address by name, with TLS verified against the name', async () => {
     const res = await viaProxy(`http://public.test:${port}/ok`);
@@ -269,17 +289,18 @@ describe('egress isolation', () => {
   });
 
   it('reaches an operator-routed range only through the SOCKS5 route', async () => {
+    const before = socks.destinations.length;
     const res = await viaProxy(`http://node.tailnet.test:${port}/via-socks`);
     assert.equal(res.status, 200, String(res.headers['x-tidings-reason']));
     assert.equal(res.body, `hello from ${TAILNET}`);
-    assert.deepEqual(socks.destinations, [`${TAILNET}:${port}`], 'dialled through SOCKS5, by the checked address');
+    assert.deepEqual(socks.destinations.slice(before), [`${TAILNET}:${port}`], 'dialled through SOCKS5, by the checked address');
     const tunnel = await connectVia(`node.tailnet.test:${port}`);
     assert.equal(tunnel.status, 200);
     tunnel.socket.destroy();
-    assert.equal(socks.destinations.length, 2);
+    assert.equal(socks.destinations.length, before + 2);
     const direct = await viaProxy(`http://public.test:${port}/not-via-socks`);
     assert.equal(direct.status, 200);
-    assert.equal(socks.destinations.length, 2, 'other destinations do not use the route');
+    assert.equal(socks.destinations.length, before + 2, 'other destinations do not use the route');
   });
 
   it('writes one JSON access line per request, without bodies or headers', async () => {

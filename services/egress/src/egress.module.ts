@@ -52,7 +52,7 @@ export class EgressModule {
         { provide: EgressMetrics, inject: [ServiceMetrics], useFactory: (metrics: ServiceMetrics) => new EgressMetrics(metrics.registry) },
         {
           provide: DestinationGuard,
-          useFactory: () => new DestinationGuard(new AddressPolicy({ allow: config.allowCidrs, deny: config.denyCidrs, socks5: config.socks5?.cidrs }), new HostResolver(config.dnsServers), config.allowedPorts),
+          useFactory: () => new DestinationGuard(new AddressPolicy({ allow: config.allowCidrs, deny: config.denyCidrs, socks5: config.socks5?.cidrs, tailnets: config.tailnetCidrs }), new HostResolver(config.dnsServers), config.allowedPorts),
         },
         { provide: UpstreamPools, useFactory: () => new UpstreamPools(config) },
         {

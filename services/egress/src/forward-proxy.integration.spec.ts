@@ -93,6 +93,7 @@ describe('ForwardProxy over real TLS', () => {
       adminPort: 0,
       allowCidrs: ['127.0.0.0/8'],
       denyCidrs: [],
+      tailnetCidrs: {},
       allowedPorts: [upstreamPort],
       dnsServers: [],
       extraCaFiles: [ca.caCertFile],

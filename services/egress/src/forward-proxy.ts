@@ -25,6 +25,7 @@ const HOP_BY_HOP = new Set([
   'host',
   HTTP_HEADERS.egressTls,
   HTTP_HEADERS.egressClientCert,
+  HTTP_HEADERS.egressTailnet,
 ]);
 
 /**
@@ -118,7 +119,7 @@ export class ForwardProxy {
     try {
       target = this.parseTarget(req);
       const clientCert = this.clientCertFor(req);
-      const destination = await this.guard.check(target.url.hostname, target.port);
+      const destination = await this.guard.check(target.url.hostname, target.port, tailnetOf(req));
       outcome = { ...(await this.forward(req, res, target, destination, clientCert)), address: destination.address };
     } catch (error) {
       const refusal = asRefusal(error);
@@ -146,7 +147,7 @@ export class ForwardProxy {
     client.on('error', () => undefined);
     try {
       ({ hostname, port } = parseAuthority(req.url ?? ''));
-      const { address, viaSocks5 } = await this.guard.check(hostname, port);
+      const { address, viaSocks5 } = await this.guard.check(hostname, port, tailnetOf(req));
       const upstream = await dialTcp(address, port, this.config.timeouts.connectMs, viaSocks5 ? this.config.socks5?.proxy : undefined);
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (head.length > 0) upstream.write(head);
@@ -359,4 +360,10 @@ function parseAuthority(authority: string): { hostname: string; port: number } {
   }
   const port = Number(url.port || 80);
   return { hostname: url.hostname, port };
+}
+
+/** Whose request: the tailnet its client names (only the publisher and the relay reach this port). */
+function tailnetOf(req: IncomingMessage): string | undefined {
+  const v = req.headers[HTTP_HEADERS.egressTailnet];
+  return (Array.isArray(v) ? v[0] : v) || undefined;
 }

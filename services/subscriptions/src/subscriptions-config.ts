@@ -19,11 +19,14 @@ const subscriptionsEnv = {
   EGRESS_ALLOW_CIDRS: rules.cidrList(),
   /** Who may put the console in a frame (CSP frame-ancestors): a platform embedding it for its customers. */
   CONSOLE_FRAME_ANCESTORS: rules.frameAncestors(),
+  EGRESS_TAILNET_CIDRS: rules.tailnetCidrs(),
 };
 
 export interface SubscriptionsConfig {
   port: number;
   allowCidrs: string[];
+  /** EGRESS_TAILNET_CIDRS: the ranges each open to one tailnet only, judged at create like the egress judges them. */
+  tailnetCidrs: Record<string, string[]>;
   consoleFrameAncestors: string;
   database: DatabaseConfig;
   kafka: KafkaConfig;
@@ -39,5 +42,5 @@ export function loadSubscriptionsConfig(env: Env): SubscriptionsConfig {
     secrets: () => loadSecretsConfig(env),
     telemetry: () => loadTelemetryConfig(env, 'tidings-subscriptions'),
   });
-  return { port: own.SUBSCRIPTIONS_PORT, allowCidrs: own.EGRESS_ALLOW_CIDRS, consoleFrameAncestors: own.CONSOLE_FRAME_ANCESTORS, database, kafka, secrets, telemetry };
+  return { port: own.SUBSCRIPTIONS_PORT, allowCidrs: own.EGRESS_ALLOW_CIDRS, tailnetCidrs: own.EGRESS_TAILNET_CIDRS, consoleFrameAncestors: own.CONSOLE_FRAME_ANCESTORS, database, kafka, secrets, telemetry };
 }

@@ -89,7 +89,7 @@ export class SubscriptionsModule implements NestModule {
         { provide: CONSOLE_FRAME_ANCESTORS, useValue: config.consoleFrameAncestors },
         { provide: APP_FILTER, useFactory: () => new ProblemDetailsFilter(logger) },
         { provide: SecretBox, useFactory: () => new SecretBox(config.secrets.keys) },
-        { provide: EndpointUrlPolicy, useFactory: () => new EndpointUrlPolicy(config.allowCidrs) },
+        { provide: EndpointUrlPolicy, useFactory: () => new EndpointUrlPolicy(config.allowCidrs, config.tailnetCidrs) },
         Migrator,
         DatabaseReadiness,
         ApiKeysService,

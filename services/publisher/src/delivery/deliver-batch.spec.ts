@@ -125,7 +125,7 @@ describe('DeliverBatch.run', () => {
 
   it('sends a notice ahead of payloads to the target it names, without counting a formed batch', async () => {
     const { calls, deliver } = harness();
-    const target = { endpointId: 'ep9', endpointUrl: 'https://hooks.example/ep9', provider: '' as const, secrets: ['s'] };
+    const target = { endpointId: 'ep9', tailnet: 't9', endpointUrl: 'https://hooks.example/ep9', provider: '' as const, secrets: ['s'] };
     await deliver.run({ kind: 'notice', attempt: 3, batch, to: { target } });
     assert.deepEqual(calls.reserved, ['notice']);
     assert.deepEqual(calls.dispatched, [{ kind: 'notice', target, batchId: 'b1', attempt: 3 }]);

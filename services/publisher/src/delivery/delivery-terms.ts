@@ -11,6 +11,8 @@ export type DeliveryKind = 'payload' | 'notice';
 /** Where a batch goes and the secrets (in clear, in memory only) that sign it. */
 export interface DeliveryTarget {
   endpointId: string;
+  /** Whose delivery it is: the egress opens the ranges granted to a tailnet to its requests alone. */
+  tailnet: string;
   endpointUrl: string;
   /** The body format: native, or a chat provider's. */
   provider: ProviderType;

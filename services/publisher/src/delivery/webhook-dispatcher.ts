@@ -1,6 +1,6 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { deliveryRequests, type ChatRequest } from '@tidings/chat-formats';
-import type { DeliveryBatch } from '@tidings/contracts';
+import { HTTP_HEADERS, type DeliveryBatch } from '@tidings/contracts';
 import { TIDINGS_VERSION, type Logger } from '@tidings/telemetry';
 import { signatureHeaders } from '@tidings/webhook-signing';
 import type { EgressClient, EgressSlot } from './egress-client';
@@ -76,8 +76,12 @@ export class WebhookDispatcher {
 
   /** The attempt's requests: the batch as the endpoint takes it, signed; or a relay output's requests as they came. */
   private requests(target: DeliveryTarget, batch: DeliveryBatch): OutgoingRequest[] | { unreadable: string } {
-    if (target.relay) return this.relayed.requests(target.endpointUrl, batch.events);
-    return deliveryRequests(target.provider, batch.events).map((request) => ({ url: target.endpointUrl, method: 'POST', body: request.body, headers: requestHeaders(target, batch.id, request) }));
+    const requests = target.relay
+      ? this.relayed.requests(target.endpointUrl, batch.events)
+      : deliveryRequests(target.provider, batch.events).map((request) => ({ url: target.endpointUrl, method: 'POST', body: request.body, headers: requestHeaders(target, batch.id, request) }));
+    if ('unreadable' in requests) return requests;
+    // For the egress only (it strips it): the ranges granted to a tailnet are open to its deliveries alone.
+    return requests.map((r) => ({ ...r, headers: { ...r.headers, [HTTP_HEADERS.egressTailnet]: target.tailnet } }));
   }
 
   private async post(slot: EgressSlot, request: OutgoingRequest): Promise<AttemptOutcome> {

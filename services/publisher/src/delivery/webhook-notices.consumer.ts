@@ -47,7 +47,7 @@ export class WebhookNoticesConsumer {
     const secrets = target.secrets.map((s) => this.deps.secretBox.open(s, target.endpointId));
     const batch = { id: batchIdFor(`${record.topic}/${record.partition}/${record.offset}`), events: [event] };
     for (let attempt = 1; ; attempt++) {
-      const result = await this.deps.deliver.run({ kind: 'notice', attempt, batch, to: { target: { endpointId: target.endpointId, endpointUrl: target.endpointUrl, provider: target.providerType, secrets } } });
+      const result = await this.deps.deliver.run({ kind: 'notice', attempt, batch, to: { target: { endpointId: target.endpointId, tailnet: target.tailnet, endpointUrl: target.endpointUrl, provider: target.providerType, secrets } } });
       if (result.outcome === 'delivered') return;
       const delay = NOTICE_RETRY_DELAYS_MS[attempt - 1];
       if (delay === undefined) {

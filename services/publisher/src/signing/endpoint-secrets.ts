@@ -9,5 +9,5 @@ export function signingSecrets(endpoint: EndpointState, box: SecretBox, now: Dat
 
 /** Where a payload for an endpoint goes now, and what signs it. */
 export function deliveryTarget(endpoint: EndpointState, box: SecretBox): DeliveryTarget {
-  return { endpointId: endpoint.endpointId, endpointUrl: endpoint.endpointUrl, provider: endpoint.providerType, secrets: signingSecrets(endpoint, box), ...(endpoint.relay ? { relay: true } : {}) };
+  return { endpointId: endpoint.endpointId, tailnet: endpoint.tailnet, endpointUrl: endpoint.endpointUrl, provider: endpoint.providerType, secrets: signingSecrets(endpoint, box), ...(endpoint.relay ? { relay: true } : {}) };
 }

@@ -32,7 +32,7 @@ export class WebhooksController {
   @HttpCode(200)
   async create(@Req() req: AuthenticatedRequest, @Param('tailnet') tailnet: string, @Body() body: unknown): Promise<WebhookView> {
     const rawUrl = (body as { endpointUrl?: unknown } | undefined)?.endpointUrl;
-    const urlProblem = typeof rawUrl === 'string' ? this.urlPolicy.check(rawUrl) : undefined;
+    const urlProblem = typeof rawUrl === 'string' ? this.urlPolicy.check(rawUrl, { tailnet: scoped(req, tailnet).tailnet }) : undefined;
     const request = parseBody(createWebhookSchema, body, urlProblem ? [{ field: 'endpointUrl', problem: urlProblem }] : []);
     const { endpoint, secret } = await this.commands.create(scoped(req, tailnet), request);
     return toWebhookView(endpoint, secret);

@@ -45,7 +45,7 @@ export class RelayBucketsController {
     const outputs = (body as { outputs?: unknown } | undefined)?.outputs;
     const urlProblems = (Array.isArray(outputs) ? outputs : []).flatMap((o: unknown, i) => {
       const url = (o as { url?: unknown } | null)?.url;
-      const problem = typeof url === 'string' ? this.urlPolicy.check(url) : undefined;
+      const problem = typeof url === 'string' ? this.urlPolicy.check(url, { tailnet: req.principal.tailnet, plainHttpInGrant: true }) : undefined;
       return problem ? [{ field: `outputs.${i}.url`, problem }] : [];
     });
     return this.buckets.createInput(req.principal, bucketId, parseBody(createInputSchema, body, urlProblems));
