@@ -12,6 +12,7 @@ import { STRUCTURED_CONTENT_TYPE } from '@tidings/contracts';
 import { createTestCa, repoRoot, startService, verifyWebhook, waitFor, WebhookReceiver, type ServiceName, type ServiceProcess } from '@tidings/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { demoCloudEvent } from './demo-event';
+import { relayDemo } from './relay-demo';
 
 const run = promisify(execFile);
 const root = repoRoot();
@@ -156,14 +157,17 @@ async function main(): Promise<void> {
   process.stdout.write(`  Standard Webhooks signature valid: ${verified.standardSignatureValid}\n\n`);
   if (!verified.tailscaleSignatureValid || !verified.standardSignatureValid) throw new Error('the demo webhook did not verify');
 
-  say(`API on http://localhost:${PORTS.subscriptions}, egress proxy on localhost:9090, Kafka on localhost:9092`);
+  await relayDemo({ api, relayUrl: `http://localhost:${PORTS.relay}`, receiver, receiverPort: DEMO_RECEIVER_PORT, say });
+  say(`API on http://localhost:${PORTS.subscriptions}, relay on localhost:${PORTS.relay}, egress proxy on localhost:9090, Kafka on localhost:9092`);
   say(`API key for ${DEMO_TAILNET}: ${apiKey.trim()}`);
   // A day-long portal session: the console opens signed in, and the token never sits in a server log (a URL fragment).
   const session = await api('POST', `/tailnet/${DEMO_TAILNET}/portal-sessions`, { ttlSeconds: 86_400, loginName: 'demo@example.com' });
   if (!session.ok) throw new Error(`minting the demo portal session failed: ${session.status} ${await session.text()}`);
   say(`console, signed in for ${DEMO_TAILNET}: http://localhost:${PORTS.subscriptions}/console#session=${((await session.json()) as { token: string }).token}`);
   say('running; Ctrl-C stops everything');
-  receiver.onWebhook((w) => process.stdout.write(`received webhook ${String(w.headers['webhook-id'])}: ${w.body}\n`));
+  receiver.onWebhook((w) =>
+    process.stdout.write(w.path.startsWith('/relay/') ? `received relayed request ${String(w.headers['x-tidings-relay-id'])}: ${w.body}\n` : `received webhook ${String(w.headers['webhook-id'])}: ${w.body}\n`),
+  );
 }
 
 main().catch(async (error: unknown) => {
