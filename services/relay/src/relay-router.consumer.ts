@@ -1,7 +1,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { KafkaConfig } from '@tidings/config';
 import { consumersOf, relayLaneEvent, relayRequestRecordSchema, resolveConsumer, type ResolvedConsumer, type WebhookEventRecord } from '@tidings/contracts';
-import { assertConsumersBuilt, deadLetterMessage, decodeJsonRecord, TransactionalPipe, type BatchResult, type ConsumedRecord, type OutputRecord } from '@tidings/kafka';
+import { context, trace, type Context } from '@opentelemetry/api';
+import { assertConsumersBuilt, deadLetterMessage, decodeJsonRecord, injectTraceContext, startCreateSpan, startProcessSpan, TransactionalPipe, type BatchResult, type ConsumedRecord, type OutputRecord } from '@tidings/kafka';
 import { KAFKA_CLIENT, KAFKA_CONFIG, SERVICE_LOGGER } from '@tidings/kafka-nest';
 import type { Logger } from '@tidings/telemetry';
 import type { Kafka } from 'kafkajs';
@@ -48,24 +49,37 @@ export class RelayRouterConsumer implements OnApplicationBootstrap, OnApplicatio
   private route(records: ConsumedRecord[]): BatchResult {
     const outputs: OutputRecord[] = [];
     for (const record of records) {
-      const decoded = decodeJsonRecord(record, relayRequestRecordSchema);
-      if (!decoded.ok) {
-        this.logger.error({ partition: record.partition, offset: record.offset, reason: decoded.reason }, 'unreadable relay request record');
-        outputs.push({ topic: this.config.topics.internalDeadLetters, ...deadLetterMessage(record, 'invalid', decoded.reason) });
-        continue;
-      }
-      const request = decoded.value;
-      const input = this.directory.input(request.inputId);
-      if (!input) {
-        this.logger.warn({ inputId: request.inputId, requestId: request.requestId }, 'relay request for an input deleted since; sent nowhere');
-        continue;
-      }
-      const event = relayLaneEvent(request);
-      for (const output of input.outputs) {
-        const lane: WebhookEventRecord = { schemaVersion: 1, kind: 'event', endpointId: output.outputId, tailnet: request.tailnet, event };
-        outputs.push({ topic: this.config.topics.webhookEvents, key: output.outputId, value: JSON.stringify(lane) });
+      // The trace the relay started on accepting the request goes on to the publisher and the egress.
+      const span = startProcessSpan(record, { groupId: this.declared.groupId });
+      try {
+        outputs.push(...this.routeOne(record, trace.setSpan(context.active(), span)));
+      } finally {
+        span.end();
       }
     }
     return { outputs };
+  }
+
+  private routeOne(record: ConsumedRecord, consumed: Context): OutputRecord[] {
+    const decoded = decodeJsonRecord(record, relayRequestRecordSchema);
+    if (!decoded.ok) {
+      this.logger.error({ partition: record.partition, offset: record.offset, reason: decoded.reason }, 'unreadable relay request record');
+      return [{ topic: this.config.topics.internalDeadLetters, ...deadLetterMessage(record, 'invalid', decoded.reason) }];
+    }
+    const request = decoded.value;
+    const input = this.directory.input(request.inputId);
+    if (!input) {
+      this.logger.warn({ inputId: request.inputId, requestId: request.requestId }, 'relay request for an input deleted since; sent nowhere');
+      return [];
+    }
+    const topic = this.config.topics.webhookEvents;
+    const created = startCreateSpan(topic, input.outputs.length, consumed);
+    const headers = injectTraceContext({}, trace.setSpan(consumed, created));
+    created.end();
+    const event = relayLaneEvent(request);
+    return input.outputs.map((output) => {
+      const lane: WebhookEventRecord = { schemaVersion: 1, kind: 'event', endpointId: output.outputId, tailnet: request.tailnet, event };
+      return { topic, key: output.outputId, value: JSON.stringify(lane), headers: { ...headers } };
+    });
   }
 }
