@@ -16,7 +16,7 @@ import { waitForDeployments } from './rollout';
 
 const NAMESPACE = 'tidings-all-on';
 const RELEASE = 'all-on';
-const COMPONENTS = ['subscriptions', 'trigger', 'publisher', 'egress'];
+const COMPONENTS = ['subscriptions', 'trigger', 'publisher', 'relay', 'egress'];
 /** kubectl's `-o name`: `secret/x` for the core group, `kafkatopic.kafka.strimzi.io/x` for others. */
 const ofKind = (name: string, kind: string) => name.startsWith(`${kind}/`) || name.startsWith(`${kind}.`);
 

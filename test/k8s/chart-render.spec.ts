@@ -81,7 +81,7 @@ const one = (objects: K8sObject[], kind: string, name: string) => {
   return found;
 };
 const containerOf = (deployment: K8sObject) => deployment.spec!.template!.spec.containers[0]!;
-const COMPONENTS = ['egress', 'publisher', 'subscriptions', 'trigger'];
+const COMPONENTS = ['egress', 'publisher', 'relay', 'subscriptions', 'trigger'];
 const perComponent = (suffix = '') => COMPONENTS.map((c) => `rel-tidings-${c}${suffix}`);
 
 /** What the services provision for this configuration (libs/contracts), as Strimzi spells it. */
@@ -106,7 +106,7 @@ describe('helm chart (helm template)', () => {
 
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('renders by default: four Deployments and Services, the ConfigMap, NetworkPolicies, PDBs and the test hooks', () => {
+  it('renders by default: five Deployments and Services, the ConfigMap, NetworkPolicies, PDBs and the test hooks', () => {
     const objects = render();
     assert.deepEqual(named(objects, 'Deployment'), perComponent());
     assert.deepEqual(named(objects, 'Service'), perComponent());
@@ -129,7 +129,7 @@ describe('helm chart (helm template)', () => {
       assert.ok(c.volumeMounts.some((m) => m.mountPath === '/tmp'));
       assert.ok(deployment.spec!.template!.spec.volumes!.some((v) => v.name === 'tmp' && v.emptyDir));
       const secrets = c.envFrom.flatMap((e) => (e.secretRef ? [e.secretRef.name] : []));
-      assert.deepEqual(secrets, ['subscriptions', 'publisher'].includes(name) ? ['tidings-secrets'] : [], name);
+      assert.deepEqual(secrets, ['subscriptions', 'publisher', 'relay'].includes(name) ? ['tidings-secrets'] : [], name);
       const [spread] = deployment.spec!.template!.spec.topologySpreadConstraints!;
       assert.deepEqual([spread!.topologyKey, spread!.whenUnsatisfiable], ['kubernetes.io/hostname', 'ScheduleAnyway']);
       // V8's heap bounds (README, Configuration): without them a pod's RSS follows the node's memory.
@@ -155,6 +155,7 @@ describe('helm chart (helm template)', () => {
         kafkaTopics: { strimzi: { enabled: true, clusterLabel: 'kafka-main' } },
         metrics: { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true } },
         ingress: { enabled: true, className: 'nginx', host: 'hooks.example.com' },
+        relayIngress: { enabled: true, className: 'nginx', host: 'in.example.com' },
       },
       [],
     );
@@ -165,7 +166,13 @@ describe('helm chart (helm template)', () => {
     assert.equal(one(objects, 'Deployment', 'rel-tidings-publisher').spec!.replicas, undefined, 'the HPA owns the replica count');
     assert.equal(one(objects, 'Deployment', 'rel-tidings-trigger').spec!.replicas, 1);
     assert.deepEqual(named(objects, 'ServiceMonitor'), ['rel-tidings']);
-    assert.deepEqual(named(objects, 'Ingress'), ['rel-tidings-api']);
+    assert.deepEqual(named(objects, 'Ingress'), ['rel-tidings-api', 'rel-tidings-relay']);
+    const relayIngress = one(objects, 'Ingress', 'rel-tidings-relay').spec as { rules: { host: string; http: { paths: { path: string; backend: { service: { name: string } } }[] } }[] };
+    assert.deepEqual(
+      relayIngress.rules.map((r) => [r.host, r.http.paths.map((p) => [p.path, p.backend.service.name])]),
+      [['in.example.com', [['/in', 'rel-tidings-relay']]]],
+      'only the inputs are public',
+    );
     assert.deepEqual(named(objects, 'Secret'), ['rel-tidings-secrets']);
     const rule = one(objects, 'PrometheusRule', 'rel-tidings');
     const alerts = parseYaml(readFileSync(join(repoRoot(), 'infra/observability/prometheus/alerts.yaml'), 'utf8')) as { groups: unknown };

@@ -94,7 +94,7 @@ describe('Tidings on Kubernetes', { concurrency: false }, () => {
     await cluster.helm(['install', RELEASE, chartDir(), '-n', NAMESPACE, '-f', valuesFile]);
     const readyAt = await waitForDeployments(cluster, NAMESPACE, RELEASE, started, 300_000);
     console.log(`time to Ready after helm install (ms): ${JSON.stringify(readyAt)}`);
-    assert.deepEqual(Object.keys(readyAt).sort(), ['egress', 'publisher', 'subscriptions', 'trigger'].map((c) => `${RELEASE}-tidings-${c}`));
+    assert.deepEqual(Object.keys(readyAt).sort(), ['egress', 'publisher', 'relay', 'subscriptions', 'trigger'].map((c) => `${RELEASE}-tidings-${c}`));
   });
 
   step('passes its helm test hooks (the API answers, the egress refuses a private address)', async () => {
