@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: what users feel, end to end, on this machine. Kafka, Postgres and all four
+ * `npm run bench`: what users feel, end to end, on this machine. Kafka, Postgres and all five
  * services run for real (as in production, each its own process, logging at info); domain
  * events go in as a control plane writes them, and an event counts as delivered when a POST
  * carrying it reached the HTTPS receiver and both its signatures verified. The limits, the raw
@@ -27,6 +27,7 @@ import { measureEgressOverhead, measureHttpLimit, measureKafkaLimit, type Limits
 import { EndpointFleet } from './e2e/endpoint-fleet';
 import { HopProbe } from './e2e/hop-probe';
 import { PeakRss } from './e2e/peak-rss';
+import { relayLoad } from './e2e/relay-load';
 import { printReport, type ScenarioResult } from './e2e/report';
 import { percentiles, round, type Percentiles } from './e2e/stats';
 
@@ -192,6 +193,25 @@ class Bench {
     log(`${name}: CPU seconds ${JSON.stringify(cpu.seconds)}, ${round((100 * platform) / seconds, 1)}% of one core`);
   }
 
+  /** The inbound relay: requests accepted per second, and from the answer to the arrival at the output. */
+  async relay(name: string, requests: number, concurrency: number): Promise<void> {
+    if (!selected(name)) return;
+    this.rss.reset();
+    log(`${name}: ${requests} requests, ${concurrency} in flight`);
+    const cpuBefore = this.cpuSample();
+    const started = Date.now();
+    const result = await relayLoad(this.stack, requests, concurrency);
+    const cpu = CpuMeter.between(cpuBefore, this.cpuSample(), (Date.now() - started) / 1000, cpus().length);
+    this.record(name, {
+      ...result,
+      eventsPerSecond: result.acceptedPerSecond,
+      latencyMs: result.acceptToArrivalMs,
+      cpuSeconds: cpu.seconds,
+      cpuMsPerEvent: round((platformSeconds(cpu.seconds) * 1000) / Math.max(1, result.arrived), 2),
+    });
+    log(`${name}: answered in ${JSON.stringify(result.answerMs)} ms; ${result.arrivedPerSecond} arrived/s`);
+  }
+
   /** The most resident memory each service held in any scenario (each scenario's own is in its result). */
   peakRss(): void {
     this.scenarios['peak RSS'] = { peakRssMiB: this.rss.overall };
@@ -238,7 +258,7 @@ async function main(): Promise<void> {
   const kafka = new Kafka({ clientId: 'bench-control-plane', brokers: stack.env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ idempotent: true });
   try {
-    await stack.start();
+    await stack.start('egress', 'subscriptions', 'trigger', 'publisher', 'relay');
     await producer.connect();
     const bench = new Bench(stack, kafka, producer, probe, new EndpointFleet(stack, probe));
     const limits = await bench.measureLimits();
@@ -253,6 +273,7 @@ async function main(): Promise<void> {
     await bench.latency(`latency at ${RATE} events/s`, spread, 'nodeDeleted');
     await bench.latency(`latency at ${RATE} events/s, 10% of endpoints failing`, spread, 'nodeApproved', { failingShare: 0.1 });
     await bench.latency(`steady at ${STEADY_RATE} events/s`, spread, 'nodeNeedsApproval', { rate: STEADY_RATE });
+    await bench.relay('relay: requests accepted, answer to arrival', sized(5_000), 32);
     bench.peakRss();
     const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30), node: process.version, kafka: '4.3.1 (single KRaft node)', scale: SCALE };
     printReport(bench.scenarios, limits);

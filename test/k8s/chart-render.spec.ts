@@ -250,7 +250,7 @@ describe('helm chart (helm template)', () => {
       return [];
     });
     const free = pods.filter((labels) => !selected(labels)).map((labels) => labels['app.kubernetes.io/component']);
-    assert.equal(pods.length, 6, 'four Deployments and two test pods');
+    assert.equal(pods.length, 7, 'five Deployments and two test pods');
     assert.deepEqual(free, ['egress']);
   });
 });
