@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
 import { loadSecretsConfig } from '@tidings/config';
 import { relayedRequestSchema, relayRequestRecordSchema, resolveTopicNames, type RelayBucketView, type RelayInputView, type RelayRequestRecord } from '@tidings/contracts';
 import { SecretBox } from '@tidings/secret-box';
@@ -22,7 +23,7 @@ describe('relay inputs', () => {
   let box: SecretBox;
 
   before(async () => {
-    stack = await TidingsStack.create('relay-in', { EGRESS_ALLOW_CIDRS: '' });
+    stack = await TidingsStack.create('relay-in', { EGRESS_ALLOW_CIDRS: '', RELAY_REQUEST_LOG_RETENTION_HOURS: '1', RELAY_REQUEST_LOG_SWEEP_INTERVAL_MS: '300' });
     await stack.start('subscriptions', 'relay');
     key = await stack.apiKey('relay.example.com', 'ops@relay.example.com');
     const kafka = new Kafka({ clientId: 'relay-in-test', brokers: stack.env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
@@ -135,5 +136,37 @@ describe('relay inputs', () => {
     assert.equal((await send(input.path, body, { 'x-hub-signature-256': 'sha256=00' })).status, 429, 'before the signature is even checked');
     await accepted.sync();
     assert.equal(recordsOf(input.inputId).length, 1);
+  });
+
+  it("logs each accepted request: a normal bucket's content sealed and opened through the API, an ephemeral's not at all, each gone after the retention", async () => {
+    const normal = await inputFor({ name: 'logged' });
+    const ephemeral = await inputFor({ name: 'fleeting', ephemeral: true });
+    const send2 = (input: RelayInputView, body: string) => send(`${input.path}?run=7`, body, { 'content-type': 'text/plain', 'x-sender': 'ci' });
+    const kept = await send2(normal.input, 'log me');
+    const fleeting = await send2(ephemeral.input, 'forget me');
+    const requests = (b: { bucket: RelayBucketView; input: RelayInputView }) => `/api/v2/relay-buckets/${b.bucket.bucketId}/inputs/${b.input.inputId}/requests`;
+    type Logged = { requestId: string; method: string; size: number; ephemeral: boolean; request?: { body: string; query: string; headers: Record<string, string> } | null };
+    const list = async (b: { bucket: RelayBucketView; input: RelayInputView }) => ((await stack.api('GET', requests(b), key)).body as { requests: Logged[] }).requests;
+    const keptId = kept.headers.get('x-tidings-relay-id')!;
+    await waitFor('both logged', async () => (await list(normal)).some((r) => r.requestId === keptId) && (await list(ephemeral)).length > 0, 15_000);
+    const one = (await stack.api('GET', `${requests(normal)}/${keptId}`, key)).body as Logged;
+    assert.deepEqual([one.method, one.size, one.ephemeral, Buffer.from(one.request!.body, 'base64').toString(), one.request!.query, one.request!.headers['x-sender']], ['POST', 6, false, 'log me', 'run=7', 'ci']);
+    const fleetingId = fleeting.headers.get('x-tidings-relay-id')!;
+    const gone = (await stack.api('GET', `${requests(ephemeral)}/${fleetingId}`, key)).body as Logged;
+    assert.deepEqual([gone.method, gone.size, gone.ephemeral, gone.request], ['POST', 9, true, null], 'method, size and time only');
+    const other = await stack.apiKey('other.example.com', 'mallory@other.example.com');
+    assert.equal((await stack.api('GET', requests(normal), other)).status, 404);
+
+    const db = new Client({ connectionString: stack.env.DATABASE_URL });
+    await db.connect();
+    try {
+      const stored = JSON.stringify((await db.query('SELECT * FROM relay_requests')).rows);
+      assert.ok(!stored.includes('log me') && !stored.includes('forget me') && !stored.includes('run=7'), 'nothing in clear');
+      await db.query("UPDATE relay_requests SET received_at = now() - interval '2 hours' WHERE request_id = $1", [keptId]);
+    } finally {
+      await db.end();
+    }
+    await waitFor('the old request swept', async () => (await stack.api('GET', `${requests(normal)}/${keptId}`, key)).status === 404, 10_000);
+    assert.equal((await stack.api('GET', `${requests(ephemeral)}/${fleetingId}`, key)).status, 200, 'a recent one stays');
   });
 });

@@ -5,6 +5,7 @@ import { assertConsumersBuilt } from '@tidings/kafka';
 import { KAFKA_CONFIG } from '@tidings/kafka-nest';
 import { DeliveryRecordsConsumer } from './deliveries/delivery-records.consumer';
 import { EndpointCommandsConsumer } from './endpoints/endpoint-commands.consumer';
+import { RelayRequestLogConsumer } from './relay/relay-request-log.consumer';
 
 /**
  * The service's consumers are exactly what `CONSUMERS` declares for it: checked when the module
@@ -12,7 +13,7 @@ import { EndpointCommandsConsumer } from './endpoints/endpoint-commands.consumer
  */
 @Injectable()
 export class DeclaredConsumersCheck {
-  constructor(@Inject(KAFKA_CONFIG) config: KafkaConfig, deliveries: DeliveryRecordsConsumer, commands: EndpointCommandsConsumer) {
-    assertConsumersBuilt(consumersOf('subscriptions', config), [deliveries.declared.name, commands.declared.name]);
+  constructor(@Inject(KAFKA_CONFIG) config: KafkaConfig, deliveries: DeliveryRecordsConsumer, commands: EndpointCommandsConsumer, relayRequests: RelayRequestLogConsumer) {
+    assertConsumersBuilt(consumersOf('subscriptions', config), [deliveries.declared.name, commands.declared.name, relayRequests.declared.name]);
   }
 }

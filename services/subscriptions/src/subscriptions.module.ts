@@ -37,6 +37,9 @@ import { RelayBucketsController } from './relay/relay-buckets.controller';
 import { RelayBucketsService } from './relay/relay-buckets.service';
 import { RelayOutputsController } from './relay/relay-outputs.controller';
 import { RelayOutputsService } from './relay/relay-outputs.service';
+import { RELAY_REQUEST_LOG_OPTIONS, RelayRequestLog } from './relay/relay-request-log';
+import { RelayRequestLogConsumer } from './relay/relay-request-log.consumer';
+import { RelayRequestsController } from './relay/relay-requests.controller';
 import type { SubscriptionsConfig } from './subscriptions-config';
 
 const LOGGER = Symbol('LOGGER');
@@ -83,7 +86,7 @@ export class SubscriptionsModule implements NestModule {
           service: 'subscriptions',
         }),
       ],
-      controllers: [WebhooksController, DeliveriesController, RelayBucketsController, RelayOutputsController, PortalSessionsController, OpenApiController, ConsoleController],
+      controllers: [WebhooksController, DeliveriesController, RelayBucketsController, RelayOutputsController, RelayRequestsController, PortalSessionsController, OpenApiController, ConsoleController],
       providers: [
         { provide: LOGGER, useValue: logger },
         { provide: CONSOLE_FRAME_ANCESTORS, useValue: config.consoleFrameAncestors },
@@ -99,6 +102,9 @@ export class SubscriptionsModule implements NestModule {
         EndpointQueriesService,
         RelayBucketsService,
         RelayOutputsService,
+        RelayRequestLog,
+        RelayRequestLogConsumer,
+        { provide: RELAY_REQUEST_LOG_OPTIONS, useValue: config.relayRequestLog },
         OutboxRelayService,
         DeliveryQueriesService,
         BatchReplayService,

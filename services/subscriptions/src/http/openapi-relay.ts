@@ -132,6 +132,26 @@ export const RELAY_PATHS = {
       responses: { '200': { description: 'the input; its public address is `/in/{inputId}` on the relay', links: outputLinks, content: { 'application/json': { schema: { $ref: '#/components/schemas/RelayInput' } } } }, ...invalid, ...common, ...err(409, 'changed concurrently; reload and retry') },
     },
   },
+  '/api/v2/relay-buckets/{bucketId}/inputs/{inputId}/requests': {
+    get: {
+      operationId: 'listRelayRequests',
+      description: 'Ours. The input\'s request log, newest first: method, size and time of each accepted request (kept RELAY_REQUEST_LOG_RETENTION_HOURS).',
+      parameters: [bucketId, inputId, { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } }],
+      responses: {
+        '200': { description: 'the requests', content: { 'application/json': { schema: { type: 'object', required: ['requests'], properties: { requests: { type: 'array', items: { $ref: '#/components/schemas/RelayRequest' } } } } } } },
+        ...err(400, 'a bad limit'),
+        ...common,
+      },
+    },
+  },
+  '/api/v2/relay-buckets/{bucketId}/inputs/{inputId}/requests/{requestId}': {
+    get: {
+      operationId: 'getRelayRequest',
+      description: 'Ours. One logged request, with what it said (sealed at rest, opened here); `request` is null for an ephemeral bucket, which keeps nothing of it.',
+      parameters: [bucketId, inputId, { name: 'requestId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+      responses: { '200': { description: 'the request', content: { 'application/json': { schema: { $ref: '#/components/schemas/RelayRequest' } } } }, ...common },
+    },
+  },
   '/api/v2/relay-buckets/{bucketId}/inputs/{inputId}/outputs/{outputId}/deliveries': {
     get: {
       operationId: 'listRelayOutputDeliveries',
@@ -177,6 +197,22 @@ export const RELAY_PATHS = {
 const dateTime = { type: 'string', format: 'date-time' };
 
 export const RELAY_SCHEMAS = {
+  RelayRequest: {
+    type: 'object',
+    required: ['requestId', 'receivedAt', 'method', 'size', 'ephemeral'],
+    properties: {
+      requestId: { type: 'string', format: 'uuid', description: 'the X-Tidings-Relay-Id it was answered and forwarded with' },
+      receivedAt: dateTime,
+      method: { type: 'string' },
+      size: { type: 'integer', description: 'body bytes' },
+      ephemeral: { type: 'boolean' },
+      request: {
+        type: ['object', 'null'],
+        description: 'only when one request is read',
+        properties: { method: { type: 'string' }, query: { type: 'string' }, headers: { type: 'object', additionalProperties: { type: 'string' } }, body: { type: 'string', description: 'base64' }, clientAddress: { type: 'string' } },
+      },
+    },
+  },
   RelayInput: {
     type: 'object',
     required: ['inputId', 'bucketId', 'path', 'methods', 'bodyLimitBytes', 'rateLimit', 'outputs', 'created'],
