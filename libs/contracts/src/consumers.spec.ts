@@ -13,7 +13,7 @@ describe('consumer declarations', () => {
 
   it('reads each internal topic in a service from one declaration only', () => {
     const names = Object.keys(CONSUMERS) as ConsumerName[];
-    for (const service of ['trigger', 'publisher', 'subscriptions'] as const) {
+    for (const service of ['trigger', 'publisher', 'subscriptions', 'relay'] as const) {
       const topics = consumersOf(service, kafka([60_000])).flatMap((c) => c.topics);
       assert.equal(new Set(topics).size, topics.length, `${service} reads a topic twice: ${topics.join(', ')}`);
     }
@@ -35,11 +35,15 @@ describe('consumer declarations', () => {
   it('lists every consumer of a service, and only its own', () => {
     assert.deepEqual(
       consumersOf('subscriptions', kafka([])).map((c) => c.name),
-      ['subscriptionsDeliveries', 'subscriptionsCommands'],
+      ['subscriptionsDeliveries', 'subscriptionsRelayRequests', 'subscriptionsCommands'],
     );
     assert.deepEqual(
       consumersOf('trigger', kafka([])).map((c) => c.name),
       ['triggerDomainEvents', 'triggerEndpointView', 'triggerDedupView'],
+    );
+    assert.deepEqual(
+      consumersOf('relay', kafka([])).map((c) => c.name),
+      ['relayConfigView', 'relayRouter'],
     );
   });
 });

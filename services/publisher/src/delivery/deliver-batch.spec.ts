@@ -59,7 +59,7 @@ describe('DeliverBatch.run', () => {
       assert.deepEqual(result, answer);
       assert.deepEqual(calls.reserved, ['payload']);
       assert.equal(calls.released, 1);
-      assert.deepEqual(calls.dispatched, [{ kind: 'payload', target: { endpointId: 'ep1', endpointUrl: 'https://hooks.example/ep1', provider: 'slack', secrets: ['open(sealed-1,ep1)'] }, batchId: 'b1', attempt: 1 }]);
+      assert.deepEqual(calls.dispatched, [{ kind: 'payload', target: { endpointId: 'ep1', tailnet: 'example.ts.net', endpointUrl: 'https://hooks.example/ep1', provider: 'slack', secrets: ['open(sealed-1,ep1)'] }, batchId: 'b1', attempt: 1 }]);
     });
   }
 
