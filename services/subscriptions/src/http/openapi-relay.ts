@@ -15,6 +15,7 @@ const invalid = { ...err(400, 'invalid request; `errors` names each field'), ...
 const outputId = { name: 'outputId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const batchId = { name: 'batchId', in: 'path', required: true, description: 'the batch id', schema: { type: 'string' } };
 const outputParams = [bucketId, inputId, outputId];
+const limit = { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } };
 const deliveries = { content: { 'application/json': { schema: { type: 'object', required: ['deliveries'], properties: { deliveries: { type: 'array', items: { $ref: '#/components/schemas/Delivery' } } } } } } };
 const outputLinks = Object.fromEntries(
   ['listRelayOutputDeliveries', 'enableRelayOutput', 'disableRelayOutput'].map((operationId) => [
@@ -136,7 +137,7 @@ export const RELAY_PATHS = {
     get: {
       operationId: 'listRelayRequests',
       description: 'Ours. The input\'s request log, newest first: method, size and time of each accepted request (kept RELAY_REQUEST_LOG_RETENTION_HOURS).',
-      parameters: [bucketId, inputId, { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } }],
+      parameters: [bucketId, inputId, limit],
       responses: {
         '200': { description: 'the requests', content: { 'application/json': { schema: { type: 'object', required: ['requests'], properties: { requests: { type: 'array', items: { $ref: '#/components/schemas/RelayRequest' } } } } } } },
         ...err(400, 'a bad limit'),
@@ -156,7 +157,7 @@ export const RELAY_PATHS = {
     get: {
       operationId: 'listRelayOutputDeliveries',
       description: 'Ours. The output\'s deliveries (one relayed request each), newest first, as a webhook\'s.',
-      parameters: [...outputParams, { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } }],
+      parameters: [...outputParams, limit],
       responses: { '200': { description: 'the deliveries', ...deliveries }, ...err(400, 'a bad limit'), ...common },
     },
   },
