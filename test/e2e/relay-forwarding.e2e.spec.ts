@@ -127,4 +127,43 @@ describe('relay forwarding', () => {
     const other = await stack.apiKey('other.example.com', 'mallory@other.example.com');
     assert.equal((await stack.api('GET', `${outputPath}/deliveries`, other)).status, 404, "another tailnet's output is a 404");
   });
+
+  it("waits for a one-output input's destination: its 2xx is the answer and it is delivered once; a failure or a timeout is delivered later", async () => {
+    const bucket = (await stack.api('POST', '/api/v2/tailnet/-/relay-buckets', key, { name: 'waiting', answer: { status: 202, body: 'queued', contentType: 'text/plain' } })).body as RelayBucketView;
+    const waiting = async (path: string, waitForDestinationMs: number) => {
+      const res = await stack.api('POST', `/api/v2/relay-buckets/${bucket.bucketId}/inputs`, key, { outputs: [{ url: `${base()}${path}` }], waitForDestinationMs });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      const input = res.body as RelayInputView & { waitForDestinationMs: number };
+      assert.equal(input.waitForDestinationMs, waitForDestinationMs);
+      await waitFor('the relay to know the input', async () => (await fetch(`${stack.relayUrl}${input.path}`)).status === 401, 15_000);
+      return input;
+    };
+    const two = await stack.api('POST', `/api/v2/relay-buckets/${bucket.bucketId}/inputs`, key, { outputs: [{ url: `${base()}/a` }, { url: `${base()}/b` }], waitForDestinationMs: 1000 });
+    assert.equal(two.status, 400, 'one answer needs one output');
+    const post = (input: RelayInputView, body: string) => fetch(`${stack.relayUrl}${input.path}`, { method: 'POST', body, headers: { 'content-type': 'text/plain' } });
+    const arrivals = (path: string) => stack.receiver.received.filter((w) => w.path === path);
+
+    stack.receiver.answers.set('/wait-ok', { status: 201, headers: { 'x-destination': 'yes' } });
+    const ok = await post(await waiting('/wait-ok', 5_000), 'answer me');
+    assert.deepEqual([ok.status, ok.headers.get('content-type'), await ok.text()], [201, 'application/json', '{"ok":true}'], "the destination's own answer");
+    assert.equal(arrivals('/wait-ok')[0]?.headers['x-tidings-relay-id'], ok.headers.get('x-tidings-relay-id'));
+
+    stack.receiver.answers.set('/wait-fail', { status: 503 });
+    const failed = await post(await waiting('/wait-fail', 5_000), 'retry me');
+    assert.deepEqual([failed.status, await failed.text()], [202, 'queued'], 'not delivered: the static answer, and delivered later');
+    stack.receiver.answers.set('/wait-fail', { status: 200 });
+    const later = await waitFor('the failed one delivered by the publisher', () => arrivals('/wait-fail').find((w) => w.status === 200), 30_000);
+    assert.equal(later.headers['x-tidings-relay-id'], failed.headers.get('x-tidings-relay-id'));
+
+    stack.receiver.answers.set('/wait-slow', { status: 200, delayMs: 2_000 });
+    const sentAt = Date.now();
+    const slow = await post(await waiting('/wait-slow', 300), 'too slow');
+    assert.equal(slow.status, 202);
+    assert.ok(Date.now() - sentAt < 1_500, 'answered at the time limit, not when the destination answered');
+    await waitFor('the slow one delivered again by the publisher', () => arrivals('/wait-slow').length === 2, 30_000);
+    assert.ok(arrivals('/wait-slow').every((w) => w.headers['x-tidings-relay-id'] === slow.headers.get('x-tidings-relay-id')), 'at least once, under one relay id');
+
+    await new Promise((r) => setTimeout(r, 2_000));
+    assert.equal(arrivals('/wait-ok').length, 1, 'the delivered one is not routed again');
+  });
 });

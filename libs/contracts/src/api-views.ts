@@ -83,6 +83,8 @@ export interface RelayInputView {
   methods: string[];
   bodyLimitBytes: number;
   rateLimit: { requests: number; perSeconds: number } | null;
+  /** Set: the relay answers with the one output's own answer if it comes within this many ms. */
+  waitForDestinationMs: number | null;
   /** `disabled`: its retries ran out (or it was disabled by hand); what reaches it is dead-lettered until it is enabled. */
   outputs: { outputId: string; url: string; status: 'enabled' | 'disabled'; disabledReason: string | null }[];
   created: string;

@@ -60,6 +60,9 @@ export const DEFAULT_STATIC_ANSWER: StaticAnswer = { status: 200, body: '', cont
 export const relayOutputSchema = z.object({ outputId: z.string().min(1), url: z.url() });
 export type RelayOutput = z.infer<typeof relayOutputSchema>;
 
+/** What a waiting input passes back of its destination's answer. */
+export const WAITED_ANSWER_MAX_BYTES = 64 * 1024;
+
 export const RELAY_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE', 'GET'] as const;
 
 const base = {
@@ -94,6 +97,11 @@ export const relayConfigEventSchema = z.discriminatedUnion('type', [
     outputs: z.array(relayOutputSchema).min(1).max(10),
     /** How many requests the input takes; past it, 429 before any check. Absent or null: no limit. */
     rateLimit: rateLimitSchema.nullable().optional(),
+    /**
+     * One output only: the relay sends each request to it at once and answers with its answer,
+     * if it comes within this many ms; else the request is delivered later, as any other.
+     */
+    waitForDestinationMs: z.number().int().min(100).max(30_000).nullable().optional(),
   }),
   z.object({ ...base, type: z.literal('inputDeleted'), inputId: z.uuid() }),
   /** An output that exhausted its retries (or was stopped by hand): what reaches it is dead-lettered until it is enabled. */

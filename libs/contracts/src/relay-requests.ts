@@ -20,6 +20,8 @@ export const relayRequestRecordSchema = z.object({
   ephemeral: z.boolean(),
   /** A sealed `RelayedRequest` (JSON). */
   request: sealedSecretSchema,
+  /** Delivered already, by the relay waiting for its one destination: logged, never routed. */
+  delivered: z.boolean().optional(),
 });
 
 export type RelayRequestRecord = z.infer<typeof relayRequestRecordSchema>;

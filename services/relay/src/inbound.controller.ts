@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { All, Controller, Inject, Param, Req, Res } from '@nestjs/common';
-import { DEFAULT_STATIC_ANSWER, HTTP_HEADERS, type RelayRequestRecord, type StaticAnswer } from '@tidings/contracts';
+import { DEFAULT_STATIC_ANSWER, HTTP_HEADERS, type StaticAnswer } from '@tidings/contracts';
 import { CallerCheck, CidrList, clientAddress } from '@tidings/relay-auth';
 import { SecretBox } from '@tidings/secret-box';
 import { TokenBuckets } from '@tidings/token-buckets';
@@ -8,7 +7,7 @@ import type { Logger } from '@tidings/telemetry';
 import type { Request, Response } from 'express';
 import { RelayDirectory } from './relay-directory';
 import { RelayMetrics } from './relay-metrics';
-import { RelayRequestsProducer } from './relay-requests.producer';
+import { RelayAcceptance, type Accepted } from './relay-acceptance';
 import { flatHeaders, relayedRequest } from './relayed-request';
 import { readBody } from './request-body';
 
@@ -19,8 +18,8 @@ export const TRUSTED_PROXIES = Symbol('TRUSTED_PROXIES');
 const UNKNOWN_INPUT_BODY_LIMIT = 10 * 1024 * 1024;
 
 /**
- * The public side: `/in/{inputId}`. A request that passes its bucket's checks is sealed and in
- * Kafka before the caller is answered, so a crash after the answer loses nothing. An unknown
+ * The public side: `/in/{inputId}`. A request that passes its bucket's checks is accepted (see
+ * RelayAcceptance: sealed and in Kafka before the caller is answered). An unknown
  * input answers exactly as a known one does by default; a failed check forwards nothing.
  * Logs and metrics carry method, status, size and time, never what the request said.
  */
@@ -31,7 +30,7 @@ export class InboundController {
 
   constructor(
     private readonly directory: RelayDirectory,
-    private readonly requests: RelayRequestsProducer,
+    private readonly acceptance: RelayAcceptance,
     private readonly metrics: RelayMetrics,
     @Inject(SecretBox) private readonly secretBox: SecretBox,
     @Inject(TRUSTED_PROXIES) private readonly trustedProxies: CidrList,
@@ -76,29 +75,25 @@ export class InboundController {
       else res.status(401).type('text/plain').send('unauthorized\n');
       return done('refused', bucket.auth.onFailure === 'staticAnswer' ? bucket.answer.status : 401, body.body.length);
     }
-    const requestId = randomUUID();
     const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '';
-    const record: RelayRequestRecord = {
-      schemaVersion: 1,
-      requestId,
-      inputId,
-      bucketId: bucket.bucketId,
-      tailnet: bucket.tailnet,
-      receivedAt: new Date().toISOString(),
-      method: req.method,
-      size: body.body.length,
-      ephemeral: bucket.ephemeral,
-      request: this.secretBox.seal(JSON.stringify(relayedRequest(req.method, query, headers, body.body, client, bucket.auth)), requestId),
-    };
+    let accepted: Accepted;
     try {
-      await this.requests.accepted(record);
+      accepted = await this.acceptance.accept(input, relayedRequest(req.method, query, headers, body.body, client, bucket.auth), body.body.length);
     } catch (error) {
       // Not durable, so not accepted: the sender retries, as it would for any 503.
       this.logger.error({ inputId, err: (error as Error).message }, 'relay request not stored');
       res.status(503).set('retry-after', '5').type('text/plain').send('try again later\n');
       return done('notStored', 503, body.body.length);
     }
-    res.set(HTTP_HEADERS.relayRequestId, requestId);
+    res.set(HTTP_HEADERS.relayRequestId, accepted.requestId);
+    if (accepted.delivered) {
+      // The destination's own answer, as the input waited for it.
+      const { status, contentType, body: answered } = accepted.delivered;
+      // setHeader, not set: Express would append a charset to what the destination said.
+      if (contentType) res.setHeader('content-type', contentType);
+      res.status(status).send(answered);
+      return done('delivered', status, body.body.length);
+    }
     answer(res, bucket.answer);
     done('accepted', bucket.answer.status, body.body.length);
   }

@@ -9,12 +9,15 @@ const relayEnv = {
    * caller in X-Forwarded-For (a bucket's source CIDRs check the caller). Empty: the socket's peer.
    */
   RELAY_TRUSTED_PROXIES: rules.cidrList(),
+  /** The egress proxy a waiting input's request goes through (as every delivery does). */
+  EGRESS_PROXY_URL: rules.url(['http:']).default('http://localhost:9090'),
   RELAY_INSTANCE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be 1-100 of [A-Za-z0-9._-]').default(hostname()),
 };
 
 export interface RelayConfig {
   port: number;
   trustedProxies: string[];
+  egressProxyUrl: string;
   kafka: KafkaConfig;
   secrets: SecretsConfig;
   telemetry: TelemetryConfig;
@@ -30,6 +33,7 @@ export function loadRelayConfig(env: Env): RelayConfig {
   return {
     port: own.RELAY_PORT,
     trustedProxies: own.RELAY_TRUSTED_PROXIES,
+    egressProxyUrl: own.EGRESS_PROXY_URL,
     kafka: { ...kafka, clientId: `${kafka.clientId}.${own.RELAY_INSTANCE_ID}` },
     secrets,
     telemetry,

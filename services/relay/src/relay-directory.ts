@@ -18,7 +18,9 @@ export interface RelayInput {
   methods: readonly string[];
   bodyLimitBytes: number;
   rateLimit: RateLimit | null;
-  outputs: RelayOutput[];
+  /** Set: the relay waits this long for its one output's answer. */
+  waitForDestinationMs: number | null;
+  outputs: (RelayOutput & { enabled: boolean })[];
 }
 
 /**
@@ -81,14 +83,26 @@ export class RelayDirectory {
         for (const [id, input] of this.inputs) if (input.bucketId === e.bucketId) this.inputs.delete(id);
         return;
       case 'inputCreated':
-        this.inputs.set(e.inputId, { inputId: e.inputId, bucketId: e.bucketId, methods: e.methods, bodyLimitBytes: e.bodyLimitBytes, rateLimit: e.rateLimit ?? null, outputs: e.outputs });
+        this.inputs.set(e.inputId, {
+          inputId: e.inputId,
+          bucketId: e.bucketId,
+          methods: e.methods,
+          bodyLimitBytes: e.bodyLimitBytes,
+          rateLimit: e.rateLimit ?? null,
+          waitForDestinationMs: e.waitForDestinationMs ?? null,
+          outputs: e.outputs.map((o) => ({ ...o, enabled: true })),
+        });
         break;
       case 'inputDeleted':
         this.inputs.delete(e.inputId);
         break;
       case 'outputDisabled':
-      case 'outputEnabled':
-        break; // the publisher's business: a request still goes to every output, dead-lettered there while one is disabled
+      case 'outputEnabled': {
+        // A request still goes to every output (dead-lettered at a disabled one); a waiting input does not wait on a disabled one.
+        const output = this.inputs.get(e.inputId)?.outputs.find((o) => o.outputId === e.outputId);
+        if (output) output.enabled = e.type === 'outputEnabled';
+        break;
+      }
     }
     current!.version = e.version;
   }

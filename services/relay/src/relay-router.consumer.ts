@@ -67,6 +67,8 @@ export class RelayRouterConsumer implements OnApplicationBootstrap, OnApplicatio
       return [{ topic: this.config.topics.internalDeadLetters, ...deadLetterMessage(record, 'invalid', decoded.reason) }];
     }
     const request = decoded.value;
+    // Delivered already, to a waiting input's destination: it is in the log, and goes nowhere else.
+    if (request.delivered) return [];
     const input = this.directory.input(request.inputId);
     if (!input) {
       this.logger.warn({ inputId: request.inputId, requestId: request.requestId }, 'relay request for an input deleted since; sent nowhere');

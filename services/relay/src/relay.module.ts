@@ -9,6 +9,8 @@ import type { Logger } from '@tidings/telemetry';
 import type { Kafka } from 'kafkajs';
 import { InboundController, RELAY_LOGGER, TRUSTED_PROXIES } from './inbound.controller';
 import type { RelayConfig } from './relay-config';
+import { DestinationWaiter } from './destination-waiter';
+import { ACCEPTANCE_LOGGER, RelayAcceptance } from './relay-acceptance';
 import { RelayDirectory } from './relay-directory';
 import { RelayMetrics } from './relay-metrics';
 import { RELAY_TOPICS, RelayRequestsProducer } from './relay-requests.producer';
@@ -52,6 +54,9 @@ export class RelayModule {
         { provide: SecretBox, useFactory: () => new SecretBox(config.secrets.keys) },
         { provide: RelayDirectory, useFactory: () => new RelayDirectory(logger.child({ component: 'relay-directory' })) },
         { provide: RelayMetrics, inject: [ServiceMetrics], useFactory: (m: ServiceMetrics) => new RelayMetrics(m.registry) },
+        { provide: ACCEPTANCE_LOGGER, useValue: logger.child({ component: 'acceptance' }) },
+        { provide: DestinationWaiter, useFactory: () => new DestinationWaiter(config.egressProxyUrl) },
+        RelayAcceptance,
         RelayDirectoryLifecycle,
         RelayRequestsProducer,
         RelayRouterConsumer,

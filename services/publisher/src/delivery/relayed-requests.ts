@@ -1,22 +1,12 @@
-import { HTTP_HEADERS, relayedRequestSchema, sealedRelayRequestOf, type WebhookEvent } from '@tidings/contracts';
+import { relayedRequestSchema, sealedRelayRequestOf, type WebhookEvent } from '@tidings/contracts';
+import { forwardedRequest, type OutgoingRequest } from '@tidings/relay-forwarding';
 import type { SecretBox } from '@tidings/secret-box';
 
-/** One HTTP request of an attempt, as it goes to the egress. */
-export interface OutgoingRequest {
-  url: string;
-  method: string;
-  body: string | Buffer;
-  headers: Record<string, string>;
-}
-
-/** Never forwarded, whatever the relay kept: the egress reads `x-tidings-*` as instructions. */
-const NEVER = /^(x-tidings-|host$|content-length$|connection$|transfer-encoding$|x-forwarded-for$)/;
+export type { OutgoingRequest };
 
 /**
  * Opens the sealed requests of a relay output's batch and turns each back into the request its
- * sender made: same method, the output's URL with the sender's query, the body byte for byte
- * with its content type and kept headers, plus `X-Forwarded-For` (the sender's address) and
- * `X-Tidings-Relay-Id` (the request's id, the same on every attempt and output). Unsigned.
+ * sender made (see forwardedRequest). One that cannot be opened fails the attempt, named.
  */
 export class RelayedRequests {
   constructor(private readonly box: SecretBox) {}
@@ -34,13 +24,7 @@ export class RelayedRequests {
       }
       const parsed = relayedRequestSchema.safeParse(opened);
       if (!parsed.success) return { unreadable: `relayed request ${event.id} is not a request` };
-      const r = parsed.data;
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(r.headers)) if (!NEVER.test(name)) headers[name] = value;
-      headers['x-forwarded-for'] = r.clientAddress;
-      headers[HTTP_HEADERS.relayRequestId] = event.id;
-      const url = r.query ? `${outputUrl}${outputUrl.includes('?') ? '&' : '?'}${r.query}` : outputUrl;
-      requests.push({ url, method: r.method, body: Buffer.from(r.body, 'base64'), headers });
+      requests.push(forwardedRequest(outputUrl, event.id, parsed.data));
     }
     return requests;
   }

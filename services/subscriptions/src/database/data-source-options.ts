@@ -14,9 +14,10 @@ import { PortalSessions1764700000000 } from './migrations/1764700000000-portal-s
 import { DeliveryRequests1764800000000 } from './migrations/1764800000000-delivery-requests';
 import { RelayBuckets1764900000000 } from './migrations/1764900000000-relay-buckets';
 import { RelayRequestLog1765000000000 } from './migrations/1765000000000-relay-request-log';
+import { RelayWait1765100000000 } from './migrations/1765100000000-relay-wait';
 
 /** The schema changes only through these migrations; `synchronize` stays off. */
-export const MIGRATIONS = [InitialSchema1763805600000, DeliveryRecords1764410400000, EndpointRateLimit1764600000000, PortalSessions1764700000000, DeliveryRequests1764800000000, RelayBuckets1764900000000, RelayRequestLog1765000000000];
+export const MIGRATIONS = [InitialSchema1763805600000, DeliveryRecords1764410400000, EndpointRateLimit1764600000000, PortalSessions1764700000000, DeliveryRequests1764800000000, RelayBuckets1764900000000, RelayRequestLog1765000000000, RelayWait1765100000000];
 export const ENTITIES = [ApiKeyEntity, PortalSessionEntity, EndpointEventEntity, EndpointEntity, OutboxEntity, DeliveryAttemptEntity, DeadLetterEntity];
 
 export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {

@@ -117,6 +117,12 @@ export const RELAY_PATHS = {
               properties: {
                 methods: { type: 'array', minItems: 1, items: { type: 'string', enum: [...RELAY_METHODS] }, default: ['POST'] },
                 bodyLimitBytes: { type: 'integer', minimum: 1, maximum: 10_485_760, default: 1_048_576 },
+                waitForDestinationMs: {
+                  type: ['integer', 'null'],
+                  minimum: 100,
+                  maximum: 30_000,
+                  description: 'one output only: answer with its own answer if it comes within this many ms (a 2xx: delivered); else the static answer, and it is delivered later like any other',
+                },
                 rateLimit: {
                   type: ['object', 'null'],
                   description: 'requests the input takes (in bursts of up to `requests`); past it, 429 with Retry-After before any check; null: no limit',
@@ -125,6 +131,8 @@ export const RELAY_PATHS = {
                 },
                 outputs: { type: 'array', minItems: 1, maxItems: 10, items: { type: 'object', required: ['url'], properties: { url: outputUrl } } },
               },
+              // Waiting is for one output only.
+              anyOf: [{ properties: { waitForDestinationMs: { type: 'null' } } }, { not: { required: ['waitForDestinationMs'] } }, { properties: { outputs: { maxItems: 1 } } }],
               example: { outputs: [{ url: 'https://ci.example.com/hooks/github' }] },
             },
           },
@@ -216,7 +224,7 @@ export const RELAY_SCHEMAS = {
   },
   RelayInput: {
     type: 'object',
-    required: ['inputId', 'bucketId', 'path', 'methods', 'bodyLimitBytes', 'rateLimit', 'outputs', 'created'],
+    required: ['inputId', 'bucketId', 'path', 'methods', 'bodyLimitBytes', 'rateLimit', 'waitForDestinationMs', 'outputs', 'created'],
     properties: {
       inputId: { type: 'string', format: 'uuid' },
       bucketId: { type: 'string', format: 'uuid' },
@@ -224,6 +232,7 @@ export const RELAY_SCHEMAS = {
       methods: { type: 'array', items: { type: 'string' } },
       bodyLimitBytes: { type: 'integer' },
       rateLimit: { type: ['object', 'null'] },
+      waitForDestinationMs: { type: ['integer', 'null'] },
       outputs: {
         type: 'array',
         items: {

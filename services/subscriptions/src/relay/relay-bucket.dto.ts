@@ -53,7 +53,8 @@ export const createInputSchema = z.object({
   bodyLimitBytes: z.number().int().min(1).max(10 * 1024 * 1024, 'must be at most 10485760 (10 MiB)').default(1024 * 1024),
   outputs: z.array(z.object({ url: text(1, 2000) }), { error: 'must be an array of { "url": … }' }).min(1, 'must not be empty').max(10, 'must have at most 10 outputs'),
   rateLimit: rateLimitSchema.nullable().default(null),
-});
+  waitForDestinationMs: z.number().int().min(100, 'must be at least 100').max(30_000, 'must be at most 30000').nullable().default(null),
+}).refine((r) => r.waitForDestinationMs === null || r.outputs.length === 1, { message: 'needs exactly one output: the caller gets one answer', path: ['waitForDestinationMs'] });
 export type CreateInputRequest = z.infer<typeof createInputSchema>;
 
 export interface BucketRow {
@@ -75,6 +76,7 @@ export interface InputRow {
   methods: string[];
   body_limit_bytes: number;
   rate_limit: { requests: number; perSeconds: number } | null;
+  wait_for_destination_ms: number | null;
   /** `enabled` and `disabledReason` appear once the output was disabled or enabled. */
   outputs: { outputId: string; url: string; enabled?: boolean; disabledReason?: string | null }[];
   created: Date;
@@ -86,7 +88,7 @@ export function toInputView(r: InputRow): RelayInputView {
     bucketId: r.bucket_id,
     path: `/in/${r.input_id}`,
     methods: r.methods,
-    bodyLimitBytes: r.body_limit_bytes, rateLimit: r.rate_limit,
+    bodyLimitBytes: r.body_limit_bytes, rateLimit: r.rate_limit, waitForDestinationMs: r.wait_for_destination_ms,
     outputs: r.outputs.map((o) => ({ outputId: o.outputId, url: o.url, status: o.enabled === false ? 'disabled' : 'enabled', disabledReason: o.disabledReason ?? null })),
     created: r.created.toISOString(),
   };

@@ -68,6 +68,7 @@ export class RelayBucketsService {
         bodyLimitBytes: request.bodyLimitBytes,
         outputs: request.outputs.map((o) => ({ outputId: randomUUID(), url: o.url })),
         rateLimit: request.rateLimit,
+        waitForDestinationMs: request.waitForDestinationMs,
       });
     });
     const [row]: InputRow[] = await this.dataSource.query('SELECT * FROM relay_inputs WHERE input_id = $1', [inputId]);

@@ -31,12 +31,13 @@ async function project(manager: EntityManager, e: RelayConfigEvent): Promise<voi
       await manager.query('DELETE FROM relay_buckets WHERE bucket_id = $1', [e.bucketId]);
       return;
     case 'inputCreated':
-      await manager.query('INSERT INTO relay_inputs (input_id, bucket_id, methods, body_limit_bytes, rate_limit, outputs, created) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+      await manager.query('INSERT INTO relay_inputs (input_id, bucket_id, methods, body_limit_bytes, rate_limit, wait_for_destination_ms, outputs, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
         e.inputId,
         e.bucketId,
         JSON.stringify(e.methods),
         e.bodyLimitBytes,
         e.rateLimit ? JSON.stringify(e.rateLimit) : null,
+        e.waitForDestinationMs ?? null,
         JSON.stringify(e.outputs),
         e.occurredAt,
       ]);
