@@ -91,6 +91,7 @@ describe('the console pages, in Chromium', () => {
     const text = await bodyText(page);
     assert.ok(text.includes(`webhook-id\n${batchId}`), 'the headers of the request show');
     assert.ok(!/tskey-webhook-|whsec_/.test(text), 'never a secret');
+    assert.ok(!text.includes('x-tidings-'), 'nor a header meant for the egress alone');
   });
 
   it('edits subscriptions (saved, shown, and the endpoint is told) and the rate limit', async () => {

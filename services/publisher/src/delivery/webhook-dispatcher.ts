@@ -61,7 +61,7 @@ export class WebhookDispatcher {
     const started = performance.now();
     let result: AttemptOutcome = 'unreadable' in requests ? { outcome: 'failed', status: null, latencyMs: 0, reason: requests.unreadable, retryAfterMs: undefined } : { outcome: 'delivered', status: 200, latencyMs: 0 };
     for (const request of 'unreadable' in requests ? [] : requests) {
-      result = await this.post(slot, request);
+      result = await this.post(slot, request, target.tailnet);
       if (result.outcome !== 'delivered') break;
     }
     result.latencyMs = performance.now() - started;
@@ -76,18 +76,15 @@ export class WebhookDispatcher {
 
   /** The attempt's requests: the batch as the endpoint takes it, signed; or a relay output's requests as they came. */
   private requests(target: DeliveryTarget, batch: DeliveryBatch): OutgoingRequest[] | { unreadable: string } {
-    const requests = target.relay
-      ? this.relayed.requests(target.endpointUrl, batch.events)
-      : deliveryRequests(target.provider, batch.events).map((request) => ({ url: target.endpointUrl, method: 'POST', body: request.body, headers: requestHeaders(target, batch.id, request) }));
-    if ('unreadable' in requests) return requests;
-    // For the egress only (it strips it): the ranges granted to a tailnet are open to its deliveries alone.
-    return requests.map((r) => ({ ...r, headers: { ...r.headers, [HTTP_HEADERS.egressTailnet]: target.tailnet } }));
+    if (target.relay) return this.relayed.requests(target.endpointUrl, batch.events);
+    return deliveryRequests(target.provider, batch.events).map((request) => ({ url: target.endpointUrl, method: 'POST', body: request.body, headers: requestHeaders(target, batch.id, request) }));
   }
 
-  private async post(slot: EgressSlot, request: OutgoingRequest): Promise<AttemptOutcome> {
+  /** `tailnet`: for the egress only (it strips it), which opens a tailnet's granted ranges to its deliveries alone. */
+  private async post(slot: EgressSlot, request: OutgoingRequest, tailnet: string): Promise<AttemptOutcome> {
     const started = performance.now();
     try {
-      const response = await slot.post(request.url, request.body, request.headers, this.timeoutMs, request.method);
+      const response = await slot.post(request.url, request.body, { ...request.headers, [HTTP_HEADERS.egressTailnet]: tailnet }, this.timeoutMs, request.method);
       const latencyMs = performance.now() - started;
       if (response.status >= 200 && response.status < 300) return { outcome: 'delivered', status: response.status, latencyMs };
       if (response.status === 410) return { outcome: 'gone', status: 410, latencyMs, reason: 'the endpoint answered 410 Gone' };
