@@ -1,12 +1,11 @@
 import { EVENT_TYPES, EVENT_CATEGORIES, PROVIDER_TYPES } from '@tidings/contracts';
+import { dateTime, noNul, problem, rateLimit, tailnet } from './openapi-parts';
 import { RELAY_PATHS, RELAY_SCHEMAS } from './openapi-relay';
 
 const subscriptions = { type: 'array', minItems: 1, items: { type: 'string', enum: [...EVENT_TYPES.filter((t) => t !== 'test'), ...Object.keys(EVENT_CATEGORIES)] } };
-const problem = { content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
 const webhook = { content: { 'application/json': { schema: { $ref: '#/components/schemas/Webhook' } } } };
 const endpointId = { name: 'endpointId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const batchId = { name: 'batchId', in: 'path', required: true, description: 'the batch id (the `webhook-id` header of its requests)', schema: { type: 'string' } };
-const tailnet = { name: 'tailnet', in: 'path', required: true, description: 'The key\'s tailnet, or `-` for it', schema: { type: 'string' }, example: '-' };
 /** Links from an answer carrying a webhook (at `pointer`) to every operation that takes its id, so clients and fuzzers can follow them. */
 const webhookLinks = (pointer: string) =>
   Object.fromEntries(
@@ -29,15 +28,7 @@ const ERROR_TEXT: Record<number, string> = {
 };
 const delivery = { content: { 'application/json': { schema: { $ref: '#/components/schemas/Delivery' } } } };
 const noBatch = { description: 'no such webhook in the key\'s tailnet, or no such batch of it', ...problem };
-/** Strings the API stores: PostgreSQL cannot hold U+0000, so a NUL is a 400. */
-const noNul = { pattern: '^[^\\u0000]*$' };
-const dateTime = { type: 'string', format: 'date-time' };
 const nullableDateTime = { type: ['string', 'null'], format: 'date-time' };
-const rateLimit = {
-  type: ['object', 'null'],
-  required: ['requests', 'perSeconds'],
-  properties: { requests: { type: 'integer', minimum: 1, maximum: 10_000 }, perSeconds: { type: 'integer', minimum: 1, maximum: 86_400 } },
-};
 const json = (schema: object) => ({ required: true, content: { 'application/json': { schema } } });
 /** A body that may be left out (its fields have defaults). */
 const optionalJson = (properties: object) => ({ required: false, content: { 'application/json': { schema: { type: 'object', properties } } } });

@@ -1,11 +1,9 @@
 import { RELAY_METHODS, SIGNATURE_SCHEMES } from '@tidings/contracts';
+import { dateTime, noNul, problem, rateLimit, tailnet } from './openapi-parts';
 
 /** The inbound relay's part of the management API document (paths and schemas). */
 
-const problem = { content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
-const noNul = { pattern: '^[^\\u0000]*$' };
 const headerName = { type: 'string', pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$" };
-const tailnet = { name: 'tailnet', in: 'path', required: true, description: 'The key\'s tailnet, or `-` for it', schema: { type: 'string' }, example: '-' };
 const bucketId = { name: 'bucketId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const inputId = { name: 'inputId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const bucket = { content: { 'application/json': { schema: { $ref: '#/components/schemas/RelayBucket' } } } };
@@ -123,12 +121,7 @@ export const RELAY_PATHS = {
                   maximum: 30_000,
                   description: 'one output only: answer with its own answer if it comes within this many ms (a 2xx: delivered); else the static answer, and it is delivered later like any other',
                 },
-                rateLimit: {
-                  type: ['object', 'null'],
-                  description: 'requests the input takes (in bursts of up to `requests`); past it, 429 with Retry-After before any check; null: no limit',
-                  required: ['requests', 'perSeconds'],
-                  properties: { requests: { type: 'integer', minimum: 1, maximum: 10_000 }, perSeconds: { type: 'integer', minimum: 1, maximum: 86_400 } },
-                },
+                rateLimit: { ...rateLimit, description: 'requests the input takes (in bursts of up to `requests`); past it, 429 with Retry-After before any check; null: no limit' },
                 outputs: { type: 'array', minItems: 1, maxItems: 10, items: { type: 'object', required: ['url'], properties: { url: outputUrl } } },
               },
               // Waiting is for one output only.
@@ -203,7 +196,6 @@ export const RELAY_PATHS = {
   },
 };
 
-const dateTime = { type: 'string', format: 'date-time' };
 
 export const RELAY_SCHEMAS = {
   RelayRequest: {
