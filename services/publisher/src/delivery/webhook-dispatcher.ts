@@ -59,14 +59,19 @@ export class WebhookDispatcher {
   private async attempt(slot: EgressSlot, kind: DeliveryKind, target: DeliveryTarget, batch: DeliveryBatch, attempt: number): Promise<AttemptOutcome> {
     const requests = this.requests(target, batch);
     const started = performance.now();
-    let result: AttemptOutcome = 'unreadable' in requests ? { outcome: 'failed', status: null, latencyMs: 0, reason: requests.unreadable, retryAfterMs: undefined } : { outcome: 'delivered', status: 200, latencyMs: 0 };
-    for (const request of 'unreadable' in requests ? [] : requests) {
-      result = await this.post(slot, request, target.tailnet);
-      if (result.outcome !== 'delivered') break;
+    let result: AttemptOutcome;
+    if ('unreadable' in requests) {
+      result = { outcome: 'failed', status: null, latencyMs: 0, reason: requests.unreadable, retryAfterMs: undefined };
+    } else {
+      result = { outcome: 'delivered', status: 200, latencyMs: 0 };
+      for (const request of requests) {
+        result = await this.post(slot, request, target.tailnet);
+        if (result.outcome !== 'delivered') break;
+      }
+      // What a relayed request said is its sender's, kept sealed: its headers are not recorded.
+      if (!target.relay) result.sentHeaders = requests[0]?.headers;
     }
     result.latencyMs = performance.now() - started;
-    // What a relayed request said is its sender's, kept sealed: its headers are not recorded.
-    if (!target.relay && !('unreadable' in requests)) result.sentHeaders = requests[0]?.headers;
     this.metrics.attempt(kind, attempt, result, batch.events);
     const log = { endpointId: target.endpointId, batchId: batch.id, attempt, events: batch.events.length, status: result.status, latencyMs: Math.round(result.latencyMs) };
     if (result.outcome === 'delivered') this.logger.info(log, 'webhook delivered');
