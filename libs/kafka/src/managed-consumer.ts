@@ -4,6 +4,7 @@ import type { ResolvedConsumer } from '@tidings/contracts';
 import { recordFailure, type Logger } from '@tidings/telemetry';
 import { toConsumedRecord, type ConsumedRecord } from './consumed-record';
 import { openDeclaredConsumer } from './declared-consumer';
+import { HandledOffsets } from './handled-offsets';
 import { startBatchProcessSpan, startProcessSpan } from './messaging-spans';
 
 export type RecordHandler = (record: ConsumedRecord) => Promise<void>;
@@ -36,6 +37,7 @@ export class ManagedConsumer {
   private readonly consumer: Consumer;
   private readonly subscribe: () => Promise<void>;
   private running = false;
+  private readonly offsets: HandledOffsets;
 
   constructor(
     kafka: Kafka,
@@ -43,31 +45,32 @@ export class ManagedConsumer {
   ) {
     const handledTopics = Object.keys('handlers' in options ? options.handlers : options.batchHandlers);
     ({ consumer: this.consumer, subscribe: this.subscribe } = openDeclaredConsumer(kafka, options.declared, { handledTopics, logger: options.logger, config: options.consumerConfig }));
+    this.offsets = new HandledOffsets(this.consumer, options.logger);
   }
 
   async start(): Promise<void> {
     await this.consumer.connect();
     await this.subscribe();
     this.running = true;
+    this.offsets.start();
     if ('batchHandlers' in this.options) return this.runBatches(this.options.batchHandlers);
     const handlers = this.options.handlers;
     await this.consumer.run({
-      autoCommit: true,
-      autoCommitInterval: 1_000,
+      autoCommit: false,
       eachMessage: async ({ topic, partition, message }) => {
         const handler = handlers[topic];
         if (!handler) throw new Error(`no handler for topic ${topic}`);
         const record = toConsumedRecord(topic, partition, message);
         await this.traced(startProcessSpan(record, { groupId: this.options.declared.groupId }), () => handler(record), { topic, partition, offset: message.offset });
+        this.offsets.handled(topic, partition, message.offset);
       },
     });
   }
 
   private async runBatches(handlers: Record<string, BatchHandler>): Promise<void> {
     await this.consumer.run({
-      autoCommit: true,
-      autoCommitInterval: 1_000,
-      // Resolved as a whole once the handler returns; a throw leaves the batch to be read again.
+      autoCommit: false,
+      // Handled as a whole once the handler returns; a throw leaves the batch to be read again.
       eachBatchAutoResolve: true,
       eachBatch: async ({ batch, heartbeat }) => {
         const handler = handlers[batch.topic];
@@ -75,6 +78,7 @@ export class ManagedConsumer {
         if (batch.messages.length === 0) return;
         const records = batch.messages.map((m) => toConsumedRecord(batch.topic, batch.partition, m));
         await this.traced(startBatchProcessSpan(records, { groupId: this.options.declared.groupId }), () => handler(records), { topic: batch.topic, partition: batch.partition, offset: batch.firstOffset() });
+        this.offsets.handled(batch.topic, batch.partition, batch.lastOffset());
         await heartbeat();
       },
     });
@@ -92,10 +96,15 @@ export class ManagedConsumer {
     }
   }
 
-  /** Stops fetching, lets the in-flight record finish, commits, and leaves the group. */
+  /**
+   * Stops fetching, commits what was handled, and leaves the group. A handler still running
+   * finishes during the disconnect; what it handled is read again by the next owner.
+   */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.consumer.pause(this.options.declared.topics.map((topic) => ({ topic })));
+    await this.offsets.stop();
     await this.consumer.disconnect();
   }
 }

@@ -1,29 +1,25 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
 import type { ResolvedConsumer } from '@tidings/contracts';
 import { createLogger } from '@tidings/telemetry';
 import { testInfra, uniqueName, waitFor } from '@tidings/test-env';
+import { EndOffsets } from './end-offsets';
 import { provisionTopicsWith } from './topic-provisioner';
 import { TopicReplayer } from './topic-replayer';
 import { TransactionalPipe } from './transactional-pipe';
 
 const logger = createLogger({ serviceName: 'replayer-test', logLevel: 'fatal' });
 
-/** A client whose admins count their end-offset requests. */
+/** A client, and how many end-offset reads its replayers have made (shared requests count once). */
 function countingKafka(brokers: string[]): { kafka: Kafka; endOffsetRequests: () => number } {
   let requests = 0;
-  const kafka = new Kafka({ clientId: 'replayer-test', brokers, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin.bind(kafka);
-  kafka.admin = (...args: Parameters<Kafka['admin']>): Admin => {
-    const made = admin(...args);
-    const fetch = made.fetchTopicOffsets.bind(made);
-    made.fetchTopicOffsets = (topic) => {
-      requests += 1;
-      return fetch(topic);
-    };
-    return made;
+  const read = EndOffsets.prototype.read;
+  EndOffsets.prototype.read = function (this: EndOffsets, ...args: Parameters<EndOffsets['read']>) {
+    requests += 1;
+    return read.apply(this, args);
   };
+  const kafka = new Kafka({ clientId: 'replayer-test', brokers, logLevel: logLevel.NOTHING });
   return { kafka, endOffsetRequests: () => requests };
 }
 

@@ -1,10 +1,11 @@
-import type { Admin, Consumer, Kafka } from 'kafkajs';
+import type { Consumer, Kafka } from 'kafkajs';
 import type { ResolvedConsumer } from '@tidings/contracts';
 import type { Logger } from '@tidings/telemetry';
 import { toConsumedRecord, type ConsumedRecord } from './consumed-record';
 import { ConsumerDeclarationError, openDeclaredConsumer } from './declared-consumer';
+import { EndOffsets, type PartitionEnd } from './end-offsets';
 
-type PartitionEnds = Awaited<ReturnType<Admin['fetchTopicOffsets']>>;
+type PartitionEnds = PartitionEnd[];
 
 export interface TopicReplayerOptions {
   /**
@@ -27,7 +28,7 @@ export class TopicReplayer {
   private readonly subscribe: () => Promise<void>;
   private readonly topic: string;
   /** Kept connected: sync() asks for end offsets on every call. */
-  private readonly admin: Admin;
+  private readonly ends: EndOffsets;
   /** Per partition, the offset of the next record to hand over. */
   private readonly next = new Map<number, bigint>();
   /** sync() calls waiting for the position to reach their target, told on every advance. */
@@ -47,14 +48,14 @@ export class TopicReplayer {
       throw new ConsumerDeclarationError(`${options.declared.name}: a replayer follows one topic under a replay declaration`);
     }
     this.topic = topic;
-    this.admin = kafka.admin();
+    this.ends = new EndOffsets(kafka, this.topic);
     ({ consumer: this.consumer, subscribe: this.subscribe } = openDeclaredConsumer(kafka, options.declared, { handledTopics: [topic], logger: options.logger }));
   }
 
   async start(): Promise<void> {
     const { topic } = this;
     const { logger } = this.options;
-    await this.admin.connect();
+    await this.ends.connect();
     await this.consumer.connect();
     // Batches holding only transaction markers or aborted records never reach eachMessage, but
     // they move the position; kafkajs reports them (and every other batch) here.
@@ -79,7 +80,7 @@ export class TopicReplayer {
   async sync(timeoutMs = 10_000): Promise<void> {
     const ends = await this.endOffsets();
     this.partitions = ends.length;
-    const caughtUp = () => ends.every((p) => BigInt(p.high) <= (this.next.get(p.partition) ?? BigInt(p.low)));
+    const caughtUp = () => ends.every((p) => p.high <= (this.next.get(p.partition) ?? p.low ?? 0n));
     if (caughtUp()) return;
     // Woken by the replayer's own progress, not by polling: the trigger syncs before every batch.
     await new Promise<void>((resolve, reject) => {
@@ -115,7 +116,8 @@ export class TopicReplayer {
         });
       return this.queued;
     }
-    const asking = this.admin.fetchTopicOffsets(this.topic);
+    // The first offset matters only where nothing was handed over yet (an emptied partition).
+    const asking = this.ends.read((partition) => !this.next.has(partition));
     this.asking = asking;
     const done = () => {
       if (this.asking === asking) this.asking = undefined;
@@ -132,6 +134,6 @@ export class TopicReplayer {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.consumer.disconnect(), this.admin.disconnect()]);
+    await Promise.all([this.consumer.disconnect(), this.ends.disconnect()]);
   }
 }

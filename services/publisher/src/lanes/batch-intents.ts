@@ -73,6 +73,8 @@ export class BatchIntents {
   /** Origins of the records of settled intents, per endpoint: read again, they are skipped. */
   private readonly done = new Map<string, Set<string>>();
   private readonly prunedAt = new Map<number, number>();
+  /** Per partition, the commit point last pruned to: an idle partition's is pruned once. */
+  private readonly prunedTo = new Map<number, number>();
   private readonly writes: BatchClaimWrites;
 
   constructor(
@@ -88,6 +90,7 @@ export class BatchIntents {
     this.byEndpoint.clear();
     this.claimed.clear();
     this.done.clear();
+    this.prunedTo.clear();
     this.rememberRows(rows);
   }
 
@@ -101,6 +104,7 @@ export class BatchIntents {
       else this.byEndpoint.set(endpointId, kept);
       this.index(endpointId);
     }
+    this.prunedTo.delete(partition);
     this.rememberRows(rows);
   }
 
@@ -154,6 +158,8 @@ export class BatchIntents {
 
   /** Past the commit point nothing is read again: forgotten now, deleted now and then. */
   prune(partition: number, commitPoint: number): void {
+    if (this.prunedTo.get(partition) === commitPoint) return;
+    this.prunedTo.set(partition, commitPoint);
     for (const [endpointId, list] of this.byEndpoint) {
       const kept = list.filter((i) => i.partition !== partition || i.offsets[i.offsets.length - 1]! >= commitPoint);
       if (kept.length === list.length) continue;

@@ -27,6 +27,8 @@ export class WebhookLanesConsumer {
   private ready: Promise<void> = Promise.resolve();
   private commitTimer: NodeJS.Timeout | undefined;
   private readonly paused = new Set<number>();
+  /** Per partition, the offset last committed: an unchanged one is not sent again each tick. */
+  private readonly committed = new Map<number, number>();
   /** Set while the last take-over failed: batches fail, kafkajs restarts the consumer, it joins again. */
   private takeOverFailed: unknown;
 
@@ -53,6 +55,7 @@ export class WebhookLanesConsumer {
     this.consumer.on(this.consumer.events.REBALANCING, () => lanes.pauseForRebalance());
     this.consumer.on(this.consumer.events.CRASH, () => lanes.pauseForRebalance());
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.committed.clear();
       const owned = payload.memberAssignment[topic] ?? [];
       logger.info({ topic, partitions: owned }, 'webhook-events partitions assigned');
       this.paused.clear();
@@ -103,11 +106,12 @@ export class WebhookLanesConsumer {
       this.paused.delete(partition);
       this.consumer.resume([{ topic, partitions: [partition] }]);
     }
-    const points = lanes.commitPoints();
+    const points = lanes.commitPoints().filter(({ partition, offset }) => this.committed.get(partition) !== offset);
     if (points.length === 0) return;
-    await this.consumer
-      .commitOffsets(points.map(({ partition, offset }) => ({ topic, partition, offset: String(offset) })))
-      .catch((error: unknown) => logger.debug({ err: error }, 'offset commit skipped (rebalancing)'));
+    await this.consumer.commitOffsets(points.map(({ partition, offset }) => ({ topic, partition, offset: String(offset) }))).then(
+      () => points.forEach(({ partition, offset }) => this.committed.set(partition, offset)),
+      (error: unknown) => logger.debug({ err: error }, 'offset commit skipped (rebalancing)'),
+    );
   }
 
   /**
