@@ -35,7 +35,7 @@ async function scenario(brokers: string[], fanout: number): Promise<Result> {
   const kafka = new Kafka({ clientId: 'bench', brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
-  await provisionTopics(admin, topicSpecs(topics));
+  await provisionTopics(admin, topicSpecs(topics, { delaysMs: [], jitter: 0 }));
   await admin.disconnect();
 
   const producer = kafka.producer({ idempotent: true });

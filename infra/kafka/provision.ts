@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const admin = createKafkaClient(config, logger).admin();
   await admin.connect();
   try {
-    const report = await provisionTopics(admin, topicSpecs(config.topics));
+    const report = await provisionTopics(admin, topicSpecs(config.topics, config.retrySchedule));
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } finally {
     await admin.disconnect();

@@ -89,7 +89,7 @@ function expectedTopics(schedule: string, prefix: string, domainEventsTopic = 't
   const parsed = parseRetrySchedule(schedule);
   assert.ok(parsed.ok, `the TypeScript refuses ${schedule}`);
   const names = resolveTopicNames({ domainEventsTopic, prefix, retryDelaysMs: parsed.schedule.delaysMs });
-  return topicSpecs(names).map((t) => ({ topicName: t.name, partitions: t.partitions, config: t.config }));
+  return topicSpecs(names, parsed.schedule).map((t) => ({ topicName: t.name, partitions: t.partitions, config: t.config }));
 }
 const strimziTopics = (objects: K8sObject[]) =>
   objects.filter((o) => o.kind === 'KafkaTopic').map((o) => ({ topicName: o.spec!.topicName as string, partitions: o.spec!.partitions as number, config: o.spec!.config as Record<string, string> }));

@@ -79,6 +79,28 @@ this with the TypeScript for several schedules.
 {{- $labels | uniq | join "," -}}
 {{- end -}}
 
+{{/*
+The length of config.RETRY_SCHEDULE in ms with its jitter at the longest (rounded up), as
+scheduleSpanMs in libs/contracts/src/relay-data-keys.ts computes it; tidings.retryDelayLabels
+has refused a malformed schedule already.
+*/}}
+{{- define "tidings.retryScheduleSpanMs" -}}
+{{- $text := .Values.config.RETRY_SCHEDULE | toString | trim -}}
+{{- $parts := splitList "~" $text -}}
+{{- $unitMs := dict "ms" 1 "s" 1000 "m" 60000 "h" 3600000 "d" 86400000 -}}
+{{- $sum := 0 -}}
+{{- range $raw := splitList "," (index $parts 0) -}}
+{{- $step := trim $raw -}}
+{{- $amount := regexReplaceAll "^0+([0-9])" (regexFind "^[0-9]+" $step) "${1}" | int64 -}}
+{{- $count := 1 -}}
+{{- if contains "*" $step -}}{{- $count = regexReplaceAll "^0+([0-9])" (splitList "*" $step | last) "${1}" | int64 -}}{{- end -}}
+{{- $sum = add $sum (mul $amount (get $unitMs (regexFind "(ms|s|m|h|d)" $step)) $count) -}}
+{{- end -}}
+{{- $jitter := 0 -}}
+{{- if eq (len $parts) 2 -}}{{- $jitter = regexReplaceAll "^0+([0-9])" (trimSuffix "%" (index $parts 1 | trim)) "${1}" | int64 -}}{{- end -}}
+{{- div (add (mul $sum (add 100 $jitter)) 99) 100 -}}
+{{- end -}}
+
 {{/* The name of one internal topic with KAFKA_TOPIC_PREFIX: (dict "root" $ "topic" "tidings.webhook-events.v1"). */}}
 {{- define "tidings.topic" -}}{{ .root.Values.config.KAFKA_TOPIC_PREFIX | default "" }}{{ .topic }}{{- end -}}
 

@@ -52,6 +52,7 @@ export const CONSUMERS = {
   // Half the others' wait, like the lanes: it is on the path from an accepted request to its outputs.
   relayRouter: { service: 'relay', group: 'tidings.relay.router.v1', topics: (t) => [t.relayRequests], mode: 'transactional', fetchWaitMs: 500 },
   publisherRelayOutputsView: { service: 'publisher', group: 'tidings.publisher.relay-outputs-view', topics: (t) => [t.relayConfig], mode: 'replay', fetchWaitMs: 1_000 },
+  publisherRelayDataKeys: { service: 'publisher', group: 'tidings.publisher.relay-data-keys', topics: (t) => [t.relayDataKeys], mode: 'replay', fetchWaitMs: 1_000 },
   subscriptionsRelayRequests: { service: 'subscriptions', group: 'tidings.subscriptions.relay-requests.v1', topics: (t) => [t.relayRequests], mode: 'batch', fetchWaitMs: 1_000 },
   subscriptionsCommands: { service: 'subscriptions', group: 'tidings.subscriptions.commands.v1', topics: (t) => [t.endpointCommands], mode: 'record', fetchWaitMs: 1_000 },
 } as const satisfies Record<string, ConsumerDeclaration>;

@@ -14,3 +14,4 @@ export * from './event-examples';
 export * from './relay-config-events';
 export * from './relay-requests';
 export * from './relay-delivery';
+export * from './relay-data-keys';

@@ -1,4 +1,5 @@
-import { delayLabel } from './retry-schedule';
+import { relayDataKeyLifetimeMs, relayDataKeyUseMs } from './relay-data-keys';
+import { delayLabel, type RetrySchedule } from './retry-schedule';
 
 /**
  * Every Kafka topic Tidings uses, in one place. Services never spell a topic name.
@@ -47,6 +48,8 @@ export const INTERNAL_TOPICS = {
   relayConfig: 'tidings.relay-config.v1',
   /** Requests a relay input accepted, sealed, written before the caller is answered. Key: input id. */
   relayRequests: 'tidings.relay-requests.v1',
+  /** The data keys ephemeral relay requests are sealed under; kept only as long as the retry schedule needs them. Key: key id. */
+  relayDataKeys: 'tidings.relay-data-keys.v1',
 } as const;
 
 export interface TopicSpec {
@@ -66,7 +69,7 @@ export const DEDUP_WINDOW_MS = DAY_MS;
  * What the provisioning script creates. Partition counts bound consumer parallelism; the
  * payload topic is keyed by endpoint so per-endpoint order holds within a partition.
  */
-export function topicSpecs(names: TopicNames): TopicSpec[] {
+export function topicSpecs(names: TopicNames, schedule: RetrySchedule): TopicSpec[] {
   return [
     { name: names.domainEvents, partitions: 6, config: { 'retention.ms': String(7 * DAY_MS) } },
     // A record the input accepted must fit here with the DLQ headers added, whatever its size.
@@ -84,6 +87,9 @@ export function topicSpecs(names: TopicNames): TopicSpec[] {
     { name: names.relayConfig, partitions: 3, config: { 'retention.ms': '-1', 'retention.bytes': '-1', 'cleanup.policy': 'delete' } },
     // Sealed; kept as long as the retry topics keep what waits in them.
     { name: names.relayRequests, partitions: 6, config: { 'retention.ms': String(7 * DAY_MS) } },
+    // Deleting a key is what deletes the ephemeral requests sealed under it: segments roll as
+    // often as a key is replaced, so a key's segment goes soon after its lifetime.
+    { name: names.relayDataKeys, partitions: 1, config: { 'retention.ms': String(relayDataKeyLifetimeMs(schedule)), 'segment.ms': String(relayDataKeyUseMs(schedule)) } },
     // Compacted per event key, and whole segments dropped once older than the 24 h window.
     { name: names.triggerDedup, partitions: 6, config: { 'cleanup.policy': 'compact,delete', 'retention.ms': String(DEDUP_WINDOW_MS + HOUR_MS), 'segment.ms': String(HOUR_MS) } },
   ];
@@ -105,6 +111,7 @@ export interface TopicNames {
   internalDeadLetters: string;
   relayConfig: string;
   relayRequests: string;
+  relayDataKeys: string;
 }
 
 export interface RetryTopic {
@@ -135,5 +142,6 @@ export function resolveTopicNames(options: { domainEventsTopic: string; prefix: 
     internalDeadLetters: internal(INTERNAL_TOPICS.internalDeadLetters),
     relayConfig: internal(INTERNAL_TOPICS.relayConfig),
     relayRequests: internal(INTERNAL_TOPICS.relayRequests),
+    relayDataKeys: internal(INTERNAL_TOPICS.relayDataKeys),
   };
 }

@@ -26,7 +26,7 @@ class TopicProvisioning implements OnModuleInit {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      const report = await provisionTopics(admin, topicSpecs(this.config.topics));
+      const report = await provisionTopics(admin, topicSpecs(this.config.topics, this.config.retrySchedule));
       if (report.created.length + report.updated.length > 0) this.logger.info(report, 'provisioned Kafka topics');
     } finally {
       await admin.disconnect();

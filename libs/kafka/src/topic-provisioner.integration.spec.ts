@@ -8,7 +8,7 @@ import { provisionTopics } from './topic-provisioner';
 describe('provisionTopics against the real broker', () => {
   let admin: Admin;
   const names = resolveTopicNames({ domainEventsTopic: `${uniqueName('prov')}.tailnet.events`, prefix: `${uniqueName('prov')}.`, retryDelaysMs: [10_000, 3_600_000] });
-  const specs = topicSpecs(names);
+  const specs = topicSpecs(names, { delaysMs: [10_000, 3_600_000], jitter: 0 });
 
   before(async () => {
     admin = new Kafka({ clientId: 'test', brokers: testInfra().brokers, logLevel: logLevel.NOTHING }).admin();

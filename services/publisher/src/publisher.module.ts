@@ -1,11 +1,10 @@
 import { Inject, Injectable, Module, type DynamicModule, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { consumersOf, resolveConsumer, type ResolvedConsumer } from '@tidings/contracts';
+import { consumersOf, relayDataKeyLifetimeMs, resolveConsumer, type ResolvedConsumer } from '@tidings/contracts';
 import { ADVISORY_LOCKS, runMigrations } from '@tidings/database';
 import { EndpointDirectory } from '@tidings/endpoint-directory';
 import { assertConsumersBuilt } from '@tidings/kafka';
 import { KAFKA_CLIENT, KafkaModule, KafkaProducerService } from '@tidings/kafka-nest';
 import { SecretBox } from '@tidings/secret-box';
-import { RelayedRequests } from './delivery/relayed-requests';
 import { notReady, READY, ReadinessRegistry, ServiceMetrics } from '@tidings/service-runtime';
 import type { Logger } from '@tidings/telemetry';
 import type { Kafka } from 'kafkajs';
@@ -15,6 +14,8 @@ import { DeliverBatch } from './delivery/deliver-batch';
 import { DeliveryRecordsProducer } from './delivery/delivery-records.producer';
 import { EgressClient } from './delivery/egress-client';
 import { PublisherMetrics } from './delivery/publisher-metrics';
+import { RelayDataKeys } from './delivery/relay-data-keys';
+import { RelayedRequests } from './delivery/relayed-requests';
 import { UnreadableRecords } from './delivery/unreadable-records';
 import { WebhookDispatcher } from './delivery/webhook-dispatcher';
 import { WebhookNoticesConsumer } from './delivery/webhook-notices.consumer';
@@ -76,7 +77,7 @@ interface DeliveryWorker {
 }
 
 /**
- * Starts the three consumers (payload lanes, retry chain, notices) and the lost-retry check once
+ * Starts the three consumers (payload lanes, retry chain, notices), the relay data keys and the lost-retry check once
  * the endpoint view is current, and stops them first on shutdown: no delivery starts after
  * shutdown begins, and what finished is committed before the pools and the database close.
  */
@@ -141,9 +142,16 @@ export class PublisherModule {
           },
         },
         {
+          provide: RelayDataKeys,
+          inject: [KAFKA_CLIENT, SecretBox],
+          useFactory: (kafka: Kafka, master: SecretBox) =>
+            new RelayDataKeys({ kafka, declared: resolveConsumer('publisherRelayDataKeys', config.kafka), master, lifetimeMs: relayDataKeyLifetimeMs(config.kafka.retrySchedule), logger: logger.child({ component: 'relay-data-keys' }) }),
+        },
+        {
           provide: WebhookDispatcher,
-          inject: [EgressClient, PublisherMetrics, SecretBox],
-          useFactory: (egress: EgressClient, metrics: PublisherMetrics, box: SecretBox) => new WebhookDispatcher(egress, config.deliveryTimeoutMs, logger, metrics, new RelayedRequests(box)),
+          inject: [EgressClient, PublisherMetrics, SecretBox, RelayDataKeys],
+          useFactory: (egress: EgressClient, metrics: PublisherMetrics, box: SecretBox, keys: RelayDataKeys) =>
+            new WebhookDispatcher(egress, config.deliveryTimeoutMs, logger, metrics, new RelayedRequests(box, keys)),
         },
         {
           provide: DeliveryRecordsProducer,
@@ -229,7 +237,8 @@ export class PublisherModule {
         },
         {
           provide: DELIVERY_WORKERS,
-          inject: [WebhookLanesConsumer, RetryChainConsumer, WebhookNoticesConsumer, LostRetryCheck],
+          // The data keys first: the others wait for them only when a relayed request needs one.
+          inject: [RelayDataKeys, WebhookLanesConsumer, RetryChainConsumer, WebhookNoticesConsumer, LostRetryCheck],
           useFactory: (...workers: DeliveryWorker[]) => workers,
         },
         Database,

@@ -4,6 +4,7 @@ import type { RelayedRequest, RelayRequestRecord } from '@tidings/contracts';
 import { SecretBox } from '@tidings/secret-box';
 import type { Logger } from '@tidings/telemetry';
 import { DestinationWaiter, type WaitedAnswer } from './destination-waiter';
+import { EphemeralSealer } from './ephemeral-sealer';
 import type { RelayInput } from './relay-directory';
 import { RelayRequestsProducer } from './relay-requests.producer';
 
@@ -28,6 +29,7 @@ export class RelayAcceptance {
     private readonly requests: RelayRequestsProducer,
     private readonly waiter: DestinationWaiter,
     @Inject(SecretBox) private readonly secretBox: SecretBox,
+    @Inject(EphemeralSealer) private readonly ephemeral: EphemeralSealer,
     @Inject(ACCEPTANCE_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -38,6 +40,10 @@ export class RelayAcceptance {
     const waits = input.waitForDestinationMs !== null && input.outputs.length === 1 && output!.enabled;
     const answer = waits ? await this.waiter.send(output!.url, input.bucket.tailnet, requestId, relayed, input.waitForDestinationMs!) : undefined;
     const delivered = answer && answer.status >= 200 && answer.status < 300 ? answer : undefined;
+    // An ephemeral bucket's request is sealed under a short-lived data key (crypto-shredding).
+    const plaintext = JSON.stringify(relayed);
+    const sealed = input.bucket.ephemeral ? await this.ephemeral.seal(plaintext, requestId).catch((error: unknown) => this.unsealable(error, delivered)) : this.secretBox.seal(plaintext, requestId);
+    if (sealed === undefined) return { requestId, delivered };
     const record: RelayRequestRecord = {
       schemaVersion: 1,
       requestId,
@@ -48,7 +54,7 @@ export class RelayAcceptance {
       method: relayed.method,
       size,
       ephemeral: input.bucket.ephemeral,
-      request: this.secretBox.seal(JSON.stringify(relayed), requestId),
+      request: sealed,
       ...(delivered ? { delivered: true } : {}),
     };
     try {
@@ -59,5 +65,12 @@ export class RelayAcceptance {
       this.logger.error({ inputId: input.inputId, requestId, err: (error as Error).message }, 'delivered relay request not logged');
     }
     return { requestId, delivered };
+  }
+
+  /** No data key could be announced: a delivered request goes unlogged, any other is refused. */
+  private unsealable(error: unknown, delivered: WaitedAnswer | undefined): undefined {
+    if (!delivered) throw error;
+    this.logger.error({ err: (error as Error).message }, 'delivered ephemeral relay request not logged: no data key');
+    return undefined;
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { KafkaConfig } from '@tidings/config';
 import { resolveConsumer } from '@tidings/contracts';
-import { KAFKA_CLIENT, KAFKA_CONFIG, KafkaModule } from '@tidings/kafka-nest';
+import { KAFKA_CLIENT, KAFKA_CONFIG, KafkaModule, KafkaProducerService } from '@tidings/kafka-nest';
 import { CidrList } from '@tidings/relay-auth';
 import { SecretBox } from '@tidings/secret-box';
 import { notReady, READY, ReadinessRegistry, ServiceMetrics } from '@tidings/service-runtime';
@@ -10,6 +10,7 @@ import type { Kafka } from 'kafkajs';
 import { InboundController, RELAY_LOGGER, TRUSTED_PROXIES } from './inbound.controller';
 import type { RelayConfig } from './relay-config';
 import { DestinationWaiter } from './destination-waiter';
+import { EphemeralSealer } from './ephemeral-sealer';
 import { ACCEPTANCE_LOGGER, RelayAcceptance } from './relay-acceptance';
 import { RelayDirectory } from './relay-directory';
 import { RelayMetrics } from './relay-metrics';
@@ -56,6 +57,11 @@ export class RelayModule {
         { provide: RelayMetrics, inject: [ServiceMetrics], useFactory: (m: ServiceMetrics) => new RelayMetrics(m.registry) },
         { provide: ACCEPTANCE_LOGGER, useValue: logger.child({ component: 'acceptance' }) },
         { provide: DestinationWaiter, useFactory: () => new DestinationWaiter(config.egressProxyUrl) },
+        {
+          provide: EphemeralSealer,
+          inject: [KafkaProducerService, SecretBox],
+          useFactory: (producer: KafkaProducerService, master: SecretBox) => new EphemeralSealer({ producer, topics: config.kafka.topics, schedule: config.kafka.retrySchedule, master }),
+        },
         RelayAcceptance,
         RelayDirectoryLifecycle,
         RelayRequestsProducer,

@@ -57,7 +57,7 @@ export class WebhookDispatcher {
    * that does not deliver ends the attempt; a retry sends every message again.
    */
   private async attempt(slot: EgressSlot, kind: DeliveryKind, target: DeliveryTarget, batch: DeliveryBatch, attempt: number): Promise<AttemptOutcome> {
-    const requests = this.requests(target, batch);
+    const requests = await this.requests(target, batch);
     const started = performance.now();
     let result: AttemptOutcome;
     if ('unreadable' in requests) {
@@ -80,7 +80,7 @@ export class WebhookDispatcher {
   }
 
   /** The attempt's requests: the batch as the endpoint takes it, signed; or a relay output's requests as they came. */
-  private requests(target: DeliveryTarget, batch: DeliveryBatch): OutgoingRequest[] | { unreadable: string } {
+  private async requests(target: DeliveryTarget, batch: DeliveryBatch): Promise<OutgoingRequest[] | { unreadable: string }> {
     if (target.relay) return this.relayed.requests(target.endpointUrl, batch.events);
     return deliveryRequests(target.provider, batch.events).map((request) => ({ url: target.endpointUrl, method: 'POST', body: request.body, headers: requestHeaders(target, batch.id, request) }));
   }
