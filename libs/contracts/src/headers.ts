@@ -34,3 +34,17 @@ export const KAFKA_HEADERS = {
   /** Schema version of an internal record's value. */
   schemaVersion: 'tidings-schema-version',
 } as const;
+
+/**
+ * How a client addresses the egress: an absolute-form `http://` request target (an https
+ * URL's port made explicit, since the scheme switch would drop an implicit :443), its Host, and
+ * `X-Tidings-TLS: true` when the egress is to originate TLS itself. The publisher and the
+ * relay both speak it.
+ */
+export function egressRequestTarget(url: string): { path: string; headers: Record<string, string> } {
+  const target = new URL(url);
+  const tls = target.protocol === 'https:';
+  target.protocol = 'http:';
+  if (!target.port) target.port = tls ? '443' : '80';
+  return { path: target.toString(), headers: { host: target.host, ...(tls ? { [HTTP_HEADERS.egressTls]: 'true' } : {}) } };
+}

@@ -1,4 +1,4 @@
-import { HTTP_HEADERS, WAITED_ANSWER_MAX_BYTES, type RelayedRequest } from '@tidings/contracts';
+import { egressRequestTarget, HTTP_HEADERS, WAITED_ANSWER_MAX_BYTES, type RelayedRequest } from '@tidings/contracts';
 import { forwardedRequest } from '@tidings/relay-forwarding';
 import { Pool } from 'undici';
 
@@ -25,15 +25,12 @@ export class DestinationWaiter {
 
   async send(outputUrl: string, tailnet: string, requestId: string, relayed: RelayedRequest, timeoutMs: number): Promise<WaitedAnswer | undefined> {
     const request = forwardedRequest(outputUrl, requestId, relayed);
-    const target = new URL(request.url);
-    const tls = target.protocol === 'https:';
-    target.protocol = 'http:';
-    if (!target.port) target.port = tls ? '443' : '80';
+    const target = egressRequestTarget(request.url);
     try {
       const response = await this.pool.request({
         method: request.method as 'POST',
-        path: target.toString(),
-        headers: { ...request.headers, host: target.host, [HTTP_HEADERS.egressTailnet]: tailnet, ...(tls ? { [HTTP_HEADERS.egressTls]: 'true' } : {}) },
+        path: target.path,
+        headers: { ...request.headers, ...target.headers, [HTTP_HEADERS.egressTailnet]: tailnet },
         body: request.body,
         signal: AbortSignal.timeout(timeoutMs),
       });

@@ -1,4 +1,4 @@
-import { HTTP_HEADERS } from '@tidings/contracts';
+import { egressRequestTarget, HTTP_HEADERS } from '@tidings/contracts';
 import { Pool } from 'undici';
 import { SendSlots, type SendPriority } from './send-slots';
 
@@ -125,15 +125,11 @@ export class EgressClient {
   }
 
   private async sendOnce(endpointUrl: string, body: string | Buffer, headers: Record<string, string>, timeoutMs: number, method: string): Promise<DeliveryResponse> {
-    const target = new URL(endpointUrl);
-    const tls = target.protocol === 'https:';
-    target.protocol = 'http:';
-    // The scheme switch would drop an implicit :443; keep the endpoint's real port explicit.
-    if (!target.port) target.port = tls ? '443' : '80';
+    const target = egressRequestTarget(endpointUrl);
     const response = await this.pool.request({
       method: method as 'POST',
-      path: target.toString(),
-      headers: { ...headers, host: target.host, ...(tls ? { [HTTP_HEADERS.egressTls]: 'true' } : {}) },
+      path: target.path,
+      headers: { ...headers, ...target.headers },
       body,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
