@@ -1,44 +1,38 @@
 import type { DeadLetterRecord, DeliveryAttemptRecord } from '@tidings/contracts';
 import type { EntityManager } from 'typeorm';
-import { DeliveryAttemptEntity } from './delivery-attempt.entity';
 
 /**
  * Writes the publisher's delivery records into the tables the API reads. Both writes are
  * idempotent, as records arrive at least once.
  */
 
-/** Rows per INSERT: well under Postgres' 65,535 bind parameters (11 per row). */
-const ATTEMPTS_PER_INSERT = 1_000;
-
 /**
- * Attempt records in as few statements as possible (one per fetched batch, typically): a
- * statement per record was, with its commit, a quarter of the machine's CPU under load. A
- * redelivered record (same batch, attempt number and time) inserts nothing.
+ * Attempt records in one statement per fetched batch: a statement per record was, with its
+ * commit, a quarter of the machine's CPU under load. Arrays through unnest keep it to eleven
+ * parameters whatever the batch, and skip TypeORM's query builder, whose statement building
+ * (escaping and renaming per parameter) showed in the service's profile. A redelivered record
+ * (same batch, attempt number and time) inserts nothing.
  */
 export async function projectAttempts(manager: EntityManager, records: DeliveryAttemptRecord[]): Promise<void> {
-  for (let i = 0; i < records.length; i += ATTEMPTS_PER_INSERT) {
-    await manager
-      .createQueryBuilder()
-      .insert()
-      .into(DeliveryAttemptEntity)
-      .values(
-        records.slice(i, i + ATTEMPTS_PER_INSERT).map((r) => ({
-          batchId: r.batchId,
-          attempt: r.attempt,
-          endpointId: r.endpointId,
-          tailnet: r.tailnet,
-          outcome: r.outcome,
-          status: r.status,
-          reason: r.reason,
-          latencyMs: r.latencyMs,
-          attemptedAt: new Date(r.attemptedAt),
-          eventIds: r.eventIds,
-          nextAttemptAt: r.nextAttemptAt ? new Date(r.nextAttemptAt) : null,
-        })),
-      )
-      .orIgnore()
-      .execute();
-  }
+  if (records.length === 0) return;
+  await manager.query(
+    `INSERT INTO delivery_attempts (batch_id, attempt, endpoint_id, tailnet, outcome, status, reason, latency_ms, attempted_at, event_ids, next_attempt_at)
+     SELECT * FROM unnest($1::text[], $2::integer[], $3::uuid[], $4::text[], $5::text[], $6::integer[], $7::text[], $8::double precision[], $9::timestamptz[], $10::jsonb[], $11::timestamptz[])
+     ON CONFLICT DO NOTHING`,
+    [
+      records.map((r) => r.batchId),
+      records.map((r) => r.attempt),
+      records.map((r) => r.endpointId),
+      records.map((r) => r.tailnet),
+      records.map((r) => r.outcome),
+      records.map((r) => r.status),
+      records.map((r) => r.reason),
+      records.map((r) => r.latencyMs),
+      records.map((r) => r.attemptedAt),
+      records.map((r) => JSON.stringify(r.eventIds)),
+      records.map((r) => r.nextAttemptAt),
+    ],
+  );
   await projectRequests(manager, records);
 }
 
