@@ -28,10 +28,10 @@ export type ManagedConsumerOptions = ConsumerOptions & ({ handlers: Record<strin
 
 /**
  * A consumer-group member with explicit semantics: a record's offset is committed only after
- * its handler resolved (at least once); a handler that throws leaves the offset where it was,
- * and kafkajs retries the record (or the whole batch) with backoff. Each record is handled
- * inside a `process <topic>` CONSUMER span that continues the producer's trace; a batch inside
- * one span of its own, linked to its records' producers.
+ * its handler resolved (at least once; HandledOffsets says when); a handler that throws leaves
+ * the offset where it was, and kafkajs retries the record (or the whole batch) with backoff.
+ * Each record is handled inside a `process <topic>` CONSUMER span that continues the
+ * producer's trace; a batch inside one span of its own, linked to its records' producers.
  */
 export class ManagedConsumer {
   private readonly consumer: Consumer;
