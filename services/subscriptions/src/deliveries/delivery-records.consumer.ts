@@ -2,14 +2,14 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { KafkaConfig } from '@tidings/config';
 import { deadLetterRecordSchema, deliveryAttemptRecordSchema, resolveConsumer, type ResolvedConsumer } from '@tidings/contracts';
-import { decodeJsonRecord, ManagedConsumer, type ConsumedRecord } from '@tidings/kafka';
+import { ManagedConsumer, type ConsumedRecord } from '@tidings/kafka';
 import { KAFKA_CLIENT, KAFKA_CONFIG, SERVICE_LOGGER } from '@tidings/kafka-nest';
 import type { Logger } from '@tidings/telemetry';
 import type { Kafka } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { z } from 'zod';
 import { isRejectedValue } from '../database/postgres-errors';
-import { UnreadableRecords } from '../dead-letters/unreadable-records';
+import { UnreadableRecords, whereOf } from '../dead-letters/unreadable-records';
 import { projectAttempts, projectDeadLetter } from './delivery-projector';
 
 /**
@@ -51,7 +51,7 @@ export class DeliveryRecordsConsumer implements OnApplicationBootstrap, OnApplic
 
   /** A fetched batch in one write; if Postgres refuses it, record by record, to skip only the bad one. */
   private async projectAll<S extends z.ZodType>(records: ConsumedRecord[], schema: S, write: (manager: EntityManager, values: z.output<S>[]) => Promise<void>): Promise<void> {
-    const readable = await this.decodeAll(records, schema);
+    const readable = await this.unreadable.decodeAll(records, schema, 'delivery record', this.logger);
     try {
       await write(this.dataSource.manager, readable.map((r) => r.value));
     } catch (error) {
@@ -61,21 +61,7 @@ export class DeliveryRecordsConsumer implements OnApplicationBootstrap, OnApplic
   }
 
   private async projectEach<S extends z.ZodType>(records: ConsumedRecord[], schema: S, write: (manager: EntityManager, value: z.output<S>) => Promise<void>): Promise<void> {
-    for (const r of await this.decodeAll(records, schema)) await this.write(r.record, () => write(this.dataSource.manager, r.value));
-  }
-
-  private async decodeAll<S extends z.ZodType>(records: ConsumedRecord[], schema: S): Promise<{ record: ConsumedRecord; value: z.output<S> }[]> {
-    const readable: { record: ConsumedRecord; value: z.output<S> }[] = [];
-    for (const record of records) {
-      const decoded = decodeJsonRecord(record, schema);
-      if (decoded.ok) {
-        readable.push({ record, value: decoded.value });
-        continue;
-      }
-      this.logger.error({ ...where(record), reason: decoded.reason }, 'skipping unreadable delivery record');
-      await this.unreadable.deadLetter(record, decoded.reason);
-    }
-    return readable;
+    for (const r of await this.unreadable.decodeAll(records, schema, 'delivery record', this.logger)) await this.write(r.record, () => write(this.dataSource.manager, r.value));
   }
 
   private async write(record: ConsumedRecord, work: () => Promise<void>): Promise<void> {
@@ -83,12 +69,8 @@ export class DeliveryRecordsConsumer implements OnApplicationBootstrap, OnApplic
       await work();
     } catch (error) {
       if (!isRejectedValue(error)) throw error;
-      this.logger.error({ ...where(record), reason: error.message }, 'skipping delivery record the database refused');
+      this.logger.error({ ...whereOf(record), reason: error.message }, 'skipping delivery record the database refused');
       await this.unreadable.deadLetter(record, error.message, true);
     }
   }
-}
-
-function where(record: ConsumedRecord) {
-  return { topic: record.topic, partition: record.partition, offset: record.offset, key: record.key };
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { KafkaConfig } from '@tidings/config';
 import { relayRequestRecordSchema, resolveConsumer, type RelayRequestRecord, type ResolvedConsumer } from '@tidings/contracts';
-import { decodeJsonRecord, ManagedConsumer, type ConsumedRecord } from '@tidings/kafka';
+import { ManagedConsumer, type ConsumedRecord } from '@tidings/kafka';
 import { KAFKA_CLIENT, KAFKA_CONFIG, SERVICE_LOGGER } from '@tidings/kafka-nest';
 import type { Logger } from '@tidings/telemetry';
 import type { Kafka } from 'kafkajs';
@@ -40,15 +40,7 @@ export class RelayRequestLogConsumer implements OnApplicationBootstrap, OnApplic
   }
 
   private async log(records: ConsumedRecord[]): Promise<void> {
-    const requests: RelayRequestRecord[] = [];
-    for (const record of records) {
-      const decoded = decodeJsonRecord(record, relayRequestRecordSchema);
-      if (decoded.ok) requests.push(decoded.value);
-      else {
-        this.logger.error({ partition: record.partition, offset: record.offset, reason: decoded.reason }, 'skipping unreadable relay request record');
-        await this.unreadable.deadLetter(record, decoded.reason);
-      }
-    }
+    const requests: RelayRequestRecord[] = (await this.unreadable.decodeAll(records, relayRequestRecordSchema, 'relay request record', this.logger)).map((r) => r.value);
     if (requests.length === 0) return;
     await this.dataSource.query(
       `INSERT INTO relay_requests (request_id, input_id, bucket_id, tailnet, received_at, method, size, ephemeral, sealed)
