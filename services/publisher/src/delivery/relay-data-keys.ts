@@ -44,7 +44,6 @@ export class RelayDataKeys {
    */
   async boxFor(keyId: string): Promise<SecretBox | undefined> {
     await this.started;
-    this.forgetExpired();
     if (!this.keys.has(keyId)) await this.replayer!.sync();
     this.forgetExpired();
     return this.keys.get(keyId)?.box;
