@@ -37,7 +37,7 @@ describe('EndOffsets (real Kafka)', () => {
     await admin?.disconnect();
   });
 
-  it('reads what the admin reads, in one ListOffsets where the admin sends a Metadata and two', async () => {
+  it('reads what the admin reads, in one ListOffsets where the admin sends Metadata and two', async () => {
     // Empty partitions have no first offset worth a request, even when asked for.
     assert.deepEqual((await ends.read(() => true)).map((p) => [p.high, p.low]), [
       [0n, undefined],
@@ -55,7 +55,9 @@ describe('EndOffsets (real Kafka)', () => {
     assert.deepEqual({ listOffsets: delta('ListOffsets'), metadata: delta('Metadata') }, { listOffsets: 1, metadata: 0 });
 
     const fromAdmin = await admin.fetchTopicOffsets(topic);
-    assert.deepEqual({ listOffsets: delta('ListOffsets'), metadata: delta('Metadata') }, { listOffsets: 3, metadata: 1 });
+    // The admin's own count is the comparison, not the contract: it sometimes asks for metadata twice.
+    assert.equal(delta('ListOffsets'), 3);
+    assert.ok(delta('Metadata') >= 1, `the admin sent ${delta('Metadata')} Metadata requests`);
     assert.deepEqual(
       read.map((p) => [p.partition, p.high]).sort(),
       fromAdmin.map((p) => [p.partition, BigInt(p.high)]).sort(),
