@@ -51,6 +51,7 @@ describe('ManagedConsumer offset commits (real Kafka)', () => {
     (consumer as unknown as { consumer: { on(e: string, f: () => void): void } }).consumer.on('consumer.commit_offsets', () => (commits += 1));
     const startedFrom = await end();
     void consumer.start();
+    const began = Date.now();
     try {
       // 30 records, one every 50 ms: each its own fetch (the wait is 100 ms).
       for (let i = 0; i < 30; i++) {
@@ -58,7 +59,10 @@ describe('ManagedConsumer offset commits (real Kafka)', () => {
         await new Promise((r) => setTimeout(r, 50));
       }
       await waitFor('all 30 handled', () => handled.length >= 30, 15_000, 20);
-      assert.ok(commits <= 4, `${commits} commits for about 1.5 s of handled batches`);
+      // Once a second, plus one for a timer that straddles the start and one for the last batch;
+      // a loaded machine stretches the trickle, so the bound follows the time it took.
+      const seconds = Math.ceil((Date.now() - began) / 1000);
+      assert.ok(commits <= seconds + 2, `${commits} commits for ${seconds} s of handled batches`);
     } finally {
       await consumer.stop();
     }
