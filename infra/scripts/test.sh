@@ -27,6 +27,9 @@ if [ "${TIDINGS_IN_TEST_NETNS:-}" != 1 ]; then
     ip netns add "$netns"
     trap 'ip netns del "$netns" 2>/dev/null || true' EXIT
     ip netns exec "$netns" ip link set lo up
+    # Outgoing connections take their local ports above every fixed port a tier listens on
+    # (the chaos run's broker on 39092 once lost its port to a client's ephemeral one).
+    ip netns exec "$netns" sysctl -qw net.ipv4.ip_local_port_range="40000 60999"
     log "running the tests in network namespace $netns (loopback only)"
     TIDINGS_IN_TEST_NETNS=1 ip netns exec "$netns" "$0" "$@"
     # The Kubernetes tier makes its own namespace (its kubelet needs the host's mounts, which

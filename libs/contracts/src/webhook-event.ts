@@ -39,6 +39,15 @@ export const webhookEventRecordSchema = z.object({ ...laneRecord, kind: z.litera
 export type WebhookEventRecord = z.infer<typeof webhookEventRecordSchema>;
 
 /**
+ * The payload records of one event fanned out to `endpointIds`, as `JSON.stringify` writes each
+ * record, with the event serialised once rather than once per endpoint (a fan-out to thousands).
+ */
+export function encodeWebhookEventRecords(tailnet: string, event: WebhookEvent, endpointIds: string[]): string[] {
+  const tail = `,"tailnet":${JSON.stringify(tailnet)},"event":${JSON.stringify(event)}}`;
+  return endpointIds.map((endpointId) => `{"schemaVersion":1,"kind":"event","endpointId":${JSON.stringify(endpointId)}${tail}`);
+}
+
+/**
  * The retry chain is done with a batch: the endpoint's waiting events may follow it (delivered),
  * follow it to the dead letters (deadLettered), or be dropped with it (endpointGone: deleted);
  * after an unreadable retry record (unreadable) they follow too: the lost batch is not theirs.

@@ -238,7 +238,11 @@ export class TransactionalPipe {
   private async produce(transaction: Transaction, outputs: OutputRecord[]): Promise<void> {
     for (const chunk of chunked(outputs, MAX_REQUEST_BYTES)) {
       const byTopic = new Map<string, OutputRecord[]>();
-      for (const o of chunk) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), o]);
+      for (const o of chunk) {
+        const messages = byTopic.get(o.topic);
+        if (messages) messages.push(o);
+        else byTopic.set(o.topic, [o]);
+      }
       await transaction.sendBatch({
         topicMessages: [...byTopic].map(([topic, messages]) => ({
           topic,

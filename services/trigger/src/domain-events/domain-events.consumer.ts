@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { context, trace, type Context } from '@opentelemetry/api';
-import { consumersOf, domainEventKey, resolveConsumer, type ResolvedConsumer, type WebhookEventRecord } from '@tidings/contracts';
+import { consumersOf, domainEventKey, encodeWebhookEventRecords, resolveConsumer, type ResolvedConsumer } from '@tidings/contracts';
 import type { KafkaConfig } from '@tidings/config';
 import { assertConsumersBuilt, deadLetterMessage, injectTraceContext, startCreateSpan, startProcessSpan, TransactionalPipe, type BatchResult, type ConsumedRecord, type OutputRecord } from '@tidings/kafka';
 import { KAFKA_CLIENT, KAFKA_CONFIG, SERVICE_LOGGER } from '@tidings/kafka-nest';
@@ -151,11 +151,10 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicati
       const created = startCreateSpan(topic, endpoints.length, trace.setSpan(consumed, routing));
       const headers = injectTraceContext({}, trace.setSpan(consumed, created));
       created.end();
-      const webhookEvent = buildWebhookEvent(event, this.options.adminConsoleUrl);
-      return endpoints.map((endpoint) => {
-        const value: WebhookEventRecord = { schemaVersion: 1, kind: 'event', endpointId: endpoint.endpointId, tailnet: event.tailnet, event: webhookEvent };
-        return { topic, key: endpoint.endpointId, value: JSON.stringify(value), headers: { ...headers } };
-      });
+      const ids = endpoints.map((endpoint) => endpoint.endpointId);
+      const values = encodeWebhookEventRecords(event.tailnet, buildWebhookEvent(event, this.options.adminConsoleUrl), ids);
+      // The records share the headers object: nothing downstream of the send writes to it.
+      return ids.map((endpointId, i) => ({ topic, key: endpointId, value: values[i]!, headers }));
     } finally {
       routing.end();
     }
