@@ -4,19 +4,21 @@
  * then the trigger (the real service, as a process) is started and timed until every payload
  * is committed on the payload topic. Prints a table and, with --out FILE, JSON.
  *
- *   npm run bench:trigger -- [--events 20000] [--fanout 1,4] [--out bench-trigger.json]
+ *   npm run bench:trigger -- [--events 20000] [--fanout 1,4] [--out bench-trigger.json] [--profile DIR]
+ *
+ * --profile writes the trigger's V8 CPU profile into DIR (read it with infra/bench/profile-summary.ts).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { resolveTopicNames, topicSpecs } from '@tidings/contracts';
 import { provisionTopics } from '@tidings/kafka';
 import { freePort, repoRoot, startKafka, startService, TopicReader, waitFor } from '@tidings/testing';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '20000' }, fanout: { type: 'string', default: '1,4' }, out: { type: 'string' } } });
+const { values } = parseArgs({ options: { events: { type: 'string', default: '20000' }, fanout: { type: 'string', default: '1,4' }, out: { type: 'string' }, profile: { type: 'string' } } });
 const EVENTS = Number(values.events);
 const FANOUTS = values.fanout!.split(',').map(Number);
 
@@ -65,8 +67,9 @@ async function scenario(brokers: string[], fanout: number): Promise<Result> {
   let payloads = 0;
   const reader = await TopicReader.open(kafka, topics.webhookEvents, () => (payloads += 1));
   const port = await freePort();
+  const profiling: Record<string, string> = values.profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(values.profile)}` } : {};
   const started = performance.now();
-  const trigger = await startService('trigger', { KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: prefix, DOMAIN_EVENTS_TOPIC: topics.domainEvents, TRIGGER_PORT: String(port), TRIGGER_INSTANCE_ID: 'bench', LOG_LEVEL: 'warn' }, { healthUrl: `http://127.0.0.1:${port}/health`, logDir: join(repoRoot(), '.local', 'bench') });
+  const trigger = await startService('trigger', { KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: prefix, DOMAIN_EVENTS_TOPIC: topics.domainEvents, TRIGGER_PORT: String(port), TRIGGER_INSTANCE_ID: 'bench', LOG_LEVEL: 'warn', ...profiling }, { healthUrl: `http://127.0.0.1:${port}/health`, logDir: join(repoRoot(), '.local', 'bench') });
   await waitFor('every payload', () => payloads >= EVENTS * fanout, 600_000, 20);
   const seconds = (performance.now() - started) / 1000;
   await trigger.stop();

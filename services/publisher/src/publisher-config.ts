@@ -22,6 +22,8 @@ const publisherEnv = {
   BATCH_MAX_EVENTS: rules.positiveInt(100, 'events'),
   BATCH_MAX_BYTES: rules.positiveInt(256 * 1024, 'bytes'),
   BATCH_LINGER_MS: rules.positiveInt(1_000, 'milliseconds'),
+  /** Unfinished lane records held per webhook-events partition before it stops fetching (memory; batch fill under fan-out). */
+  LANES_MAX_PENDING_RECORDS: rules.positiveInt(10_000, 'records'),
   /** How often to look for held endpoints whose retry record is gone (retry/lost-retry-check.ts). */
   LOST_RETRY_CHECK_INTERVAL_MS: rules.positiveInt(60_000, 'milliseconds'),
   /** Margin for the clock difference between the publisher and PostgreSQL in that check. */
@@ -35,6 +37,8 @@ export interface PublisherConfig {
   /** Requests to the egress proxy in flight at once (the pool's connections). */
   deliveryConcurrency: number;
   batch: { maxEvents: number; maxBytes: number; lingerMs: number };
+  /** Per owned partition: above this many unfinished records it stops fetching, until half are done. */
+  lanesMaxPendingRecords: number;
   /** The lost-retry check: its period, and the clock margin it allows. */
   lostRetry: { intervalMs: number; graceMs: number };
   kafka: KafkaConfig;
@@ -57,6 +61,7 @@ export function loadPublisherConfig(env: Env): PublisherConfig {
     deliveryTimeoutMs: own.DELIVERY_TIMEOUT_MS,
     deliveryConcurrency: own.DELIVERY_CONCURRENCY,
     batch: { maxEvents: own.BATCH_MAX_EVENTS, maxBytes: own.BATCH_MAX_BYTES, lingerMs: own.BATCH_LINGER_MS },
+    lanesMaxPendingRecords: own.LANES_MAX_PENDING_RECORDS,
     lostRetry: { intervalMs: own.LOST_RETRY_CHECK_INTERVAL_MS, graceMs: own.LOST_RETRY_GRACE_MS },
     kafka,
     database,

@@ -215,7 +215,7 @@ export class PublisherModule {
           provide: WebhookLanesConsumer,
           inject: [KAFKA_CLIENT, EndpointLanes, UnreadableRecords],
           useFactory: (kafka: Kafka, lanes: EndpointLanes, unreadable: UnreadableRecords) =>
-            new WebhookLanesConsumer(kafka, resolveConsumer('publisherLanes', config.kafka), { lanes, unreadable, logger }),
+            new WebhookLanesConsumer(kafka, resolveConsumer('publisherLanes', config.kafka), { lanes, unreadable, logger, maxPending: config.lanesMaxPendingRecords }),
         },
         {
           provide: RetryChainConsumer,

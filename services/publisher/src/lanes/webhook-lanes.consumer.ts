@@ -5,12 +5,6 @@ import { openDeclaredConsumer, toConsumedRecord } from '@tidings/kafka';
 import type { UnreadableRecords } from '../delivery/unreadable-records';
 import type { EndpointLanes } from './endpoint-lanes';
 
-/**
- * Above this many unfinished records a partition stops fetching, until half are done. With
- * six partitions that bounds the lanes to 60,000 records (each event held once, however many
- * endpoints queue it): under a fan-out to 10,000 endpoints, enough for batches to fill.
- */
-const MAX_PENDING_PER_PARTITION = 10_000;
 const COMMIT_INTERVAL_MS = 1_000;
 /** How long a graceful stop waits for deliveries in flight; the rest is re-read by the next owner. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -36,7 +30,12 @@ export class WebhookLanesConsumer {
     kafka: Kafka,
     /** `declared`: the payload topic and the lanes' group, from `CONSUMERS`. */
     readonly declared: ResolvedConsumer,
-    private readonly options: { lanes: EndpointLanes; unreadable: UnreadableRecords; logger: Logger },
+    /**
+     * `maxPending`: above this many unfinished records a partition stops fetching, until half
+     * are done (`LANES_MAX_PENDING_RECORDS`). Each event is held once however many endpoints
+     * queue it, so this bounds memory by records, and under a fan-out what a batch can find queued.
+     */
+    private readonly options: { lanes: EndpointLanes; unreadable: UnreadableRecords; logger: Logger; maxPending: number },
   ) {
     const [topic] = declared.topics;
     if (topic === undefined || declared.topics.length > 1) throw new Error(`${declared.name}: the lanes read exactly one topic`);
@@ -87,7 +86,7 @@ export class WebhookLanesConsumer {
         // partition's records in offset order only, and the seek reads these again.
         if (isStale()) return;
         lanes.accept(batch.messages.map((m) => toConsumedRecord(batch.topic, batch.partition, m)));
-        if (lanes.pending(batch.partition) > MAX_PENDING_PER_PARTITION) {
+        if (lanes.pending(batch.partition) > this.options.maxPending) {
           pause();
           this.paused.add(batch.partition);
         }
@@ -102,7 +101,7 @@ export class WebhookLanesConsumer {
     const { topic } = this;
     const { lanes, logger } = this.options;
     for (const partition of this.paused) {
-      if (lanes.pending(partition) > MAX_PENDING_PER_PARTITION / 2) continue;
+      if (lanes.pending(partition) > this.options.maxPending / 2) continue;
       this.paused.delete(partition);
       this.consumer.resume([{ topic, partitions: [partition] }]);
     }

@@ -22,6 +22,12 @@ export const MAX_DOMAIN_EVENT_BYTES = 256 * 1024;
 /** Event data is a flat record of names and ids; deeper JSON is refused before anything recurses into it. */
 export const MAX_DATA_DEPTH = 16;
 
+/**
+ * Each type's data schema, open to fields it does not name. Made once: zod builds a new schema
+ * for every `.loose()` and compiles it on its first parse (67 µs an event, against 0.6 µs).
+ */
+const DATA_SCHEMAS = Object.fromEntries(Object.entries(DOMAIN_EVENT_DATA_SCHEMAS).map(([type, schema]) => [type, schema.loose()])) as typeof DOMAIN_EVENT_DATA_SCHEMAS;
+
 const BINARY_ATTRIBUTES = ['specversion', 'id', 'source', 'type', 'time', 'tailnet', 'subject', 'datacontenttype'] as const;
 
 /**
@@ -57,13 +63,13 @@ export function decodeCloudEvent(record: ConsumedRecord): Decoded {
     return { ok: false, code: 'invalid-envelope', reason: `not a valid CloudEvent: ${problems}` };
   }
   const event = envelope.data;
-  if (!isEventType(event.type) || !(event.type in DOMAIN_EVENT_DATA_SCHEMAS)) {
+  if (!isEventType(event.type) || !(event.type in DATA_SCHEMAS)) {
     return { ok: false, code: 'unknown-type', reason: `unknown event type ${JSON.stringify(event.type)}` };
   }
   if (depthExceeds(event.data, MAX_DATA_DEPTH)) {
     return { ok: false, code: 'invalid-data', reason: `data is nested deeper than ${MAX_DATA_DEPTH} levels` };
   }
-  const data = DOMAIN_EVENT_DATA_SCHEMAS[event.type as DomainEventType].loose().safeParse(event.data);
+  const data = DATA_SCHEMAS[event.type as DomainEventType].safeParse(event.data);
   if (!data.success) {
     const problems = data.error.issues.map((i) => `data.${i.path.join('.')}: ${i.message}`).join('; ');
     return { ok: false, code: 'invalid-data', reason: `bad data for ${event.type}: ${problems}` };
