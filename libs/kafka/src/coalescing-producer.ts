@@ -34,7 +34,11 @@ export class CoalescingProducer {
     while (this.queue.length > 0) {
       const batch = this.takeRequest();
       const byTopic = new Map<string, Message[]>();
-      for (const p of batch) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), ...p.messages]);
+      for (const p of batch) {
+        const messages = byTopic.get(p.topic);
+        if (messages) messages.push(...p.messages);
+        else byTopic.set(p.topic, [...p.messages]);
+      }
       try {
         const metadata = await this.producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
         for (const p of batch) p.resolve(metadata.filter((m) => m.topicName === p.topic));
