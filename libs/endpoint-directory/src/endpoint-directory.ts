@@ -6,6 +6,9 @@ import { Counter, type Registry } from 'prom-client';
 import { applyConfigEvent, type EndpointState } from './endpoint-state';
 import { RelayOutputsFold } from './relay-outputs';
 
+/** Record timestamps come from their writer's clock, sync times from ours. */
+const CLOCK_SKEW_MARGIN_MS = 5_000;
+
 /**
  * An in-memory view of every endpoint, built by replaying the endpoint-config log on boot and
  * kept current by following its tail. The trigger routes with it; the publisher signs with it.
@@ -17,6 +20,8 @@ export class EndpointDirectory {
   private relayReplayer: TopicReplayer | undefined;
   private readonly relayOutputs = new RelayOutputsFold();
   private readonly unreadable: Counter<'reason'> | undefined;
+  /** Every config event written before this time (ms, our clock) is in the view. */
+  private syncedFrom = 0;
 
   /** With a registry, unreadable config events are counted there (`tidings_endpoint_view_unreadable_events_total`). */
   constructor(
@@ -54,7 +59,21 @@ export class EndpointDirectory {
 
   /** Waits until the view includes every config event already in Kafka (read-your-writes). */
   async sync(): Promise<void> {
+    const started = Date.now();
     await Promise.all([this.replayer?.sync(), this.relayReplayer?.sync()]);
+    this.syncedFrom = Math.max(this.syncedFrom, started);
+  }
+
+  /**
+   * The endpoint as of a record written at `writtenAt` (ms) that names it: its config was
+   * written before, so an endpoint this view does not know yet is read up to date before it
+   * counts as deleted, unless a sync that started after the record was written already says so.
+   */
+  async getAsOf(endpointId: string, writtenAt: number): Promise<EndpointState | undefined> {
+    const known = this.endpoints.get(endpointId);
+    if (known || this.syncedFrom - CLOCK_SKEW_MARGIN_MS > writtenAt) return known;
+    await this.sync();
+    return this.endpoints.get(endpointId);
   }
 
   async stop(): Promise<void> {

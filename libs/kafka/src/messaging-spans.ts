@@ -20,6 +20,8 @@ export interface ProcessSpanOptions {
   newTrace?: boolean;
   links?: Link[];
   attributes?: Attributes;
+  /** When processing began (epoch ms), if before the span is started: a record that waited its turn. */
+  startTime?: number;
 }
 
 /** A CONSUMER `process <topic>` span for one record, child of (or linked to) its producer. */
@@ -33,6 +35,7 @@ export function startProcessSpan(record: ConsumedRecord, options: ProcessSpanOpt
       kind: SpanKind.CONSUMER,
       root: options.newTrace === true,
       links,
+      ...(options.startTime === undefined ? {} : { startTime: options.startTime }),
       attributes: {
         'messaging.system': 'kafka',
         'messaging.operation.type': 'process',

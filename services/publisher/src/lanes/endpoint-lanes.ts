@@ -36,9 +36,6 @@ interface Sending {
   intent: BatchIntent | undefined;
 }
 
-/** Record timestamps come from the trigger's clock, sync times from ours. */
-const CLOCK_SKEW_MARGIN_MS = 5_000;
-
 /**
  * The heart of delivery: per-endpoint lanes over the webhook-events partitions this instance
  * owns. Endpoints deliver independently (a slow or failing one never holds up the others on
@@ -57,8 +54,6 @@ export class EndpointLanes {
   private stopping = false;
   /** Rebalancing: no batch forms until the assignment is known, so a new owner loads every intent. */
   private rebalancing = false;
-  /** The endpoint view includes every config written before this time (ms). */
-  private syncedFrom = 0;
 
   constructor(
     private readonly deps: {
@@ -107,25 +102,33 @@ export class EndpointLanes {
       const offset = Number(record.offset);
       if (!offsets.accept(offset)) continue;
       const decoded = decodeJsonRecord(record, laneRecordSchema);
-      if (!decoded.ok) {
-        // Settled once on the internal dead letters: a failed write leaves it to be read again.
-        void this.unreadable(record, decoded.reason).then(
-          () => offsets.settle(offset),
-          (error: unknown) => this.deps.logger.error({ err: error, partition: record.partition, offset: record.offset }, 'unreadable lane record not dead-lettered; read again after a restart'),
-        );
-        continue;
-      }
-      const lr = decoded.value;
-      let bytes: number | undefined;
-      if (lr.kind === 'event') ({ event: lr.event, bytes } = this.events.intern(lr.event));
-      const lane = this.lane(lr.endpointId, record.partition);
-      const span = startProcessSpan(record, { groupId: this.deps.settings.groupId, attributes: { 'tidings.endpoint.id': lr.endpointId, 'tidings.lane.record': lr.kind } });
-      const writtenAt = Number(record.timestamp);
-      lane.serially(
-        () => context.with(trace.setSpan(ROOT_CONTEXT, span), () => this.onRecord(lane, lr, { offset, writtenAt, bytes }, span)).finally(() => span.end()),
-        (error) => this.fail(lane, error),
-      );
+      if (decoded.ok) this.queue(decoded.value, { ...record, value: null }, offset);
+      else this.deadLetterUnreadable(record, offsets, decoded.reason);
     }
+  }
+
+  /**
+   * Queues a record's work in its lane's order, without its value (which would keep its fetch's
+   * buffer alive). Its span opens when its turn comes, dated from now: a busy lane holds its
+   * waiting records, not an open span for each.
+   */
+  private queue(lr: LaneRecord, source: ConsumedRecord, offset: number): void {
+    let bytes: number | undefined;
+    if (lr.kind === 'event') ({ event: lr.event, bytes } = this.events.intern(lr.event));
+    const lane = this.lane(lr.endpointId, source.partition);
+    const acceptedAt = Date.now();
+    lane.serially(() => {
+      const span = startProcessSpan(source, { groupId: this.deps.settings.groupId, attributes: { 'tidings.endpoint.id': lr.endpointId, 'tidings.lane.record': lr.kind }, startTime: acceptedAt });
+      return context.with(trace.setSpan(ROOT_CONTEXT, span), () => this.onRecord(lane, lr, { offset, writtenAt: Number(source.timestamp), bytes }, span)).finally(() => span.end());
+    }, (error) => this.fail(lane, error));
+  }
+
+  /** Settled once on the internal dead letters: a failed write leaves it to be read again. */
+  private deadLetterUnreadable(record: ConsumedRecord, offsets: PartitionOffsets, reason: string): void {
+    void this.unreadable(record, reason).then(
+      () => offsets.settle(Number(record.offset)),
+      (error: unknown) => this.deps.logger.error({ err: error, partition: record.partition, offset: record.offset }, 'unreadable lane record not dead-lettered; read again after a restart'),
+    );
   }
 
   /** Records accepted and not finished on a partition (backpressure). */
@@ -150,11 +153,8 @@ export class EndpointLanes {
   }
 
   private lane(endpointId: string, partition: number): Lane {
-    let lane = this.lanes.get(endpointId);
-    if (!lane) {
-      lane = new Lane(endpointId, partition);
-      this.lanes.set(endpointId, lane);
-    }
+    const lane = this.lanes.get(endpointId) ?? new Lane(endpointId, partition);
+    this.lanes.set(endpointId, lane);
     return lane;
   }
 
@@ -180,8 +180,9 @@ export class EndpointLanes {
         ? { ...eventItem(record.event, origin, Date.now(), bytes), offset, consumedBy }
         : { kind: 'batch', batch: record.batch, origin, receivedAt: Date.now(), offset, consumedBy };
     // A replay follows an enable the API just published: make sure this view has it.
-    if (record.kind === 'replay') await this.syncDirectory();
-    const endpoint = await this.endpointAsOf(lane.endpointId, writtenAt);
+    if (record.kind === 'replay') await this.deps.directory.sync();
+    // The trigger routed to it, so its config was written before the record.
+    const endpoint = await this.deps.directory.getAsOf(lane.endpointId, writtenAt);
     const view = endpoint && { enabled: endpoint.enabled, version: endpoint.version, disabledReason: endpoint.disabledReason };
     const t = await this.step(lane, { kind: 'payloadArrived', endpoint: view }, { record, item, span });
     // Queued for delivery, the offset settles once the batch is done; otherwise it is done now.
@@ -249,24 +250,6 @@ export class EndpointLanes {
     }
   }
 
-  /**
-   * The endpoint as of a record written at `writtenAt`. The trigger routed to it, so its config
-   * was written before: an endpoint this view does not know yet is read up to date before it
-   * counts as deleted, unless a read that started after the record was written already says so.
-   */
-  private async endpointAsOf(endpointId: string, writtenAt: number): Promise<EndpointState | undefined> {
-    const known = this.deps.directory.get(endpointId);
-    if (known || this.syncedFrom - CLOCK_SKEW_MARGIN_MS > writtenAt) return known;
-    await this.syncDirectory();
-    return this.deps.directory.get(endpointId);
-  }
-
-  private async syncDirectory(): Promise<void> {
-    const started = Date.now();
-    await this.deps.directory.sync();
-    this.syncedFrom = Math.max(this.syncedFrom, started);
-  }
-
   /** Starts the next batch if none is in flight: from the queue, or the next page of a drain. */
   private pump(lane: Lane): void {
     if (lane.inFlight || lane.abandoned || this.stopping || this.rebalancing) return;
@@ -278,7 +261,8 @@ export class EndpointLanes {
       return;
     }
     lane.inFlight = true;
-    void this.sendNext(lane);
+    // Outside the caller's span (the batch has its own): a lane waiting for a connection would keep it alive.
+    context.with(ROOT_CONTEXT, () => void this.sendNext(lane));
   }
 
   /**
