@@ -1,2 +1,3 @@
 export * from './advisory-locks';
 export * from './run-migrations';
+export * from './unnest-insert';

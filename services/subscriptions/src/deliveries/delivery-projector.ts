@@ -1,4 +1,5 @@
 import type { DeadLetterRecord, DeliveryAttemptRecord } from '@tidings/contracts';
+import { insertUnnested, type UnnestColumn } from '@tidings/database';
 import type { EntityManager } from 'typeorm';
 
 /**
@@ -6,53 +7,44 @@ import type { EntityManager } from 'typeorm';
  * idempotent, as records arrive at least once.
  */
 
+const ATTEMPT_COLUMNS: UnnestColumn<DeliveryAttemptRecord>[] = [
+  ['batch_id', 'text', (r) => r.batchId],
+  ['attempt', 'integer', (r) => r.attempt],
+  ['endpoint_id', 'uuid', (r) => r.endpointId],
+  ['tailnet', 'text', (r) => r.tailnet],
+  ['outcome', 'text', (r) => r.outcome],
+  ['status', 'integer', (r) => r.status],
+  ['reason', 'text', (r) => r.reason],
+  ['latency_ms', 'double precision', (r) => r.latencyMs],
+  ['attempted_at', 'timestamptz', (r) => r.attemptedAt],
+  ['event_ids', 'jsonb', (r) => JSON.stringify(r.eventIds)],
+  ['next_attempt_at', 'timestamptz', (r) => r.nextAttemptAt],
+];
+
+/** Only first attempts carry a request. */
+const REQUEST_COLUMNS: UnnestColumn<DeliveryAttemptRecord>[] = [
+  ['batch_id', 'text', (r) => r.batchId],
+  ['endpoint_id', 'uuid', (r) => r.endpointId],
+  ['tailnet', 'text', (r) => r.tailnet],
+  ['headers', 'jsonb', (r) => JSON.stringify(r.request!.headers)],
+  ['events', 'json', (r) => JSON.stringify(r.request!.events)],
+  ['sent_at', 'timestamptz', (r) => r.attemptedAt],
+];
+
 /**
  * Attempt records in one statement per fetched batch: a statement per record was, with its
- * commit, a quarter of the machine's CPU under load. Arrays through unnest keep it to eleven
- * parameters whatever the batch, and skip TypeORM's query builder, whose statement building
- * (escaping and renaming per parameter) showed in the service's profile. A redelivered record
- * (same batch, attempt number and time) inserts nothing.
+ * commit, a quarter of the machine's CPU under load (and TypeORM's query builder, escaping and
+ * renaming per parameter, showed in the service's profile). A redelivered record (same batch,
+ * attempt number and time) inserts nothing.
  */
 export async function projectAttempts(manager: EntityManager, records: DeliveryAttemptRecord[]): Promise<void> {
-  if (records.length === 0) return;
-  await manager.query(
-    `INSERT INTO delivery_attempts (batch_id, attempt, endpoint_id, tailnet, outcome, status, reason, latency_ms, attempted_at, event_ids, next_attempt_at)
-     SELECT * FROM unnest($1::text[], $2::integer[], $3::uuid[], $4::text[], $5::text[], $6::integer[], $7::text[], $8::double precision[], $9::timestamptz[], $10::jsonb[], $11::timestamptz[])
-     ON CONFLICT DO NOTHING`,
-    [
-      records.map((r) => r.batchId),
-      records.map((r) => r.attempt),
-      records.map((r) => r.endpointId),
-      records.map((r) => r.tailnet),
-      records.map((r) => r.outcome),
-      records.map((r) => r.status),
-      records.map((r) => r.reason),
-      records.map((r) => r.latencyMs),
-      records.map((r) => r.attemptedAt),
-      records.map((r) => JSON.stringify(r.eventIds)),
-      records.map((r) => r.nextAttemptAt),
-    ],
-  );
+  await insertUnnested(manager, 'delivery_attempts', ATTEMPT_COLUMNS, records);
   await projectRequests(manager, records);
 }
 
 /** The first attempt's request of each batch, once: a replay's first attempt sent the same batch. */
 async function projectRequests(manager: EntityManager, records: DeliveryAttemptRecord[]): Promise<void> {
-  const firsts = records.filter((r) => r.request);
-  if (firsts.length === 0) return;
-  await manager.query(
-    `INSERT INTO delivery_requests (batch_id, endpoint_id, tailnet, headers, events, sent_at)
-     SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::jsonb[], $5::json[], $6::timestamptz[])
-     ON CONFLICT (batch_id) DO NOTHING`,
-    [
-      firsts.map((r) => r.batchId),
-      firsts.map((r) => r.endpointId),
-      firsts.map((r) => r.tailnet),
-      firsts.map((r) => JSON.stringify(r.request!.headers)),
-      firsts.map((r) => JSON.stringify(r.request!.events)),
-      firsts.map((r) => r.attemptedAt),
-    ],
-  );
+  await insertUnnested(manager, 'delivery_requests', REQUEST_COLUMNS, records.filter((r) => r.request), '(batch_id)');
 }
 
 /**

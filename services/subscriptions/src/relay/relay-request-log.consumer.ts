@@ -2,12 +2,26 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { KafkaConfig } from '@tidings/config';
 import { relayRequestRecordSchema, resolveConsumer, type RelayRequestRecord, type ResolvedConsumer } from '@tidings/contracts';
+import { insertUnnested, type UnnestColumn } from '@tidings/database';
 import { ManagedConsumer, type ConsumedRecord } from '@tidings/kafka';
 import { KAFKA_CLIENT, KAFKA_CONFIG, SERVICE_LOGGER } from '@tidings/kafka-nest';
 import type { Logger } from '@tidings/telemetry';
 import type { Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { UnreadableRecords } from '../dead-letters/unreadable-records';
+
+/** An ephemeral bucket's request keeps no content, sealed or not. */
+const REQUEST_LOG_COLUMNS: UnnestColumn<RelayRequestRecord>[] = [
+  ['request_id', 'uuid', (r) => r.requestId],
+  ['input_id', 'uuid', (r) => r.inputId],
+  ['bucket_id', 'uuid', (r) => r.bucketId],
+  ['tailnet', 'text', (r) => r.tailnet],
+  ['received_at', 'timestamptz', (r) => r.receivedAt],
+  ['method', 'text', (r) => r.method],
+  ['size', 'int', (r) => r.size],
+  ['ephemeral', 'boolean', (r) => r.ephemeral],
+  ['sealed', 'jsonb', (r) => (r.ephemeral ? null : JSON.stringify(r.request))],
+];
 
 /**
  * Writes the relay's accepted requests into its request log, a fetched batch per statement: a
@@ -41,22 +55,6 @@ export class RelayRequestLogConsumer implements OnApplicationBootstrap, OnApplic
 
   private async log(records: ConsumedRecord[]): Promise<void> {
     const requests: RelayRequestRecord[] = (await this.unreadable.decodeAll(records, relayRequestRecordSchema, 'relay request record', this.logger)).map((r) => r.value);
-    if (requests.length === 0) return;
-    await this.dataSource.query(
-      `INSERT INTO relay_requests (request_id, input_id, bucket_id, tailnet, received_at, method, size, ephemeral, sealed)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[], $6::text[], $7::int[], $8::boolean[], $9::jsonb[])
-       ON CONFLICT (request_id) DO NOTHING`,
-      [
-        requests.map((r) => r.requestId),
-        requests.map((r) => r.inputId),
-        requests.map((r) => r.bucketId),
-        requests.map((r) => r.tailnet),
-        requests.map((r) => r.receivedAt),
-        requests.map((r) => r.method),
-        requests.map((r) => r.size),
-        requests.map((r) => r.ephemeral),
-        requests.map((r) => (r.ephemeral ? null : JSON.stringify(r.request))),
-      ],
-    );
+    await insertUnnested(this.dataSource, 'relay_requests', REQUEST_LOG_COLUMNS, requests, '(request_id)');
   }
 }
