@@ -1,7 +1,7 @@
 import { ROOT_CONTEXT, context, trace, type Span } from '@opentelemetry/api';
 import { laneRecordSchema, type DeliveryBatch, type LaneRecord } from '@tidings/contracts';
 import type { EndpointDirectory, EndpointState } from '@tidings/endpoint-directory';
-import { decodeJsonRecord, startProcessSpan, type ConsumedRecord } from '@tidings/kafka';
+import { decodeJsonRecord, detachRecord, startProcessSpan, type ConsumedRecord } from '@tidings/kafka';
 import { recordFailure, toTraceparent, type Logger } from '@tidings/telemetry';
 import type { DeliverBatch } from '../delivery/deliver-batch';
 import type { AttemptOutcome } from '../delivery/delivery-terms';
@@ -102,14 +102,14 @@ export class EndpointLanes {
       const offset = Number(record.offset);
       if (!offsets.accept(offset)) continue;
       const decoded = decodeJsonRecord(record, laneRecordSchema);
-      if (decoded.ok) this.queue(decoded.value, { ...record, value: null }, offset);
+      if (decoded.ok) this.queue(decoded.value, detachRecord(record), offset);
       else this.deadLetterUnreadable(record, offsets, decoded.reason);
     }
   }
 
   /**
-   * Queues a record's work in its lane's order, without its value (which would keep its fetch's
-   * buffer alive). Its span opens when its turn comes, dated from now: a busy lane holds its
+   * Queues a record's work in its lane's order, detached from its fetch's buffer (see
+   * `detachRecord`). Its span opens when its turn comes, dated from now: a busy lane holds its
    * waiting records, not an open span for each.
    */
   private queue(lr: LaneRecord, source: ConsumedRecord, offset: number): void {
@@ -300,7 +300,7 @@ export class EndpointLanes {
         return;
       }
       const formed = { ...sending, result } as Sending;
-      context.with(trace.setSpan(ROOT_CONTEXT, formed.span), () => lane.serially(() => this.afterSend(lane, formed), (error) => this.fail(lane, error, formed.span)));
+      lane.serially(() => context.with(trace.setSpan(ROOT_CONTEXT, formed.span), () => this.afterSend(lane, formed)), (error) => this.fail(lane, error, formed.span));
     } catch (error) {
       if (error instanceof BatchClaimed) return this.claimedElsewhere(lane, error, sending.span);
       this.fail(lane, error, sending.span);
