@@ -95,4 +95,20 @@ describe('CallerCheck', () => {
     assert.match((await check.check(auth, request({ ...good, 'x-hub-signature-256': 'sha256=00' }), open) as { reason: string }).reason, /X-Hub-Signature-256/);
     assert.deepEqual(await check.check(none, request({}), open), { ok: true }, 'a bucket without checks takes anyone');
   });
+
+  it('checks a credential once for requests that bring it at the same time, and a wrong one every time', async () => {
+    const auth: BucketAuth = { ...none, token: { header: 'X-Relay-Token', tokenHash: await slowHash('tok') } };
+    const runs: string[] = [];
+    const check = new CallerCheck((secret, stored) => {
+      runs.push(secret);
+      return slowHashMatches(secret, stored);
+    });
+    const results = await Promise.all(Array.from({ length: 32 }, () => check.check(auth, request({ 'x-relay-token': 'tok' }), open)));
+    assert.ok(results.every((r) => r.ok));
+    assert.deepEqual(runs, ['tok'], 'one argon2id run for 32 requests in flight');
+    const wrong = await Promise.all([1, 2].map(() => check.check(auth, request({ 'x-relay-token': 'nope' }), open)));
+    assert.ok(wrong.every((r) => !r.ok));
+    assert.equal((await check.check(auth, request({ 'x-relay-token': 'nope' }), open)).ok, false);
+    assert.deepEqual(runs, ['tok', 'nope', 'nope'], 'a wrong token is never remembered as proven');
+  });
 });

@@ -1,6 +1,7 @@
 import { ROOT_CONTEXT, trace, type Link, type Span } from '@opentelemetry/api';
 import type { DeliveryBatch } from '@tidings/contracts';
 import { MAX_SPAN_LINKS } from '@tidings/kafka';
+import { fromTraceparent } from '@tidings/telemetry';
 import type { QueuedItem } from './queued-item';
 
 const tracer = trace.getTracer('tidings-publisher');
@@ -11,10 +12,12 @@ const tracer = trace.getTracer('tidings-publisher');
  */
 export function startBatchSpan(endpointId: string, batch: DeliveryBatch, taken: QueuedItem[]): Span {
   const [first] = taken;
-  const fresh = first?.consumedBy !== undefined && first.seq === undefined;
-  const links: Link[] = taken
-    .slice(fresh ? 1 : 0, MAX_SPAN_LINKS)
-    .flatMap((i) => (i.consumedBy ? [{ context: i.consumedBy }] : []));
+  const parent = first?.seq === undefined ? fromTraceparent(first?.consumedBy) : undefined;
+  const fresh = parent !== undefined;
+  const links: Link[] = taken.slice(fresh ? 1 : 0, MAX_SPAN_LINKS).flatMap((i) => {
+    const context = fromTraceparent(i.consumedBy);
+    return context ? [{ context }] : [];
+  });
   return tracer.startSpan(
     'deliver batch',
     {
@@ -27,6 +30,6 @@ export function startBatchSpan(endpointId: string, batch: DeliveryBatch, taken: 
         'tidings.batch.drained': first?.seq !== undefined,
       },
     },
-    fresh ? trace.setSpanContext(ROOT_CONTEXT, first.consumedBy!) : ROOT_CONTEXT,
+    parent ? trace.setSpanContext(ROOT_CONTEXT, parent) : ROOT_CONTEXT,
   );
 }

@@ -174,7 +174,7 @@ export class EndpointLanes {
     }
     // Its batch went out before this partition was read again, and what came of it is recorded.
     if (record.kind === 'event' && this.deps.intents.settles(lane.endpointId, origin)) return this.settle(lane, [offset]);
-    const consumedBy = span.spanContext();
+    const consumedBy = toTraceparent(span.spanContext());
     const item: QueuedItem =
       record.kind === 'event'
         ? { ...eventItem(record.event, origin, Date.now(), bytes), offset, consumedBy }
