@@ -32,6 +32,10 @@ export const rules = {
   positiveInt: (fallback: number, what: string) =>
     z.coerce.number({ error: `must be a positive whole number of ${what}` }).int(`must be a positive whole number of ${what}`).positive(`must be a positive whole number of ${what}`).default(fallback),
 
+  /** A whole percentage, 1–100. */
+  percent: (fallback: number) =>
+    z.coerce.number({ error: 'must be a whole percentage (1-100)' }).int('must be a whole percentage (1-100)').min(1, 'must be a whole percentage (1-100)').max(100, 'must be a whole percentage (1-100)').default(fallback),
+
   hostPortList: (fallback: string) =>
     z
       .string()

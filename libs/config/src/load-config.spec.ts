@@ -53,6 +53,13 @@ describe('parseEnv', () => {
     }
   });
 
+  it('takes whole percentages from 1 to 100', () => {
+    const spec = { SHARE: rules.percent(75) };
+    assert.deepEqual(parseEnv(spec, {}), { SHARE: 75 });
+    assert.deepEqual(parseEnv(spec, { SHARE: '100' }), { SHARE: 100 });
+    for (const bad of ['0', '101', '7.5', 'most']) assert.deepEqual(problems(() => parseEnv(spec, { SHARE: bad })).map((p) => [p.variable, p.rule]), [['SHARE', 'must be a whole percentage (1-100)']], bad);
+  });
+
   it('says when a required variable is missing', () => {
     const [problem] = problems(() => loadSecretsConfig({}));
     assert.deepEqual(problem, { variable: 'SECRETS_ENCRYPTION_KEYS', rule: 'is required but not set' });

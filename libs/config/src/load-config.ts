@@ -17,10 +17,13 @@ export function parseEnv<S extends z.ZodRawShape>(shape: S, env: Env): z.output<
   const result = z.object(shape).safeParse(present);
   if (result.success) return result.data;
   throw new ConfigError(
-    result.error.issues.map((issue) => ({
-      variable: String(issue.path[0] ?? '(environment)'),
-      rule: issue.code === 'invalid_type' && issue.input === undefined ? 'is required but not set' : issue.message,
-    })),
+    result.error.issues.map((issue) => {
+      const variable = String(issue.path[0] ?? '(environment)');
+      // Asked of the environment, not of the issue: zod reports a fraction for an int as
+      // invalid_type without its input, which read as "not set" for LANES_MAX_PENDING_RECORDS=7.5.
+      const missing = issue.code === 'invalid_type' && present[variable] === undefined;
+      return { variable, rule: missing ? 'is required but not set' : issue.message };
+    }),
   );
 }
 

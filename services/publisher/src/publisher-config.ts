@@ -24,6 +24,8 @@ const publisherEnv = {
   BATCH_LINGER_MS: rules.positiveInt(1_000, 'milliseconds'),
   /** Unfinished lane records held per webhook-events partition before it stops fetching (memory; batch fill under fan-out). */
   LANES_MAX_PENDING_RECORDS: rules.positiveInt(10_000, 'records'),
+  /** Past this share of its heap limit, the publisher stops fetching payloads whatever the count. */
+  LANES_PAUSE_AT_HEAP_PERCENT: rules.percent(60),
   /** How often to look for held endpoints whose retry record is gone (retry/lost-retry-check.ts). */
   LOST_RETRY_CHECK_INTERVAL_MS: rules.positiveInt(60_000, 'milliseconds'),
   /** Margin for the clock difference between the publisher and PostgreSQL in that check. */
@@ -39,6 +41,7 @@ export interface PublisherConfig {
   batch: { maxEvents: number; maxBytes: number; lingerMs: number };
   /** Per owned partition: above this many unfinished records it stops fetching, until half are done. */
   lanesMaxPendingRecords: number;
+  lanesPauseAtHeapPercent: number;
   /** The lost-retry check: its period, and the clock margin it allows. */
   lostRetry: { intervalMs: number; graceMs: number };
   kafka: KafkaConfig;
@@ -62,6 +65,7 @@ export function loadPublisherConfig(env: Env): PublisherConfig {
     deliveryConcurrency: own.DELIVERY_CONCURRENCY,
     batch: { maxEvents: own.BATCH_MAX_EVENTS, maxBytes: own.BATCH_MAX_BYTES, lingerMs: own.BATCH_LINGER_MS },
     lanesMaxPendingRecords: own.LANES_MAX_PENDING_RECORDS,
+    lanesPauseAtHeapPercent: own.LANES_PAUSE_AT_HEAP_PERCENT,
     lostRetry: { intervalMs: own.LOST_RETRY_CHECK_INTERVAL_MS, graceMs: own.LOST_RETRY_GRACE_MS },
     kafka,
     database,

@@ -24,6 +24,7 @@ import { BatchIntents } from './lanes/batch-intents';
 import { HoldEffects } from './holds/hold-effects';
 import { EndpointLanes } from './lanes/endpoint-lanes';
 import { WebhookLanesConsumer } from './lanes/webhook-lanes.consumer';
+import { HeapPressure } from './lanes/heap-pressure';
 import type { PublisherConfig } from './publisher-config';
 import { FailedBatchRouter } from './retry/failed-batch-router';
 import { RetryChainConsumer } from './retry/retry-chain.consumer';
@@ -215,7 +216,7 @@ export class PublisherModule {
           provide: WebhookLanesConsumer,
           inject: [KAFKA_CLIENT, EndpointLanes, UnreadableRecords],
           useFactory: (kafka: Kafka, lanes: EndpointLanes, unreadable: UnreadableRecords) =>
-            new WebhookLanesConsumer(kafka, resolveConsumer('publisherLanes', config.kafka), { lanes, unreadable, logger, maxPending: config.lanesMaxPendingRecords }),
+            new WebhookLanesConsumer(kafka, resolveConsumer('publisherLanes', config.kafka), { lanes, unreadable, logger, pauseWhen: { pending: config.lanesMaxPendingRecords, heap: new HeapPressure(config.lanesPauseAtHeapPercent) } }),
         },
         {
           provide: RetryChainConsumer,

@@ -4,6 +4,7 @@ import type { Logger } from '@tidings/telemetry';
 import { openDeclaredConsumer, toConsumedRecord } from '@tidings/kafka';
 import type { UnreadableRecords } from '../delivery/unreadable-records';
 import type { EndpointLanes } from './endpoint-lanes';
+import type { HeapPressure } from './heap-pressure';
 
 const COMMIT_INTERVAL_MS = 1_000;
 /** How long a graceful stop waits for deliveries in flight; the rest is re-read by the next owner. */
@@ -25,17 +26,19 @@ export class WebhookLanesConsumer {
   private readonly committed = new Map<number, number>();
   /** Set while the last take-over failed: batches fail, kafkajs restarts the consumer, it joins again. */
   private takeOverFailed: unknown;
+  private heapWasFull = false;
 
   constructor(
     kafka: Kafka,
     /** `declared`: the payload topic and the lanes' group, from `CONSUMERS`. */
     readonly declared: ResolvedConsumer,
     /**
-     * `maxPending`: above this many unfinished records a partition stops fetching, until half
-     * are done (`LANES_MAX_PENDING_RECORDS`). Each event is held once however many endpoints
+     * `pauseWhen.pending`: above this many unfinished records a partition stops fetching, until
+     * half are done (`LANES_MAX_PENDING_RECORDS`). Each event is held once however many endpoints
      * queue it, so this bounds memory by records, and under a fan-out what a batch can find queued.
+     * `pauseWhen.heap`: a partition also stops while the heap is too full, whatever the count.
      */
-    private readonly options: { lanes: EndpointLanes; unreadable: UnreadableRecords; logger: Logger; maxPending: number },
+    private readonly options: { lanes: EndpointLanes; unreadable: UnreadableRecords; logger: Logger; pauseWhen: { pending: number; heap: HeapPressure } },
   ) {
     const [topic] = declared.topics;
     if (topic === undefined || declared.topics.length > 1) throw new Error(`${declared.name}: the lanes read exactly one topic`);
@@ -86,7 +89,7 @@ export class WebhookLanesConsumer {
         // partition's records in offset order only, and the seek reads these again.
         if (isStale()) return;
         lanes.accept(batch.messages.map((m) => toConsumedRecord(batch.topic, batch.partition, m)));
-        if (lanes.pending(batch.partition) > this.options.maxPending) {
+        if (lanes.pending(batch.partition) > this.options.pauseWhen.pending || this.heapTooFull()) {
           pause();
           this.paused.add(batch.partition);
         }
@@ -100,8 +103,9 @@ export class WebhookLanesConsumer {
   private async tick(): Promise<void> {
     const { topic } = this;
     const { lanes, logger } = this.options;
+    const heapTooFull = this.paused.size > 0 && this.heapTooFull();
     for (const partition of this.paused) {
-      if (lanes.pending(partition) > this.options.maxPending / 2) continue;
+      if (heapTooFull || lanes.pending(partition) > this.options.pauseWhen.pending / 2) continue;
       this.paused.delete(partition);
       this.consumer.resume([{ topic, partitions: [partition] }]);
     }
@@ -111,6 +115,14 @@ export class WebhookLanesConsumer {
       () => points.forEach(({ partition, offset }) => this.committed.set(partition, offset)),
       (error: unknown) => logger.debug({ err: error }, 'offset commit skipped (rebalancing)'),
     );
+  }
+
+  /** Logged once per spell: while the heap is too full, every partition that fetches stops. */
+  private heapTooFull(): boolean {
+    const full = this.options.pauseWhen.heap.tooFull();
+    if (full && !this.heapWasFull) this.options.logger.warn('heap nearly full; partitions stop fetching until the records held are delivered (LANES_PAUSE_AT_HEAP_PERCENT)');
+    this.heapWasFull = full;
+    return full;
   }
 
   /**
