@@ -25,7 +25,7 @@ const publisherEnv = {
   /** Unfinished lane records held per webhook-events partition before it stops fetching (memory; batch fill under fan-out). */
   LANES_MAX_PENDING_RECORDS: rules.positiveInt(10_000, 'records'),
   /** Past this share of its heap limit, the publisher stops fetching payloads whatever the count. */
-  LANES_PAUSE_AT_HEAP_PERCENT: rules.percent(60),
+  LANES_PAUSE_AT_HEAP_PERCENT: rules.percent(70),
   /** How often to look for held endpoints whose retry record is gone (retry/lost-retry-check.ts). */
   LOST_RETRY_CHECK_INTERVAL_MS: rules.positiveInt(60_000, 'milliseconds'),
   /** Margin for the clock difference between the publisher and PostgreSQL in that check. */
