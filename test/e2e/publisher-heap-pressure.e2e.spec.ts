@@ -41,5 +41,7 @@ describe('the publisher under heap pressure', () => {
     assert.ok(second);
     assert.match(readFileSync(join(stack.logDir, 'publisher.log'), 'utf8'), /heap nearly full; partitions stop fetching/);
     assert.equal((await fetch(stack.healthUrl('publisher'))).status, 200, 'paused, not stopped');
+    const metrics = await (await fetch(stack.metricsUrl('publisher'))).text();
+    assert.match(metrics, /^tidings_publisher_lanes_heap_pauses_total [1-9]/m, 'counted, once per spell');
   });
 });

@@ -214,9 +214,11 @@ export class PublisherModule {
         // Payload lanes, the retry chain and notices, each on its own consumer group.
         {
           provide: WebhookLanesConsumer,
-          inject: [KAFKA_CLIENT, EndpointLanes, UnreadableRecords],
-          useFactory: (kafka: Kafka, lanes: EndpointLanes, unreadable: UnreadableRecords) =>
-            new WebhookLanesConsumer(kafka, resolveConsumer('publisherLanes', config.kafka), { lanes, unreadable, logger, pauseWhen: { pending: config.lanesMaxPendingRecords, heap: new HeapPressure(config.lanesPauseAtHeapPercent) } }),
+          inject: [KAFKA_CLIENT, EndpointLanes, UnreadableRecords, PublisherMetrics],
+          useFactory: (kafka: Kafka, lanes: EndpointLanes, unreadable: UnreadableRecords, metrics: PublisherMetrics) => {
+            const heap = new HeapPressure(config.lanesPauseAtHeapPercent, { onFull: () => metrics.heapPaused() });
+            return new WebhookLanesConsumer(kafka, resolveConsumer('publisherLanes', config.kafka), { lanes, unreadable, logger, pauseWhen: { pending: config.lanesMaxPendingRecords, heap } });
+          },
         },
         {
           provide: RetryChainConsumer,

@@ -21,6 +21,7 @@ export class PublisherMetrics {
   private readonly batchEvents: Histogram;
   private readonly batchWaits: Counter;
   private readonly rateLimitWaits: Counter;
+  private readonly heapPauses: Counter;
   private readonly deadLetters: Counter<'cause'>;
   private readonly deadLetteredEvents: Counter<'cause'>;
   private readonly unreadable: Counter<'topic' | 'reason'>;
@@ -51,6 +52,11 @@ export class PublisherMetrics {
     this.batchWaits = new Counter({
       name: 'tidings_publisher_batch_waits_total',
       help: 'Times a batch that was not full gave its egress connection to another endpoint to wait for company (BATCH_LINGER_MS)',
+      registers: [registry],
+    });
+    this.heapPauses = new Counter({
+      name: 'tidings_publisher_lanes_heap_pauses_total',
+      help: 'Times the heap passed LANES_PAUSE_AT_HEAP_PERCENT and the payload partitions stopped fetching until it was ten points below',
       registers: [registry],
     });
     this.rateLimitWaits = new Counter({
@@ -133,6 +139,10 @@ export class PublisherMetrics {
 
   batchFormed(events: number): void {
     this.batchEvents.observe(events);
+  }
+
+  heapPaused(): void {
+    this.heapPauses.inc();
   }
 
   batchWaited(reason: 'company' | 'rateLimit'): void {

@@ -5,7 +5,8 @@ import { HeapPressure, readHeap } from './heap-pressure';
 describe('HeapPressure', () => {
   it('is too full from the pause level until ten points below it', () => {
     let used = 0;
-    const pressure = new HeapPressure(60, () => ({ oldGenerationUsed: used, heapLimit: 200 }));
+    let spells = 0;
+    const pressure = new HeapPressure(60, { read: () => ({ oldGenerationUsed: used, heapLimit: 200 }), onFull: () => spells++ });
     const at = (u: number) => ((used = u), pressure.tooFull());
     assert.equal(at(100), false);
     assert.equal(at(119), false);
@@ -14,6 +15,9 @@ describe('HeapPressure', () => {
     assert.equal(at(101), true);
     assert.equal(at(99), false, 'below 50%: fetch again');
     assert.equal(at(110), false, 'not full again until the pause level');
+    assert.equal(spells, 1, 'told once, when it became too full');
+    assert.equal(at(125), true);
+    assert.equal(spells, 2);
   });
 });
 

@@ -25,16 +25,19 @@ export function readHeap(): HeapReading {
 export class HeapPressure {
   private full = false;
 
+  /** `read`: how the heap is measured; `onFull`: told each time the heap becomes too full. */
   constructor(
     private readonly pauseAtPercent: number,
-    private readonly read: () => HeapReading = readHeap,
+    private readonly hooks: { read?: () => HeapReading; onFull?: () => void } = {},
   ) {}
 
   /** True from the moment the heap passes the pause level until it is back below the resume level. */
   tooFull(): boolean {
-    const { oldGenerationUsed, heapLimit } = this.read();
+    const { oldGenerationUsed, heapLimit } = (this.hooks.read ?? readHeap)();
     const percent = (oldGenerationUsed / heapLimit) * 100;
-    this.full = this.full ? percent >= this.pauseAtPercent - 10 : percent >= this.pauseAtPercent;
+    const was = this.full;
+    this.full = was ? percent >= this.pauseAtPercent - 10 : percent >= this.pauseAtPercent;
+    if (this.full && !was) this.hooks.onFull?.();
     return this.full;
   }
 }
