@@ -19,10 +19,10 @@ const PROVEN_LIMIT = 10_000;
 export class CallerCheck {
   private readonly proven = new Map<string, true>();
   private readonly checking = new Map<string, Promise<boolean>>();
+  private readonly cidrs = new Map<string, CidrList>();
 
   /** `verify`: how a secret is checked against its stored hash (argon2id). */
   constructor(private readonly verify: (secret: string, stored: string) => Promise<boolean> = slowHashMatches) {}
-  private readonly cidrs = new Map<string, CidrList>();
 
   async check(auth: BucketAuth, request: CallerRequest, openSecret: () => string): Promise<CheckResult> {
     if (auth.sourceCidrs.length > 0 && !this.cidrList(auth.sourceCidrs).has(request.clientAddress)) {
