@@ -285,6 +285,9 @@ async function main(): Promise<void> {
   }
 }
 
+// Interrupted, it exits through 'exit', which stops the services it started (service-process.ts).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
 main().then(
   () => process.exit(0),
   (error: unknown) => {

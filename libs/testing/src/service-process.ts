@@ -37,6 +37,12 @@ export function serviceEntrypoint(name: ServiceName): string {
  */
 export const SERVICE_NODE_OPTIONS = '--max-old-space-size=160 --max-semi-space-size=16';
 
+/** Services this process started and that still run: killed when it exits, however it exits. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /**
  * Runs a service as its own process, configured only by its environment, with its JSON log
  * written to `logDir/<name>.log`; resolves once `healthUrl` answers 200.
@@ -51,7 +57,11 @@ export async function startService(name: ServiceName, env: Record<string, string
   });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
+  // A bench or test that dies without stopping its stack must not leave it running: orphaned
+  // services of an interrupted bench reconnected to the next bench's broker and skewed it.
+  running.add(child);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  void exited.then(() => running.delete(child));
 
   let exitCode: number | null | undefined;
   void exited.then((code) => (exitCode = code));
