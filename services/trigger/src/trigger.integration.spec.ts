@@ -228,7 +228,14 @@ describe('trigger', () => {
       // Everything committed to the payload topic so far has been read (the DLQ reader cannot sync: its topic is gone).
       await readers[0]!.sync();
       assert.equal(payloadsFor(before).length + payloadsFor(afterBad).length, 0, 'nothing committed while the DLQ cannot be written');
-      await admin.createTopics({ topics: [{ topic: topics.domainEventsDlq, numPartitions: 1 }], waitForLeaders: true });
+      await admin.createTopics({ topics: [{ topic: topics.domainEventsDlq, numPartitions: 1 }] });
+      // Not kafkajs' waitForLeaders: it gives up when a new topic's metadata still answers
+      // UNKNOWN_TOPIC_OR_PARTITION for a moment (a CI run failed so).
+      await waitFor('the DLQ to have a leader', async () => {
+        const metadata = await admin.fetchTopicMetadata({ topics: [topics.domainEventsDlq] }).catch(() => undefined);
+        const partitions = metadata?.topics[0]?.partitions ?? [];
+        return partitions.length > 0 && partitions.every((p) => p.leader >= 0);
+      }, 30_000, 100);
     } finally {
       await admin.disconnect();
     }
