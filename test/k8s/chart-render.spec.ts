@@ -133,7 +133,7 @@ describe('helm chart (helm template)', () => {
       const [spread] = deployment.spec!.template!.spec.topologySpreadConstraints!;
       assert.deepEqual([spread!.topologyKey, spread!.whenUnsatisfiable], ['kubernetes.io/hostname', 'ScheduleAnyway']);
       // V8's heap bounds (README, Configuration): without them a pod's RSS follows the node's memory.
-      assert.equal(c.env?.find((e) => e.name === 'NODE_OPTIONS')?.value, '--max-old-space-size=160 --max-semi-space-size=16', name);
+      assert.equal(c.env?.find((e) => e.name === 'NODE_OPTIONS')?.value, '--max-old-space-size=160 --max-semi-space-size=8', name);
     }
   });
 
@@ -142,7 +142,7 @@ describe('helm chart (helm template)', () => {
     const nodeOptions = (component: string) => containerOf(objects.find((o) => o.kind === 'Deployment' && o.metadata.name === `rel-tidings-${component}`)!).env?.find((e) => e.name === 'NODE_OPTIONS')?.value;
     assert.equal(nodeOptions('publisher'), '--max-old-space-size=300');
     assert.equal(nodeOptions('egress'), undefined);
-    assert.equal(nodeOptions('trigger'), '--max-old-space-size=160 --max-semi-space-size=16');
+    assert.equal(nodeOptions('trigger'), '--max-old-space-size=160 --max-semi-space-size=8');
   });
 
   it('with every switch on renders topics, PDBs, HPA, ServiceMonitor, PrometheusRule, Ingress, Secret and the CA bundle', () => {
@@ -179,7 +179,7 @@ describe('helm chart (helm template)', () => {
     assert.deepEqual(rule.spec!.groups, alerts.groups, 'the PrometheusRule carries infra/observability/prometheus/alerts.yaml');
     const egress = one(objects, 'Deployment', 'rel-tidings-egress');
     assert.deepEqual(containerOf(egress).env, [
-      { name: 'NODE_OPTIONS', value: '--max-old-space-size=160 --max-semi-space-size=16' },
+      { name: 'NODE_OPTIONS', value: '--max-old-space-size=160 --max-semi-space-size=8' },
       { name: 'EGRESS_EXTRA_CA_FILE', value: '/etc/tidings/egress-ca/ca-bundle.pem' },
     ]);
     assert.ok(one(objects, 'ConfigMap', 'rel-tidings-egress-ca').data!['ca-bundle.pem']!.includes('BEGIN CERTIFICATE'));

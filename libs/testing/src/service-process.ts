@@ -35,7 +35,7 @@ export function serviceEntrypoint(name: ServiceName): string {
  * that need about 100 MiB sat at 600-800 MiB after a burst (issue 16; README, Benchmarks, has
  * the peaks with these). A caller's NODE_OPTIONS come after them, so they win.
  */
-export const SERVICE_NODE_OPTIONS = '--max-old-space-size=160 --max-semi-space-size=16';
+export const SERVICE_NODE_OPTIONS = '--max-old-space-size=160 --max-semi-space-size=8';
 
 /** Services this process started and that still run: killed when it exits, however it exits. */
 const running = new Set<ChildProcess>();
