@@ -35,6 +35,7 @@ function harness(answer: AttemptOutcome | Error = delivered) {
   const dispatcher = {
     backlogged: true,
     reserve: async (kind: DeliveryKind) => (calls.reserved.push(kind), slot),
+    whenReserved: (kind: DeliveryKind, take: (s: EgressSlot) => void) => (calls.reserved.push(kind), queueMicrotask(() => take(slot))),
     dispatch: async (_slot: EgressSlot, kind: DeliveryKind, target: DeliveryTarget, b: DeliveryBatch, attempt: number) => {
       calls.dispatched.push({ kind, target, batchId: b.id, attempt });
       if (answer instanceof Error) throw answer;

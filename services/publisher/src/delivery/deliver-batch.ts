@@ -7,6 +7,7 @@ import { deliveryTarget } from '../signing/endpoint-secrets';
 import type { DeliveryRecordsProducer, EndpointRef } from './delivery-records.producer';
 import type { AttemptOutcome, DeliveryKind, DeliveryTarget } from './delivery-terms';
 import type { PublisherMetrics } from './publisher-metrics';
+import type { EgressSlot } from './egress-client';
 import type { WebhookDispatcher } from './webhook-dispatcher';
 
 /** A payload is signed with its endpoint's secrets in force when sent; a notice names its own. */
@@ -69,30 +70,52 @@ export class DeliverBatch {
   run(request: Attempt & Formed & { to: Destination }): Promise<AttemptOutcome>;
   run(request: FormOnSlot): Promise<AttemptOutcome | undefined>;
   async run(request: (Attempt & Formed) | FormOnSlot): Promise<AttemptOutcome | undefined> {
-    const { dispatcher, metrics, secretBox } = this.deps;
-    let pauseMs = 0;
-    for (;;) {
-      if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
-      const slot = await dispatcher.reserve(request.kind);
-      try {
-        const formed = 'form' in request ? request.form(dispatcher.backlogged) : request;
-        if (!formed) return undefined;
-        if ('laterInMs' in formed) {
-          metrics.batchWaited(formed.reason);
-          pauseMs = formed.laterInMs;
-          continue; // the slot is released first, to whoever waits longest
+    if ('form' in request) return new Promise((resolve) => this.whenFormed(request, resolve));
+    return this.send(await this.deps.dispatcher.reserve(request.kind), request, request);
+  }
+
+  /**
+   * `run` for a lane, which may wait behind thousands of others: while it waits for a slot (or
+   * for company) it holds only callbacks, no suspended async call. `onSent` gets what sending
+   * came to (undefined: nothing was sent) once `form` has answered with a batch or nothing.
+   */
+  whenFormed(request: FormOnSlot, onSent: (sent: Promise<AttemptOutcome | undefined>) => void): void {
+    const { dispatcher, metrics } = this.deps;
+    dispatcher.whenReserved(request.kind, (slot) =>
+      context.with(ROOT_CONTEXT, () => {
+        let formed: Formed | Later | undefined;
+        try {
+          formed = request.form(dispatcher.backlogged);
+        } catch (error) {
+          slot.release();
+          return onSent(Promise.reject(error as Error));
         }
-        // Only a first try forms a batch; a retry or a notice re-sends one.
-        if (request.kind === 'payload' && request.attempt === 1) metrics.batchFormed(formed.batch.events.length);
-        const { to, batch, span } = formed;
-        if (!to) return undefined;
-        await formed.before?.();
-        const target = 'endpoint' in to ? deliveryTarget(to.endpoint, secretBox) : to.target;
-        const send = () => dispatcher.dispatch(slot, request.kind, target, batch, request.attempt);
-        return await (span ? context.with(trace.setSpan(ROOT_CONTEXT, span), send) : send());
-      } finally {
-        slot.release();
-      }
+        if (formed && 'laterInMs' in formed) {
+          slot.release(); // to whoever waits longest; this lane queues again after the pause
+          metrics.batchWaited(formed.reason);
+          setTimeout(() => this.whenFormed(request, onSent), formed.laterInMs);
+          return;
+        }
+        onSent(this.send(slot, request, formed));
+      }),
+    );
+  }
+
+  /** Sends `formed` (if there is anything to send) with `slot`, and gives the slot back whatever happens. */
+  private async send(slot: EgressSlot, request: Attempt, formed: Formed | undefined): Promise<AttemptOutcome | undefined> {
+    const { dispatcher, metrics, secretBox } = this.deps;
+    try {
+      if (!formed) return undefined;
+      // Only a first try forms a batch; a retry or a notice re-sends one.
+      if (request.kind === 'payload' && request.attempt === 1) metrics.batchFormed(formed.batch.events.length);
+      const { to, batch, span } = formed;
+      if (!to) return undefined;
+      await formed.before?.();
+      const target = 'endpoint' in to ? deliveryTarget(to.endpoint, secretBox) : to.target;
+      const dispatch = () => dispatcher.dispatch(slot, request.kind, target, batch, request.attempt);
+      return await (span ? context.with(trace.setSpan(ROOT_CONTEXT, span), dispatch) : dispatch());
+    } finally {
+      slot.release();
     }
   }
 

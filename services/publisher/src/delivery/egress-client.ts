@@ -1,6 +1,6 @@
 import { egressRequestTarget, HTTP_HEADERS } from '@tidings/contracts';
 import { Pool } from 'undici';
-import { SendSlots, type SendPriority } from './send-slots';
+import { SendSlots, type ReleaseSlot, type SendPriority } from './send-slots';
 
 export interface DeliveryResponse {
   status: number;
@@ -71,8 +71,16 @@ export class EgressClient {
     this.pool = new Pool(proxyUrl, { connections, keepAliveTimeout: 30_000, pipelining: 1 });
   }
 
-  async reserve(priority: SendPriority): Promise<EgressSlot> {
-    const release = await this.slots.acquire(priority);
+  reserve(priority: SendPriority): Promise<EgressSlot> {
+    return new Promise((resolve) => this.whenReserved(priority, resolve));
+  }
+
+  /** `reserve` for callers that wait by the thousand: nothing but `take` is held while waiting. */
+  whenReserved(priority: SendPriority, take: (slot: EgressSlot) => void): void {
+    this.slots.whenFree(priority, (release) => take(this.slot(release)));
+  }
+
+  private slot(release: ReleaseSlot): EgressSlot {
     let busy = false;
     let released = false;
     return {

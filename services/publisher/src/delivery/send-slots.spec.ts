@@ -69,6 +69,24 @@ describe('SendSlots', () => {
     assert.deepEqual(order, Array.from({ length: 20_000 }, (_, i) => i));
   });
 
+  it('calls a waiter back outside the call that frees or asks for its slot', async () => {
+    const slots = new SendSlots(1);
+    const taken: string[] = [];
+    let releaseFirst: ReleaseSlot | undefined;
+    slots.whenFree('normal', (release) => {
+      taken.push('first');
+      releaseFirst = release;
+    });
+    assert.equal(taken.length, 0, 'not within whenFree, even with a slot free');
+    await settle();
+    slots.whenFree('normal', () => taken.push('second'));
+    releaseFirst!();
+    assert.deepEqual(taken, ['first'], 'not within the release');
+    await settle();
+    assert.deepEqual(taken, ['first', 'second']);
+    assert.equal(slots.inUse, 1);
+  });
+
   it('refuses a capacity that is not a positive integer', () => {
     assert.throws(() => new SendSlots(0), /positive integer/);
     assert.throws(() => new SendSlots(1.5), /positive integer/);

@@ -10,6 +10,8 @@ import type { OutgoingRequest, RelayedRequests } from './relayed-requests';
 
 const tracer = trace.getTracer('tidings-publisher');
 
+const priorityOf = (kind: DeliveryKind) => (kind === 'notice' ? 'urgent' : 'normal');
+
 /**
  * Signs a batch with every secret of its target and POSTs it through the egress, inside a
  * `delivery attempt` span: the HTTP client span (and the egress' spans) hang under it. A
@@ -27,7 +29,12 @@ export class WebhookDispatcher {
 
   /** A connection to the egress; notices (final and test events) are served before payloads. */
   reserve(kind: DeliveryKind): Promise<EgressSlot> {
-    return this.egress.reserve(kind === 'notice' ? 'urgent' : 'normal');
+    return this.egress.reserve(priorityOf(kind));
+  }
+
+  /** `reserve` without a promise: `take` is called with the slot. */
+  whenReserved(kind: DeliveryKind, take: (slot: EgressSlot) => void): void {
+    this.egress.whenReserved(priorityOf(kind), take);
   }
 
   /** At least a round of waiters: as many requests queued for a connection as there are connections. */

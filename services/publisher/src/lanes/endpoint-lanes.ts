@@ -262,17 +262,17 @@ export class EndpointLanes {
     }
     lane.inFlight = true;
     // Outside the caller's span (the batch has its own): a lane waiting for a connection would keep it alive.
-    context.with(ROOT_CONTEXT, () => void this.sendNext(lane));
+    context.with(ROOT_CONTEXT, () => this.sendNext(lane));
   }
 
   /**
    * The batch forms once a connection to the egress is free, so while every connection is busy
    * it takes in what keeps arriving (within the batch limits) instead of going out small.
    */
-  private async sendNext(lane: Lane): Promise<void> {
+  private sendNext(lane: Lane): void {
     const sending: Partial<Sending> = {};
-    try {
-      const result = await this.deps.deliver.run({
+    this.deps.deliver.whenFormed(
+      {
         kind: 'payload',
         attempt: 1,
         form: (backlogged) => {
@@ -294,7 +294,15 @@ export class EndpointLanes {
           // Deleted or disabled while queued: dropped or dead-lettered, never sent.
           return { batch: next.batch, to: endpoint?.enabled ? { endpoint } : undefined, span: sending.span, before };
         },
-      });
+      },
+      (sent) => void this.whenSent(lane, sending, sent),
+    );
+  }
+
+  /** What sending came to (nothing formed: the lane is free again), acted on in the lane's serial order. */
+  private async whenSent(lane: Lane, sending: Partial<Sending>, sent: Promise<AttemptOutcome | undefined>): Promise<void> {
+    try {
+      const result = await sent;
       if (!sending.span) {
         lane.inFlight = false;
         return;
