@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Producer } from 'kafkajs';
-import { TidingsStack, verifyWebhook, waitFor, type ReceivedWebhook } from '@tidings/testing';
-import { emitNodeEvents, kafkaFor, requestsTo } from './delivery-helpers';
+import { type TidingsStack, verifyWebhook, waitFor, type ReceivedWebhook } from '@tidings/testing';
+import { emitNodeEvents, startStackAndProducer, stopStackAndProducer, requestsTo } from './delivery-helpers';
 
 interface ChatEndpoint {
   endpointId: string;
@@ -37,15 +37,11 @@ describe('chat destinations', () => {
   };
 
   before(async () => {
-    stack = await TidingsStack.create('chat');
-    await stack.start();
+    ({ stack, producer } = await startStackAndProducer('chat'));
     key = await stack.apiKey(tailnet);
-    producer = kafkaFor(stack).producer();
-    await producer.connect();
   });
   after(async () => {
-    await producer?.disconnect();
-    await stack?.stop();
+    await stopStackAndProducer(stack, producer);
   });
 
   it('sends a test event to Discord and to ntfy in their formats, signed', async () => {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Producer } from 'kafkajs';
-import { TidingsStack, waitFor, type ReceivedWebhook } from '@tidings/testing';
-import { createEndpoint, deliveredEvents, emitNodeEvents, eventsOf, isPayload, kafkaFor, requestsTo } from './delivery-helpers';
+import { type TidingsStack, waitFor, type ReceivedWebhook } from '@tidings/testing';
+import { createEndpoint, deliveredEvents, emitNodeEvents, eventsOf, isPayload, startStackAndProducer, stopStackAndProducer, requestsTo } from './delivery-helpers';
 
 const SLOW_ANSWER_MS = 5_000;
 
@@ -17,15 +17,11 @@ describe('deliveries waiting for a connection to the egress', () => {
   let producer: Producer;
 
   before(async () => {
-    stack = await TidingsStack.create('concurrency', { DELIVERY_CONCURRENCY: '1', BATCH_LINGER_MS: '3000' });
-    await stack.start();
-    producer = kafkaFor(stack).producer();
-    await producer.connect();
+    ({ stack, producer } = await startStackAndProducer('concurrency', { DELIVERY_CONCURRENCY: '1', BATCH_LINGER_MS: '3000' }));
   });
 
   after(async () => {
-    await producer?.disconnect();
-    await stack?.stop();
+    await stopStackAndProducer(stack, producer);
   });
 
   it('batches what arrived while the endpoint waited, and sends a test event ahead of it', async () => {

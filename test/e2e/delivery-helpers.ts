@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
-import { verifyWebhook, type ReceivedWebhook, type TidingsStack } from '@tidings/testing';
+import { TidingsStack, verifyWebhook, type ReceivedWebhook } from '@tidings/testing';
 
 /** What the end-to-end delivery tests share: producing domain events, endpoints, reading webhooks. */
 
@@ -22,6 +22,24 @@ export async function connectedProducer(stack: TidingsStack): Promise<Producer> 
   const producer = kafkaFor(stack).producer();
   await producer.connect();
   return producer;
+}
+
+/** What most delivery specs start from: a running stack and a connected producer (nothing left running if either fails). */
+export async function startStackAndProducer(label: string, env: Record<string, string> = {}): Promise<{ stack: TidingsStack; producer: Producer }> {
+  const stack = await TidingsStack.create(label, env);
+  try {
+    await stack.start();
+    return { stack, producer: await connectedProducer(stack) };
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
+}
+
+/** Stops what `startStackAndProducer` started; either may be missing after a failed start. */
+export async function stopStackAndProducer(stack: TidingsStack | undefined, producer: Producer | undefined): Promise<void> {
+  await producer?.disconnect();
+  await stack?.stop();
 }
 
 /** Produces nodeCreated events for a tailnet, one per device name, in order; returns their ids. */

@@ -3,8 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { retryTopicName } from '@tidings/contracts';
-import { TidingsStack, TopicReader, verifyWebhook, waitFor } from '@tidings/testing';
-import { createEndpoint, deliveredEvents, emitNodeEvents, eventsOf, isPayload, kafkaFor, payloadPartition, requestsTo, type Endpoint } from './delivery-helpers';
+import { type TidingsStack, TopicReader, verifyWebhook, waitFor } from '@tidings/testing';
+import { createEndpoint, deliveredEvents, emitNodeEvents, eventsOf, isPayload, kafkaFor, startStackAndProducer, stopStackAndProducer, payloadPartition, requestsTo, type Endpoint } from './delivery-helpers';
 
 const SCHEDULE_MS = 2_000;
 
@@ -18,15 +18,11 @@ describe('batched delivery, the retry chain and order', () => {
   let producer: Producer;
 
   before(async () => {
-    stack = await TidingsStack.create('retries', { RETRY_SCHEDULE: '2s*3', BATCH_LINGER_MS: '1000' });
-    await stack.start();
-    producer = kafkaFor(stack).producer();
-    await producer.connect();
+    ({ stack, producer } = await startStackAndProducer('retries', { RETRY_SCHEDULE: '2s*3', BATCH_LINGER_MS: '1000' }));
   });
 
   after(async () => {
-    await producer?.disconnect();
-    await stack?.stop();
+    await stopStackAndProducer(stack, producer);
   });
 
   type Delivery = { batchId: string; state: string; eventIds: string[]; attempts: unknown[]; deadLetter: { cause: string; reason: string } | null };

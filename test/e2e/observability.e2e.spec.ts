@@ -5,8 +5,8 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Producer } from 'kafkajs';
-import { OtlpReceiver, repoRoot, scrapeMetrics, TidingsStack, waitFor, type ReceivedSpan, type ServiceName } from '@tidings/testing';
-import { createEndpoint, kafkaFor, requestsTo, type Endpoint } from './delivery-helpers';
+import { OtlpReceiver, repoRoot, scrapeMetrics, type TidingsStack, waitFor, type ReceivedSpan, type ServiceName } from '@tidings/testing';
+import { createEndpoint, startStackAndProducer, stopStackAndProducer, requestsTo, type Endpoint } from './delivery-helpers';
 
 /**
  * What operators see, end to end, against the real broker, Postgres, egress and an HTTPS
@@ -22,16 +22,12 @@ describe('observability: traces across every hop, and the documented metrics', (
 
   before(async () => {
     const endpoint = await otlp.start();
-    stack = await TidingsStack.create('observe', { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_BSP_SCHEDULE_DELAY: '100', RETRY_SCHEDULE: '2s*3', BATCH_LINGER_MS: '200' });
-    await stack.start();
-    producer = kafkaFor(stack).producer();
-    await producer.connect();
+    ({ stack, producer } = await startStackAndProducer('observe', { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_BSP_SCHEDULE_DELAY: '100', RETRY_SCHEDULE: '2s*3', BATCH_LINGER_MS: '200' }));
     key = await stack.apiKey(tailnet);
   });
 
   after(async () => {
-    await producer?.disconnect();
-    await stack?.stop();
+    await stopStackAndProducer(stack, producer);
     await otlp.stop();
   });
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Producer } from 'kafkajs';
-import { TidingsStack, waitFor, type ServiceProcess } from '@tidings/testing';
-import { assertRedeliveriesOnly, createEndpoint, deliveredEvents, emitNodeEvents, eventsOf, isPayload, kafkaFor, requestsTo, type Endpoint } from './delivery-helpers';
+import { type TidingsStack, waitFor, type ServiceProcess } from '@tidings/testing';
+import { assertRedeliveriesOnly, createEndpoint, deliveredEvents, emitNodeEvents, eventsOf, isPayload, startStackAndProducer, stopStackAndProducer, requestsTo, type Endpoint } from './delivery-helpers';
 
 async function publisherDeliveries(port: string): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -19,16 +19,12 @@ describe('publisher instances: sharing, crashes and rebalances', () => {
   let second: ServiceProcess | undefined;
 
   before(async () => {
-    stack = await TidingsStack.create('failover', { RETRY_SCHEDULE: '3s*5' });
-    await stack.start();
-    producer = kafkaFor(stack).producer();
-    await producer.connect();
+    ({ stack, producer } = await startStackAndProducer('failover', { RETRY_SCHEDULE: '3s*5' }));
   });
 
   after(async () => {
     await second?.stop();
-    await producer?.disconnect();
-    await stack?.stop();
+    await stopStackAndProducer(stack, producer);
   });
 
   it('shares the endpoints between two publisher instances, each event delivered', async () => {

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Producer } from 'kafkajs';
-import { TidingsStack, waitFor } from '@tidings/testing';
-import { createEndpoint, deliveredEvents, emitNodeEvents, kafkaFor } from './delivery-helpers';
+import { type TidingsStack, waitFor } from '@tidings/testing';
+import { createEndpoint, deliveredEvents, emitNodeEvents, startStackAndProducer, stopStackAndProducer } from './delivery-helpers';
 
 /**
  * LANES_PAUSE_AT_HEAP_PERCENT: past that share of its heap limit the publisher stops fetching
@@ -18,15 +18,11 @@ describe('the publisher under heap pressure', () => {
   let producer: Producer;
 
   before(async () => {
-    stack = await TidingsStack.create('heap-pressure', { LANES_PAUSE_AT_HEAP_PERCENT: '1' });
-    await stack.start();
-    producer = kafkaFor(stack).producer();
-    await producer.connect();
+    ({ stack, producer } = await startStackAndProducer('heap-pressure', { LANES_PAUSE_AT_HEAP_PERCENT: '1' }));
   });
 
   after(async () => {
-    await producer?.disconnect();
-    await stack?.stop();
+    await stopStackAndProducer(stack, producer);
   });
 
   it('delivers what it read, then stops fetching and says why, and stays up', async () => {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Producer } from 'kafkajs';
 import { resolveConsumer, resolveTopicNames } from '@tidings/contracts';
-import { TidingsStack, waitFor, type ServiceProcess } from '@tidings/testing';
-import { assertRedeliveriesOnly, createEndpoint, deliveredEvents, emitNodeEvents, kafkaFor, payloadPartition, type Endpoint } from './delivery-helpers';
+import { type TidingsStack, waitFor, type ServiceProcess } from '@tidings/testing';
+import { assertRedeliveriesOnly, createEndpoint, deliveredEvents, emitNodeEvents, kafkaFor, startStackAndProducer, stopStackAndProducer, payloadPartition, type Endpoint } from './delivery-helpers';
 
 /**
  * A lane partition commits only up to its first unfinished record, so a slow endpoint keeps
@@ -18,16 +18,12 @@ describe('publisher: batches read again after a hand-over', () => {
   let third: ServiceProcess | undefined;
 
   before(async () => {
-    stack = await TidingsStack.create('redelivery');
-    await stack.start();
-    producer = kafkaFor(stack).producer();
-    await producer.connect();
+    ({ stack, producer } = await startStackAndProducer('redelivery'));
   });
   after(async () => {
     await third?.stop();
     await next?.stop();
-    await producer?.disconnect();
-    await stack?.stop();
+    await stopStackAndProducer(stack, producer);
   });
 
   it('re-sends each delivered batch of a fast endpoint as it was, behind a slow neighbour', async () => {

@@ -3,8 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { CONSUMERS, INTERNAL_TOPICS, KAFKA_HEADERS, retryTopicName } from '@tidings/contracts';
-import { TidingsStack, TopicReader, waitFor } from '@tidings/testing';
-import { createEndpoint, deliveredEvents, emitNodeEvents, isPayload, kafkaFor, requestsTo } from './delivery-helpers';
+import { type TidingsStack, TopicReader, waitFor } from '@tidings/testing';
+import { createEndpoint, deliveredEvents, emitNodeEvents, isPayload, kafkaFor, startStackAndProducer, stopStackAndProducer, requestsTo } from './delivery-helpers';
 
 const HOUR_MS = 3_600_000;
 
@@ -21,18 +21,14 @@ describe('unreadable internal records', () => {
 
   before(async () => {
     // The lost-retry check every second, with a second's clock margin (defaults: 1 min, 5 min).
-    stack = await TidingsStack.create('unreadable', { RETRY_SCHEDULE: '1h*3', LOST_RETRY_CHECK_INTERVAL_MS: '1000', LOST_RETRY_GRACE_MS: '1000' });
-    await stack.start();
-    producer = kafkaFor(stack).producer();
-    await producer.connect();
+    ({ stack, producer } = await startStackAndProducer('unreadable', { RETRY_SCHEDULE: '1h*3', LOST_RETRY_CHECK_INTERVAL_MS: '1000', LOST_RETRY_GRACE_MS: '1000' }));
     db = new Client({ connectionString: stack.env.DATABASE_URL });
     await db.connect();
   });
 
   after(async () => {
     await db?.end();
-    await producer?.disconnect();
-    await stack?.stop();
+    await stopStackAndProducer(stack, producer);
   });
 
   const count = async (sql: string, id: string): Promise<number> => Number((await db.query<{ n: string }>(sql, [id])).rows[0]!.n);
