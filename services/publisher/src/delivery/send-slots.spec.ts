@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SendSlots, type ReleaseSlot } from './send-slots';
+import { SendSlots, type ReleaseSlot, type SendPriority } from './send-slots';
+
+/** A slot as a promise, the way a caller that waits alone would take it. */
+const acquire = (slots: SendSlots, priority: SendPriority) => new Promise<ReleaseSlot>((resolve) => slots.whenFree(priority, resolve));
 
 /** Lets every settled promise's callbacks run. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -9,7 +12,7 @@ describe('SendSlots', () => {
   it('grants up to its capacity at once, then makes callers wait', async () => {
     const slots = new SendSlots(2);
     const granted: string[] = [];
-    for (const name of ['a', 'b', 'c']) void slots.acquire('normal').then(() => granted.push(name));
+    for (const name of ['a', 'b', 'c']) void acquire(slots, 'normal').then(() => granted.push(name));
     await settle();
     assert.deepEqual(granted, ['a', 'b']);
     assert.equal(slots.inUse, 2);
@@ -18,11 +21,11 @@ describe('SendSlots', () => {
 
   it('hands a released slot to the longest waiter, urgent ones first', async () => {
     const slots = new SendSlots(1);
-    const first = await slots.acquire('normal');
+    const first = await acquire(slots, 'normal');
     const order: string[] = [];
     const releases = new Map<string, ReleaseSlot>();
     for (const [name, priority] of [['n1', 'normal'], ['n2', 'normal'], ['u1', 'urgent'], ['u2', 'urgent']] as const) {
-      void slots.acquire(priority).then((release) => {
+      void acquire(slots, priority).then((release) => {
         order.push(name);
         releases.set(name, release);
       });
@@ -40,12 +43,12 @@ describe('SendSlots', () => {
 
   it('counts a slot released twice once', async () => {
     const slots = new SendSlots(1);
-    const release = await slots.acquire('normal');
+    const release = await acquire(slots, 'normal');
     release();
     release();
     assert.equal(slots.inUse, 0);
-    await slots.acquire('normal');
-    const late = slots.acquire('normal');
+    await acquire(slots, 'normal');
+    const late = acquire(slots, 'normal');
     let got = false;
     void late.then(() => (got = true));
     await settle();
@@ -54,10 +57,10 @@ describe('SendSlots', () => {
 
   it('serves tens of thousands of waiters in order', async () => {
     const slots = new SendSlots(1);
-    let release = await slots.acquire('normal');
+    let release = await acquire(slots, 'normal');
     const order: number[] = [];
     const waiters = Array.from({ length: 20_000 }, (_, i) =>
-      slots.acquire('normal').then((r) => {
+      acquire(slots, 'normal').then((r) => {
         order.push(i);
         return r;
       }),
