@@ -4,7 +4,7 @@ import type { DeliveryBatch } from '@tidings/contracts';
 import type { EndpointState } from '@tidings/endpoint-directory';
 import type { SecretBox } from '@tidings/secret-box';
 import type { FailedBatchRouter } from '../retry/failed-batch-router';
-import { DeliverBatch } from './deliver-batch';
+import { DeliverBatch, type FormOnSlot } from './deliver-batch';
 import type { DeliveryRecordsProducer } from './delivery-records.producer';
 import type { AttemptOutcome, DeliveryKind, DeliveryTarget } from './delivery-terms';
 import type { EgressSlot } from './egress-client';
@@ -23,6 +23,9 @@ const endpoint = {
   previousSecret: null,
   version: 3,
 } as unknown as EndpointState;
+
+/** A lane's send as a promise, the way a caller that waits alone would take it. */
+const formOnSlot = (deliver: DeliverBatch, request: FormOnSlot) => new Promise<AttemptOutcome | undefined>((resolve) => deliver.whenFormed(request, resolve));
 
 const delivered: AttemptOutcome = { outcome: 'delivered', status: 200, latencyMs: 12 };
 const failed: AttemptOutcome = { outcome: 'failed', status: 503, latencyMs: 40, reason: 'the endpoint answered 503', retryAfterMs: undefined };
@@ -82,7 +85,7 @@ describe('DeliverBatch.run', () => {
       // The first time: step aside for 50 ms; then the batch goes.
       return told.length === 1 ? { laterInMs: 50, reason: 'company' as const } : { batch, to: { endpoint } };
     };
-    const result = await deliver.run({ kind: 'payload', attempt: 1, form });
+    const result = await formOnSlot(deliver, { kind: 'payload', attempt: 1, form });
     assert.deepEqual(result, delivered);
     assert.deepEqual(told, [true, true], 'form is told the egress is backlogged');
     assert.ok(Date.now() - started >= 45, 'the pause came before the second slot');
@@ -99,7 +102,7 @@ describe('DeliverBatch.run', () => {
     const form = (): never => {
       throw new Error('cannot form');
     };
-    await assert.rejects(deliver.run({ kind: 'payload', attempt: 1, form }), /cannot form/);
+    await assert.rejects(formOnSlot(deliver, { kind: 'payload', attempt: 1, form }), /cannot form/);
     assert.equal(calls.released, 1);
     assert.equal(calls.dispatched.length, 0);
   });
@@ -107,7 +110,7 @@ describe('DeliverBatch.run', () => {
   it('asks a lane for its batch only once the slot is taken; nothing left: the slot goes back unused', async () => {
     const { calls, deliver } = harness();
     let reservedWhenAsked = -1;
-    const result = await deliver.run({ kind: 'payload', attempt: 1, form: () => ((reservedWhenAsked = calls.reserved.length), undefined) });
+    const result = await formOnSlot(deliver, { kind: 'payload', attempt: 1, form: () => ((reservedWhenAsked = calls.reserved.length), undefined) });
     assert.equal(result, undefined);
     assert.equal(reservedWhenAsked, 1);
     assert.equal(calls.released, 1);
@@ -117,7 +120,7 @@ describe('DeliverBatch.run', () => {
 
   it('counts a first try’s batch as formed even when its endpoint is disabled, and sends nothing', async () => {
     const { calls, deliver } = harness();
-    const result = await deliver.run({ kind: 'payload', attempt: 1, form: () => ({ batch, to: undefined }) });
+    const result = await formOnSlot(deliver, { kind: 'payload', attempt: 1, form: () => ({ batch, to: undefined }) });
     assert.equal(result, undefined);
     assert.deepEqual(calls.formed, [2]);
     assert.equal(calls.released, 1);

@@ -67,17 +67,16 @@ export class DeliverBatch {
     },
   ) {}
 
-  run(request: Attempt & Formed & { to: Destination }): Promise<AttemptOutcome>;
-  run(request: FormOnSlot): Promise<AttemptOutcome | undefined>;
-  async run(request: (Attempt & Formed) | FormOnSlot): Promise<AttemptOutcome | undefined> {
-    if ('form' in request) return new Promise((resolve) => this.whenFormed(request, resolve));
-    return this.send(await this.deps.dispatcher.reserve(request.kind), request, request);
+  /** A batch already formed (a retry, a notice): sent once a slot is free. */
+  async run(request: Attempt & Formed & { to: Destination }): Promise<AttemptOutcome> {
+    return (await this.send(await this.deps.dispatcher.reserve(request.kind), request, request))!;
   }
 
   /**
-   * `run` for a lane, which may wait behind thousands of others: while it waits for a slot (or
-   * for company) it holds only callbacks, no suspended async call. `onSent` gets what sending
-   * came to (undefined: nothing was sent) once `form` has answered with a batch or nothing.
+   * A lane's send: its batch forms once a slot is its own (`FormOnSlot`). A lane may wait
+   * behind thousands of others, so while it waits for a slot (or for company) it holds only
+   * callbacks, no suspended async call. `onSent` gets what sending came to (undefined: nothing
+   * was sent) once `form` has answered with a batch or nothing.
    */
   whenFormed(request: FormOnSlot, onSent: (sent: Promise<AttemptOutcome | undefined>) => void): void {
     const { dispatcher, metrics } = this.deps;
